@@ -1,0 +1,3 @@
+//! The ffmpeg backend: resolve an Edit into a Timeline, compile it to a RenderPlan, run ffmpeg.
+
+pub mod raster;

@@ -1,0 +1,11 @@
+//! The one integration-test binary (as just and ripgrep do): each area has its own module,
+//! `util` holds the shared helpers.
+
+mod batch;
+mod cli;
+mod edit;
+mod render;
+mod syntax;
+mod template;
+mod util;
+mod watch;

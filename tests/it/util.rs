@@ -1,0 +1,60 @@
+//! Shared helpers for integration tests: the reel binary, fixtures, temp dirs, ffmpeg gating.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `tests/fixtures/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// `../shared/<rel>` (read-only reference material beside the repo).
+pub fn shared(rel: &str) -> PathBuf {
+    root().join("../shared").join(rel)
+}
+
+/// A `reel` command with colour off, run from `cwd`.
+pub fn reel(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_reel"));
+    c.current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+pub fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("spawn reel");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// Whether ffmpeg tests can run. Without ffmpeg they are skipped locally, but never in CI:
+/// with `CI` set a missing ffmpeg fails the test.
+pub fn have_ffmpeg() -> bool {
+    let ok = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("ffmpeg is required in CI (apt-get install -y ffmpeg)");
+    }
+    if !ok {
+        eprintln!("skipping: ffmpeg not found (and CI is unset)");
+    }
+    ok
+}
