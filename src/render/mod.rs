@@ -1,3 +1,6 @@
 //! The ffmpeg backend: resolve an Edit into a Timeline, compile it to a RenderPlan, run ffmpeg.
 
+pub mod cancel;
 pub mod raster;
+
+pub use cancel::Cancel;
