@@ -13,6 +13,10 @@
 //! Shotstack JSON used as a template (`{{ NAME }}` placeholders and the `merge` array) lives in
 //! [`merge`]; the data loader uses the same parser, one row at a time, through [`Parser`].
 
+mod merge;
+
+pub use merge::JsonTemplate;
+
 use serde_json::{Map, Value};
 
 use crate::diagnostics::{Diagnostic, FileId, SourceResult, Span};

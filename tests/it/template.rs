@@ -366,3 +366,221 @@ fn set_values_are_strings() {
     assert!(data::parse_set("novalue").is_err());
     assert!(data::parse_set("=x").is_err());
 }
+
+mod json_template {
+    use super::*;
+    use reel::template::Cell;
+    use reel::template::json::{JsonTemplate, parse_spanned};
+
+    fn template(sources: &SourceMap) -> JsonTemplate {
+        JsonTemplate::load(sources, &fixture("template.json"))
+            .unwrap_or_else(|ds| panic!("{}", render(sources, &ds)))
+    }
+
+    /// A row with plain values (no data file).
+    fn row(fields: &[(&str, Value)]) -> Row {
+        Row {
+            index: 0,
+            fields: fields
+                .iter()
+                .map(|(k, v)| {
+                    let cell = Cell {
+                        value: v.clone(),
+                        origin: None,
+                    };
+                    (k.to_string(), cell)
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn fills_from_a_csv_row_with_cell_origins() {
+        let sources = SourceMap::new();
+        let t = template(&sources);
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("people.csv");
+        std::fs::write(&csv, "NAME,PRICE,SIZE,VIDEO\nZoë,€5,64,{{ BG }}\n").unwrap();
+        let (_, r) = data::open(&csv, &sources, &DataOptions::default())
+            .unwrap()
+            .next()
+            .unwrap();
+        let out = t.expand(&r.unwrap(), false);
+        assert!(out.warnings.is_empty());
+        let e = out
+            .output
+            .unwrap_or_else(|ds| panic!("{}", render(&sources, &ds)));
+        let clip = &e.edit["timeline"]["tracks"][0]["clips"][0];
+        assert_eq!(clip["asset"]["text"], json!("Hello Zoë, you owe €5!"));
+        // A CSV cell is a string even where the template wants a number (validation coerces).
+        assert_eq!(clip["asset"]["size"], json!("64"));
+        assert_eq!(clip["length"], json!(4), "merge default keeps its type");
+        assert_eq!(e.edit["timeline"]["background"], json!("#000000"));
+        // Replacement text is not scanned again.
+        assert_eq!(
+            e.edit["timeline"]["tracks"][0]["clips"][1]["asset"]["src"],
+            json!("{{ BG }}")
+        );
+        assert!(e.edit.get("merge").is_none());
+        assert!(e.name.is_none());
+        let o = e
+            .origins
+            .get("/timeline/tracks/0/clips/0/asset/size")
+            .unwrap();
+        let cell = o.cell.as_ref().unwrap();
+        assert_eq!(cell.describe, "row 1, column \"SIZE\"");
+        let text = sources.get(o.span.file).text().clone();
+        assert_eq!(&text[o.span.range()], "\"{{ SIZE }}\"");
+        let csv_text = std::fs::read_to_string(&csv).unwrap();
+        assert_eq!(&csv_text[cell.span.range()], "64");
+        let o = e.origins.get("/timeline/tracks/0/clips/0/length").unwrap();
+        assert!(o.cell.is_none(), "a default has no cell");
+        let o = e.origins.get("/output/resolution").unwrap();
+        assert_eq!(&text[o.span.range()], "\"sd\"");
+    }
+
+    #[test]
+    fn lone_placeholder_takes_the_json_type() {
+        let sources = SourceMap::new();
+        let t = template(&sources);
+        let r = row(&[
+            ("NAME", json!("Ali")),
+            ("PRICE", json!(12.5)),
+            ("SIZE", json!(64)),
+            ("LENGTH", json!(null)),
+            ("VIDEO", json!(["a", "b"])),
+        ]);
+        let e = t.expand(&r, false).output.unwrap();
+        let clips = &e.edit["timeline"]["tracks"][0]["clips"];
+        assert_eq!(clips[0]["asset"]["size"], json!(64));
+        assert_eq!(clips[0]["asset"]["text"], json!("Hello Ali, you owe 12.5!"));
+        assert_eq!(clips[0]["length"], json!(null));
+        assert_eq!(clips[1]["asset"]["src"], json!(["a", "b"]));
+    }
+
+    #[test]
+    fn case_insensitive_match_warns_once() {
+        let sources = SourceMap::new();
+        let t = template(&sources);
+        let r = row(&[("name", json!("Bo")), ("price", json!("1"))]);
+        let out = t.expand(&r, false);
+        let e = out.output.unwrap();
+        assert_eq!(
+            e.edit["timeline"]["tracks"][0]["clips"][0]["asset"]["text"],
+            json!("Hello Bo, you owe 1!")
+        );
+        let messages: Vec<&str> = out.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "merge field `NAME` was matched to the data field `name` ignoring case",
+                "merge field `PRICE` was matched to the data field `price` ignoring case"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_placeholder_is_an_error_at_the_string() {
+        let sources = SourceMap::new();
+        let t = template(&sources);
+        let r = row(&[("NAME", json!("Jane")), ("PRISE", json!("3"))]);
+        let errors = t.expand(&r, false).output.unwrap_err();
+        assert_eq!(errors.len(), 1);
+        insta::assert_snapshot!("json_template_unknown_field", render(&sources, &errors));
+    }
+
+    #[test]
+    fn keep_merge_leaves_placeholders_and_lists_values() {
+        let sources = SourceMap::new();
+        let t = template(&sources);
+        let r = row(&[
+            ("NAME", json!("Jane")),
+            ("PRICE", json!("3")),
+            ("SIZE", json!(48)),
+        ]);
+        let e = t.expand(&r, true).output.unwrap();
+        let clip = &e.edit["timeline"]["tracks"][0]["clips"][0];
+        assert_eq!(clip["asset"]["size"], json!("{{ SIZE }}"));
+        assert_eq!(
+            e.edit["merge"],
+            json!([
+                {"find": "BG", "replace": "#000000"},
+                {"find": "SIZE", "replace": 48},
+                {"find": "LENGTH", "replace": 4},
+                {"find": "VIDEO", "replace": "https://example.com/intro.mp4"},
+                {"find": "NAME", "replace": "Jane"},
+                {"find": "PRICE", "replace": "3"}
+            ])
+        );
+        assert_eq!(
+            t.placeholders(),
+            ["BG", "NAME", "PRICE", "SIZE", "LENGTH", "VIDEO"]
+        );
+    }
+
+    #[test]
+    fn malformed_templates_are_diagnostics() {
+        let sources = SourceMap::new();
+        let file = sources.add("bad.json", "[1, 2]");
+        let e = JsonTemplate::parse(sources.get(file).text().clone(), file).unwrap_err();
+        assert_eq!(e[0].message, "a Shotstack template must be a JSON object");
+        let text = "{\"timeline\": {}, \"merge\": [{\"find\": \"A\"}, {\"replace\": 1}]}";
+        let file = sources.add("bad-merge.json", text);
+        let e = JsonTemplate::parse(sources.get(file).text().clone(), file).unwrap_err();
+        assert_eq!(e.len(), 2, "both entries are reported");
+        assert_eq!(&text[e[1].span().unwrap().range()], "{\"replace\": 1}");
+    }
+
+    /// Every document of the Shotstack corpus parses to what serde_json gives, spans included
+    /// for every value; the ones with placeholders expand with their own defaults.
+    #[test]
+    fn shotstack_corpus_parses_like_serde_json() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/shotstack/templates");
+        let mut files = Vec::new();
+        collect_json(&root, &mut files);
+        files.sort();
+        assert!(
+            files.len() >= 12,
+            "found {} documents under {}",
+            files.len(),
+            root.display()
+        );
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let (value, origins) = parse_spanned(&text, reel::diagnostics::FileId(0))
+                .unwrap_or_else(|d| panic!("{}: {}", path.display(), d[0]));
+            let want: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value.to_string(), want.to_string(), "{}", path.display());
+            assert_eq!(origins.len(), count_values(&want), "{}", path.display());
+
+            let sources = SourceMap::new();
+            let t = JsonTemplate::load(&sources, &path)
+                .unwrap_or_else(|ds| panic!("{}", render(&sources, &ds)));
+            let e = t
+                .expand(&Row::default(), false)
+                .output
+                .unwrap_or_else(|ds| panic!("{}", render(&sources, &ds)));
+            let out = e.edit.to_string();
+            assert!(!out.contains("{{ "), "{}: {out}", path.display());
+        }
+    }
+
+    fn collect_json(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                collect_json(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+    }
+
+    fn count_values(v: &Value) -> usize {
+        1 + match v {
+            Value::Array(a) => a.iter().map(count_values).sum(),
+            Value::Object(o) => o.values().map(count_values).sum(),
+            _ => 0,
+        }
+    }
+}
