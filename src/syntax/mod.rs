@@ -1,5 +1,5 @@
 //! The `.edit` language: pest grammar (`grammar/edit.pest`), spanned AST ([`ast`]), lowering,
-//! includes, and (soon) the `.edit` printer used by `reel import`.
+//! includes, and the `.edit` printer used by `reel import` ([`import()`]).
 //!
 //! Owns parsing only: evaluation of variables and expressions is `template::expand`'s job.
 //! [`parse`] reads one file already in the [`SourceMap`]; [`load`] reads a file from disk and
@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod errors;
+mod import;
 mod lex;
 mod lower;
 
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use pest::Parser as _;
 
 use crate::diagnostics::{Diagnostic, FileId, SourceMap, SourceResult, Span};
+pub use import::import;
 pub use lower::ASSET_TYPES;
 
 /// The generated pest parser. [`Rule`] names are internal: diagnostics never show them.

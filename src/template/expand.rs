@@ -21,7 +21,9 @@ use crate::edit::Origins;
 use crate::edit::origins::{CellRef, Origin};
 use crate::syntax::ast::{Define, Document, Item, ItemKind};
 use crate::template::{Expanded, Row};
+pub(crate) use build::primary_key;
 use eval::Exprs;
+pub(crate) use schema::{is_clip_key, is_enum_value};
 use scope::Scope;
 
 self_cell::self_cell!(

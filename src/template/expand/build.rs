@@ -64,12 +64,12 @@ enum Side {
     Asset,
 }
 
-/// The asset field a clip's primary value fills.
+/// The asset field a clip's primary value fills. `svg` fills `src`: Shotstack 1.18.3's
+/// SvgAsset holds its markup in `src` (DESIGN §2.3 says `svg`; the schema wins).
 pub(crate) fn primary_key(asset: &str) -> &'static str {
     match asset {
         "text" | "rich-text" | "title" | "text-to-speech" => "text",
         "html" | "html5" => "html",
-        "svg" => "svg",
         "shape" => "shape",
         "text-to-image" | "image-to-video" => "prompt",
         _ => "src",
