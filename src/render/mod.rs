@@ -2,5 +2,7 @@
 
 pub mod cancel;
 pub mod raster;
+pub mod timeline;
 
 pub use cancel::Cancel;
+pub use timeline::Timeline;
