@@ -1,6 +1,7 @@
 //! The ffmpeg backend: resolve an Edit into a Timeline, compile it to a RenderPlan, run ffmpeg.
 
 pub mod cancel;
+pub mod graph;
 pub mod raster;
 pub mod timeline;
 
