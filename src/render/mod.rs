@@ -3,8 +3,11 @@
 pub mod cache;
 pub mod cancel;
 pub mod fetch;
+pub mod graph;
 pub mod probe;
 pub mod raster;
 pub mod run;
+pub mod timeline;
 
 pub use cancel::Cancel;
+pub use timeline::Timeline;
