@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod graph;
 pub mod probe;
 pub mod raster;
+pub mod resolve;
 pub mod run;
 pub mod timeline;
 

@@ -1,0 +1,3 @@
+//! Resolve: an Edit plus the files it names → a [`Timeline`](super::Timeline) ready to compile.
+
+pub mod timing;
