@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use cosmic_text::{FontSystem, fontdb};
 
@@ -96,6 +96,8 @@ pub struct FontChoice {
 /// expensive to build and is reused, behind a mutex, by every text layer.
 pub struct Fonts {
     state: Mutex<FontState>,
+    /// The bundled fonts for resvg (another fontdb version), built on first use.
+    svg_db: OnceLock<Arc<resvg::usvg::fontdb::Database>>,
 }
 
 /// The mutable inside of [`Fonts`].
@@ -125,7 +127,24 @@ impl Fonts {
         }
         Fonts {
             state: Mutex::new(state),
+            svg_db: OnceLock::new(),
         }
+    }
+
+    /// The bundled fonts as resvg's font database, for `<text>` in svg assets.
+    pub(crate) fn svg_fontdb(&self) -> Arc<resvg::usvg::fontdb::Database> {
+        let db = self.svg_db.get_or_init(|| {
+            let mut db = resvg::usvg::fontdb::Database::new();
+            for (_, bytes) in BUNDLED {
+                db.load_font_source(resvg::usvg::fontdb::Source::Binary(Arc::new(*bytes)));
+            }
+            db.set_sans_serif_family(DEFAULT_FAMILY);
+            db.set_serif_family("Arapey");
+            db.set_monospace_family("JetBrains Mono");
+            db.set_cursive_family("Dancing Script");
+            Arc::new(db)
+        });
+        db.clone()
     }
 
     /// Adds a user font file (ttf, otf, woff, woff2) that `timeline.fonts[].src` named; `src`
