@@ -67,7 +67,7 @@ pub fn visual(clip: &Clip, length: f64, pointer: &str) -> Result<Visual, Problem
     let transition = clip.transition.as_ref();
     Ok(Visual {
         fit: fit(clip.fit),
-        box_size: box_size(clip.width, clip.height, pointer)?,
+        box_size: clip_box(clip, pointer)?,
         scale: a(clip.scale.as_ref(), 1.0),
         position: position(clip.position),
         offset_x: a(offset.and_then(|o| o.x.as_ref()), 0.0),
@@ -92,8 +92,9 @@ pub fn visual(clip: &Clip, length: f64, pointer: &str) -> Result<Visual, Problem
     })
 }
 
-/// The clip box: both `width` and `height`, each 1..=[`MAX_BOX_SIDE`].
-fn box_size(w: Option<f64>, h: Option<f64>, pointer: &str) -> Result<Option<(u32, u32)>, Problem> {
+/// The clip box: `width` and `height` when both are set, each 1..=[`MAX_BOX_SIDE`].
+pub fn clip_box(clip: &Clip, pointer: &str) -> Result<Option<(u32, u32)>, Problem> {
+    let (w, h) = (clip.width, clip.height);
     for (key, v) in [("width", w), ("height", h)] {
         if let Some(v) = v {
             check_side(v, &format!("{pointer}/{key}"), key)?;
@@ -103,6 +104,24 @@ fn box_size(w: Option<f64>, h: Option<f64>, pointer: &str) -> Result<Option<(u32
         (Some(w), Some(h)) => Some((w.round() as u32, h.round() as u32)),
         _ => None,
     })
+}
+
+/// Rejects enormous asset boxes (`text`, `html`, `shape`, `text-to-image` width/height) before
+/// anything tries to allocate them.
+pub fn check_asset_size(asset: &Asset, pointer: &str) -> Result<(), Problem> {
+    let (w, h) = match asset {
+        Asset::Text(a) => (a.width, a.height),
+        Asset::Html(a) => (a.width, a.height),
+        Asset::Shape(a) => (a.width, a.height),
+        Asset::TextToImage(a) => (a.width, a.height),
+        _ => (None, None),
+    };
+    for (key, v) in [("width", w), ("height", h)] {
+        if let Some(v) = v {
+            check_side(v as f64, &format!("{pointer}/asset/{key}"), key)?;
+        }
+    }
+    Ok(())
 }
 
 /// Rejects a box side that is not a positive size or is larger than [`MAX_BOX_SIDE`].
