@@ -17,8 +17,24 @@ pub const MAX_OUTPUT_SIDE: u32 = 4096;
 /// Largest clip or asset box side: 8192² RGBA is 256 MiB, the most a single layer may take.
 pub const MAX_BOX_SIDE: f64 = 8192.0;
 
-/// A problem at a JSON pointer.
-pub type Problem = (String, Diagnostic);
+/// A problem at a JSON pointer; resolve labels it with the template span there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Where (`/timeline/tracks/0/clips/1/asset/src`).
+    pub pointer: String,
+    /// What (boxed: results carrying problems stay small).
+    pub diagnostic: Box<Diagnostic>,
+}
+
+impl Problem {
+    /// A problem at `pointer`.
+    pub fn new(pointer: impl Into<String>, diagnostic: Diagnostic) -> Problem {
+        Problem {
+            pointer: pointer.into(),
+            diagnostic: Box::new(diagnostic),
+        }
+    }
+}
 
 /// A number or tweens as an [`Anim`]. Missing tween `from`/`to` take `neutral` (1 for scale and
 /// opacity, 0 for offsets and angles); a missing `length` runs to the clip's end.
@@ -126,12 +142,12 @@ pub fn check_asset_size(asset: &Asset, pointer: &str) -> Result<(), Problem> {
 
 /// Rejects a box side that is not a positive size or is larger than [`MAX_BOX_SIDE`].
 pub fn check_side(v: f64, pointer: &str, key: &str) -> Result<(), Problem> {
-    if v.is_finite() && v >= 1.0 && v <= MAX_BOX_SIDE {
+    if (1.0..=MAX_BOX_SIDE).contains(&v) {
         return Ok(());
     }
     let d = Diagnostic::error(format!("`{key}` of {v} pixels is out of range"))
         .with_note(format!("boxes are 1 to {MAX_BOX_SIDE} pixels on each side"));
-    Err((pointer.to_string(), d))
+    Err(Problem::new(pointer, d))
 }
 
 fn fit(f: Option<edit::Fit>) -> tl::Fit {
@@ -202,7 +218,7 @@ pub fn canvas(out: &edit::Output) -> Result<Canvas, Problem> {
         (None, None) => {
             let d = Diagnostic::error("`output` needs a `resolution` or a `size`")
                 .with_help("add `resolution: hd` (1280×720) or `size: {width, height}`");
-            return Err(("/output".into(), d));
+            return Err(Problem::new("/output", d));
         }
     };
     Ok(Canvas { width, height, fps })
@@ -211,7 +227,7 @@ pub fn canvas(out: &edit::Output) -> Result<Canvas, Problem> {
 fn output_size(size: edit::Size) -> Result<(u32, u32), Problem> {
     let (Some(w), Some(h)) = (size.width, size.height) else {
         let d = Diagnostic::error("`output.size` needs both `width` and `height`");
-        return Err(("/output/size".into(), d));
+        return Err(Problem::new("/output/size", d));
     };
     for (key, v) in [("width", w), ("height", h)] {
         if v == 0 || v > MAX_OUTPUT_SIDE || v % 2 == 1 {
@@ -219,7 +235,7 @@ fn output_size(size: edit::Size) -> Result<(u32, u32), Problem> {
                 Diagnostic::error(format!("output {key} {v} is not usable")).with_note(format!(
                     "sizes are even numbers from 2 to {MAX_OUTPUT_SIDE} (H.264 needs even sides)"
                 ));
-            return Err((format!("/output/size/{key}"), d));
+            return Err(Problem::new(format!("/output/size/{key}"), d));
         }
     }
     Ok((w, h))
@@ -255,7 +271,7 @@ pub fn background(text: Option<&str>) -> Result<Color, Problem> {
         Some(t) => Color::parse(t).ok_or_else(|| {
             let d = Diagnostic::error(format!("`{t}` is not a colour"))
                 .with_help("write colours as `#rrggbb` or `#rrggbbaa`");
-            ("/timeline/background".to_string(), d)
+            Problem::new("/timeline/background", d)
         }),
     }
 }
@@ -315,7 +331,10 @@ mod tests {
             json!({"asset": {"type": "image", "src": "a.png"}, "start": 0, "length": 1,
                             "width": 100000, "height": 10}),
         );
-        let (ptr, d) = visual(&c, 1.0, "/timeline/tracks/0/clips/0").unwrap_err();
+        let Problem {
+            pointer: ptr,
+            diagnostic: d,
+        } = visual(&c, 1.0, "/timeline/tracks/0/clips/0").unwrap_err();
         assert_eq!(ptr, "/timeline/tracks/0/clips/0/width");
         assert!(d.message.contains("100000"), "{}", d.message);
     }
@@ -348,7 +367,7 @@ mod tests {
         let e = canvas(&out(
             json!({"format": "mp4", "size": {"width": 9000, "height": 90}}),
         ));
-        assert_eq!(e.unwrap_err().0, "/output/size/width");
+        assert_eq!(e.unwrap_err().pointer, "/output/size/width");
         assert!(canvas(&out(json!({"format": "mp4"}))).is_err());
         assert!(canvas(&out(json!({"format": "mp3"}))).is_ok());
     }

@@ -106,7 +106,7 @@ fn media_src<'a>(asset: &'a Asset, ptr: &str) -> Result<&'a str, Problem> {
     match asset.src() {
         Some(src) => Ok(src),
         None if prompt => Err(needs_provider(kind, ptr)),
-        None => Err((
+        None => Err(Problem::new(
             format!("{ptr}/asset"),
             Diagnostic::error(format!("the `{kind}` asset has no `src`")),
         )),
@@ -120,7 +120,7 @@ pub fn needs_provider(kind: &str, ptr: &str) -> Problem {
     ))
     .with_note("reel renders locally and makes no cloud calls")
     .with_help("generate the file once and use it as a `video`, `image` or `audio` asset `src`");
-    (format!("{ptr}/asset"), d)
+    Problem::new(format!("{ptr}/asset"), d)
 }
 
 /// Finds, probes and checks the media of a video, image, audio or luma clip at `ptr`.
@@ -129,8 +129,8 @@ pub fn media(asset: &Asset, prober: &mut Prober<'_>, ptr: &str) -> Result<Media,
     let src_ptr = format!("{ptr}/asset/src");
     let (path, info) = prober
         .probe(src)
-        .map_err(|m| (src_ptr.clone(), Diagnostic::error(m)))?;
-    let kind = media_kind(asset, &info).map_err(|m| (src_ptr, Diagnostic::error(m)))?;
+        .map_err(|m| Problem::new(src_ptr.clone(), Diagnostic::error(m)))?;
+    let kind = media_kind(asset, &info).map_err(|m| Problem::new(src_ptr, Diagnostic::error(m)))?;
     let trim = asset.trim().unwrap_or(0.0);
     let auto_length = match (kind, info.duration) {
         (ClipKind::Image, _) | (_, None) => DEFAULT_LENGTH,
@@ -154,7 +154,7 @@ fn trim_past_end(src: &str, trim: f64, duration: f64, ptr: &str) -> Problem {
         "clip starts past the end of its media: `trim` is {trim} s but `{src}` lasts {duration:.3} s"
     ))
     .with_help("use a smaller `trim`");
-    (format!("{ptr}/asset/trim"), d)
+    Problem::new(format!("{ptr}/asset/trim"), d)
 }
 
 /// The clip kind for `asset` given what its file holds; an error message if they do not fit.
@@ -231,14 +231,17 @@ mod tests {
     #[test]
     fn generated_assets_need_a_provider() {
         let a = asset(serde_json::json!({"type": "video", "prompt": "a cat"}));
-        let (ptr, d) = media_src(&a, "/c").unwrap_err();
+        let Problem {
+            pointer: ptr,
+            diagnostic: d,
+        } = media_src(&a, "/c").unwrap_err();
         assert_eq!(ptr, "/c/asset");
         assert!(d.message.contains("needs a provider"), "{}", d.message);
         let a = asset(serde_json::json!({"type": "image"}));
         assert!(
             media_src(&a, "/c")
                 .unwrap_err()
-                .1
+                .diagnostic
                 .message
                 .contains("no `src`")
         );

@@ -226,7 +226,7 @@ fn caption_unsupported(asset: &Asset, ptr: &str) -> Problem {
         ))
     };
     let d = d.with_help("draw the captions as `text` or `rich-text` clips timed to the speech");
-    (format!("{ptr}/asset/src"), d)
+    Problem::new(format!("{ptr}/asset/src"), d)
 }
 
 /// The timeline clip of a prepared, timed item.
@@ -261,10 +261,10 @@ fn soundtrack(edit: &Edit, prober: &mut Prober<'_>) -> Result<Option<tl::Soundtr
     let ptr = "/timeline/soundtrack/src".to_string();
     let (path, info) = prober
         .probe(&s.src)
-        .map_err(|m| (ptr.clone(), Diagnostic::error(m)))?;
+        .map_err(|m| Problem::new(ptr.clone(), Diagnostic::error(m)))?;
     if !info.has_audio {
         let d = Diagnostic::error(format!("the soundtrack `{}` has no sound", s.src));
-        return Err((ptr, d));
+        return Err(Problem::new(ptr, d));
     }
     Ok(Some(tl::Soundtrack {
         path,
@@ -352,7 +352,8 @@ fn timing_diagnostic(e: &TimingError, items: &[Item<'_>], ctx: &ResolveContext<'
 
 /// Records a `(pointer, diagnostic)` problem in `sink`, passing an `Ok` value through.
 fn take<T>(r: Result<T, Problem>, ctx: &ResolveContext<'_>, sink: &mut Sink) -> Option<T> {
-    r.map_err(|(ptr, d)| sink.push(label(ctx, &ptr, d))).ok()
+    r.map_err(|p| sink.push(label(ctx, &p.pointer, *p.diagnostic)))
+        .ok()
 }
 
 /// Labels `d` with the template span of `ptr` (or its nearest recorded ancestor), and names the
