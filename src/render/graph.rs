@@ -105,6 +105,7 @@ pub fn num(v: f64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filter {
     name: &'static str,
+    id: Option<String>,
     args: Vec<(Option<&'static str>, Value)>,
 }
 
@@ -113,8 +114,15 @@ impl Filter {
     pub fn new(name: &'static str) -> Filter {
         Filter {
             name,
+            id: None,
             args: Vec::new(),
         }
+    }
+
+    /// Names this instance (`lutyuv@fade3`) so `sendcmd` can address it.
+    pub fn id(mut self, id: impl Into<String>) -> Filter {
+        self.id = Some(id.into());
+        self
     }
 
     /// Adds `key=value`.
@@ -170,6 +178,10 @@ impl Display for Filter {
             escape_value(v, &mut desc);
         }
         let mut out = String::from(self.name);
+        if let Some(id) = &self.id {
+            out.push('@');
+            out.push_str(id);
+        }
         escape_description(&desc, &mut out);
         f.write_str(&out)
     }

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod cancel;
+pub mod compile;
 pub mod fetch;
 pub mod graph;
 pub mod probe;
@@ -11,4 +12,5 @@ pub mod run;
 pub mod timeline;
 
 pub use cancel::Cancel;
+pub use compile::{Input, RenderOptions, RenderPlan, compile};
 pub use timeline::Timeline;

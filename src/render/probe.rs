@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::cache::{self, Cache, CacheStats};
 
 /// Bumped when [`MediaInfo`] or its derivation changes, so old cache entries are ignored.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// What a media file contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,23 @@ pub struct MediaInfo {
     pub video_codec: Option<String>,
     /// Codec of the first audio stream, if any.
     pub audio_codec: Option<String>,
+    /// Pixel format of the first video stream (`yuv420p`, `rgba`), if any.
+    pub pix_fmt: Option<String>,
+}
+
+impl MediaInfo {
+    /// Whether the picture has an alpha channel (`rgba`, `yuva420p`, `ya8`, `gbrap`…; a `pal8`
+    /// PNG with a transparent palette entry reports no alpha and counts as opaque).
+    pub fn has_alpha(&self) -> bool {
+        self.pix_fmt.as_deref().is_some_and(pix_fmt_has_alpha)
+    }
+}
+
+/// Whether an ffmpeg pixel format name carries alpha. Pure.
+fn pix_fmt_has_alpha(name: &str) -> bool {
+    ["yuva", "gbrap", "ya", "rgba", "bgra", "argb", "abgr"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 /// Why a file could not be probed.
@@ -187,6 +204,7 @@ pub fn media_info(json: &Value) -> MediaInfo {
         format,
         video_codec: codec(video),
         audio_codec: codec(audio),
+        pix_fmt: video.and_then(|v| v["pix_fmt"].as_str()).map(String::from),
     }
 }
 
@@ -218,7 +236,9 @@ impl fmt::Display for MediaInfo {
             writeln!(f, "fps: {}", (fps * 1000.0).round() / 1000.0)?;
         }
         if let Some(c) = &self.video_codec {
-            writeln!(f, "video: {c}")?;
+            let pix = self.pix_fmt.as_deref().unwrap_or("unknown pixels");
+            let alpha = if self.has_alpha() { ", with alpha" } else { "" };
+            writeln!(f, "video: {c} ({pix}{alpha})")?;
         }
         if let Some(c) = &self.audio_codec {
             writeln!(f, "audio: {c}")?;
@@ -273,6 +293,18 @@ mod tests {
         let i = media_info(&j);
         assert!(!i.has_video && i.has_audio && !i.is_still);
         assert_eq!(i.duration, Some(2.5));
+    }
+
+    #[test]
+    fn alpha_pixel_formats() {
+        for f in ["rgba", "yuva420p", "ya8", "gbrap10le", "bgra", "rgba64be"] {
+            assert!(pix_fmt_has_alpha(f), "{f}");
+        }
+        for f in [
+            "yuv420p", "rgb24", "gray", "gray10le", "pal8", "bgr0", "nv12",
+        ] {
+            assert!(!pix_fmt_has_alpha(f), "{f}");
+        }
     }
 
     #[test]

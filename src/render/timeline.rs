@@ -211,6 +211,9 @@ pub struct MediaInfo {
     pub has_audio: bool,
     /// Whether the picture is a single still image.
     pub is_still: bool,
+    /// Whether the picture has an alpha channel (pix_fmt with `a`: rgba, yuva420p, …); such a
+    /// picture is never used as an opaque background.
+    pub has_alpha: bool,
 }
 
 /// A value that is constant or animated by Shotstack tweens (clip-local time).

@@ -184,6 +184,7 @@ pub fn timeline_info(info: &MediaInfo) -> tl::MediaInfo {
         has_video: info.has_video,
         has_audio: info.has_audio,
         is_still: info.is_still,
+        has_alpha: info.has_alpha(),
     }
 }
 
@@ -203,6 +204,7 @@ mod tests {
             format: String::new(),
             video_codec: None,
             audio_codec: None,
+            pix_fmt: None,
         }
     }
 
