@@ -278,3 +278,6 @@ fn shard_text(config: &Config) -> String {
         .map(|s| s.to_string())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;
