@@ -248,7 +248,11 @@ impl Bars {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
-        let overall = multi.add(ProgressBar::new(0).with_style(overall_style));
+        let overall = multi.add(
+            ProgressBar::new(0)
+                .with_style(overall_style)
+                .with_message("planning: expanding every selected row"),
+        );
         overall.enable_steady_tick(Duration::from_millis(500));
         let job_style = ProgressStyle::with_template("  {prefix:30!} [{bar:20}] {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
