@@ -15,6 +15,7 @@ pub mod classify;
 pub mod deps;
 pub mod machine;
 pub mod runner;
+pub mod serve;
 pub mod watcher;
 
 pub use classify::{ChangeKind, Plan};

@@ -164,3 +164,108 @@ where
         })?;
     Ok((jobs, handle))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// What the fake build saw.
+    #[derive(Debug)]
+    enum Seen {
+        Started(u64, Plan),
+        Cancelled(u64),
+        Finished(u64),
+    }
+
+    fn setup() -> (tempfile::TempDir, Deps) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("t.edit"), "a").unwrap();
+        std::fs::write(root.join("rows.csv"), "a\n1\n").unwrap();
+        let deps = Deps {
+            template: [root.join("t.edit")].into(),
+            data: Some(root.join("rows.csv")),
+            assets: BTreeSet::new(),
+            output_dir: root.join("out"),
+        };
+        (dir, deps)
+    }
+
+    fn next(rx: &Receiver<Seen>) -> Seen {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("a build event")
+    }
+
+    /// A build that takes `slow` unless cancelled, reporting what happens.
+    fn fake_build(
+        deps: Deps,
+        slow: Duration,
+        tx: Sender<Seen>,
+    ) -> impl FnMut(u64, &Plan, &Cancel) -> Built + Send + 'static {
+        move |id, plan, cancel| {
+            tx.send(Seen::Started(id, plan.clone())).unwrap();
+            let until = Instant::now() + slow;
+            while Instant::now() < until {
+                if cancel.is_cancelled() {
+                    tx.send(Seen::Cancelled(id)).unwrap();
+                    return Built::default();
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            tx.send(Seen::Finished(id)).unwrap();
+            Built {
+                deps: deps.clone(),
+                complete: true,
+            }
+        }
+    }
+
+    #[test]
+    fn rebuilds_on_change_cancels_stale_builds_and_stops() {
+        let (_dir, deps) = setup();
+        let (tx, rx) = mpsc::channel();
+        let l = Loop::new();
+        let stop = l.stop_handle();
+        let build = fake_build(deps.clone(), Duration::from_millis(300), tx);
+        let d = deps.clone();
+        let t = std::thread::spawn(move || l.run(false, d, build, |_, _| {}));
+        assert!(matches!(next(&rx), Seen::Started(1, p) if p == Plan::full()));
+        assert!(matches!(next(&rx), Seen::Finished(1)));
+        std::fs::write(deps.data.as_ref().unwrap(), "a\n2\n").unwrap();
+        let rows = Plan {
+            rows: true,
+            ..Plan::default()
+        };
+        assert!(matches!(next(&rx), Seen::Started(2, ref p) if *p == rows));
+        // A newer change while build 2 runs cancels it; build 3 redoes both.
+        std::fs::write(deps.template.first().unwrap(), "b").unwrap();
+        assert!(matches!(next(&rx), Seen::Cancelled(2)));
+        assert!(matches!(next(&rx), Seen::Started(3, p) if p == Plan::full()));
+        stop.stop();
+        assert!(matches!(next(&rx), Seen::Cancelled(3)));
+        t.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn own_outputs_never_trigger_a_build() {
+        let (_dir, deps) = setup();
+        let (tx, rx) = mpsc::channel();
+        let l = Loop::new();
+        let stop = l.stop_handle();
+        let build = fake_build(deps.clone(), Duration::ZERO, tx);
+        let d = deps.clone();
+        let t = std::thread::spawn(move || l.run(false, d, build, |_, _| {}));
+        assert!(matches!(next(&rx), Seen::Started(1, _)));
+        assert!(matches!(next(&rx), Seen::Finished(1)));
+        let root = deps.output_dir.parent().unwrap().to_path_buf();
+        std::fs::create_dir_all(&deps.output_dir).unwrap();
+        std::fs::write(deps.output_dir.join("a.mp4"), "v").unwrap();
+        std::fs::write(root.join("a.mp4.part"), "v").unwrap();
+        std::fs::write(root.join("notes.txt"), "v").unwrap();
+        let quiet = rx.recv_timeout(Duration::from_millis(400));
+        assert!(quiet.is_err(), "unexpected build: {quiet:?}");
+        stop.stop();
+        t.join().unwrap().unwrap();
+    }
+}
