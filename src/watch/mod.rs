@@ -14,6 +14,7 @@
 pub mod classify;
 pub mod deps;
 pub mod machine;
+pub mod rows;
 pub mod runner;
 pub mod serve;
 pub mod watcher;
