@@ -1,198 +1,112 @@
-//! Which rows a build renders again: a row is stale when its expanded Edit (with reel's render
-//! settings) hashes differently from its last good render, when its output file is gone, or
-//! when a file it read (asset, font) was saved.
-//!
-//! [`RowCache`] keeps, per output file, the key of its last good render and the files that
-//! render read. It lives in memory for the session; the batch manifest can stand behind the
-//! same methods.
+//! Which rows a build renders again. The batch manifest ([`crate::batch::Manifest`]) decides
+//! from the row's key (expanded Edit, template files, render settings) and the content hashes
+//! of the files its last render read. Watch adds one rule: a row that read a file which was
+//! just saved renders again even when the bytes hash the same (a `touch` is a request).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// A row's identity for rendering: blake3 of its expanded Edit JSON and the render settings.
-pub type Key = blake3::Hash;
+use crate::batch::manifest::hash_parts;
+use crate::batch::{FileHashes, Key, Manifest, Reason};
 
-/// The key of one expanded Edit under `settings` (e.g. `preview=true frame=None`).
-pub fn row_key(edit: &serde_json::Value, settings: &str) -> Key {
-    let mut h = blake3::Hasher::new();
-    h.update(settings.as_bytes());
-    h.update(&[0]);
-    h.update(edit.to_string().as_bytes());
-    h.finalize()
+use super::deps::normalize;
+
+/// The render settings that change an output, as a key part (with reel's version, as batch
+/// does).
+pub fn settings_hash(preview: bool, frame: Option<f64>) -> blake3::Hash {
+    let frame = frame.map_or(String::new(), |t| t.to_string());
+    hash_parts([
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        if preview { b"preview" } else { b"full" },
+        frame.as_bytes(),
+    ])
 }
 
-/// Why a row is rendered again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    /// Never rendered in this session (or its last render failed).
-    New,
-    /// Its expanded Edit or the render settings changed.
-    Edited,
-    /// A file it read (asset, font) was saved.
-    Asset,
-    /// Its output file is missing.
-    Missing,
-}
-
-impl Reason {
-    /// A short phrase for status lines.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Reason::New => "new",
-            Reason::Edited => "edit changed",
-            Reason::Asset => "asset changed",
-            Reason::Missing => "output missing",
-        }
-    }
-}
-
-/// The last good render of one output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// The row key it was rendered from.
-    pub key: Key,
-    /// The local files it read (normalised).
-    pub files: BTreeSet<PathBuf>,
-}
-
-/// Last good render per output file.
-#[derive(Debug, Default)]
-pub struct RowCache {
-    map: HashMap<PathBuf, Rendered>,
-}
-
-impl RowCache {
-    /// Why the row writing `out` with `key` must be rendered, or `None` when it is up to date.
-    /// `exists` says whether `out` is on disk; `saved` are the files changed since.
-    pub fn stale(
-        &self,
-        out: &Path,
-        key: &Key,
-        exists: bool,
-        saved: &BTreeSet<PathBuf>,
-    ) -> Option<Reason> {
-        let Some(last) = self.map.get(out) else {
-            return Some(Reason::New);
-        };
-        if last.key != *key {
-            Some(Reason::Edited)
-        } else if !exists {
-            Some(Reason::Missing)
-        } else if !last.files.is_disjoint(saved) {
-            Some(Reason::Asset)
-        } else {
-            None
-        }
-    }
-
-    /// Records a good render.
-    pub fn record(&mut self, out: PathBuf, rendered: Rendered) {
-        self.map.insert(out, rendered);
-    }
-
-    /// Forgets an output (its render failed, so it is retried next time).
-    pub fn forget(&mut self, out: &Path) {
-        self.map.remove(out);
-    }
-
-    /// Every file the remembered renders read.
-    pub fn files(&self) -> BTreeSet<PathBuf> {
-        self.map
-            .values()
-            .flat_map(|r| r.files.iter().cloned())
-            .collect()
-    }
-
-    /// Keeps only the outputs `keep` accepts (rows removed from the data are dropped, so their
-    /// assets stop being watched).
-    pub fn retain(&mut self, keep: impl Fn(&Path) -> bool) {
-        self.map.retain(|p, _| keep(p));
+/// Why the row writing `output` (file name in the output dir) from `key` must render, or
+/// [`Reason::UpToDate`]. `saved` are the (normalised) files saved since the last build.
+pub fn decide(
+    manifest: &Manifest,
+    output: &str,
+    key: &Key,
+    exists: bool,
+    hashes: &FileHashes,
+    saved: &BTreeSet<PathBuf>,
+) -> Reason {
+    match manifest.decide(output, key, exists, hashes) {
+        Reason::UpToDate => match files_read(manifest, output).find(|f| saved.contains(f)) {
+            Some(f) => Reason::AssetChanged(f.display().to_string()),
+            None => Reason::UpToDate,
+        },
+        other => other,
     }
 }
 
-/// Parses a `--rows` list (`1-10,42`, 1-based, inclusive) into 0-based ranges.
-pub fn parse_rows(spec: &str) -> Result<Vec<std::ops::RangeInclusive<usize>>, String> {
-    let bad = || format!("bad row list `{spec}`: expected e.g. `1-10,42` (rows count from 1)");
-    let mut out = Vec::new();
-    for part in spec.split(',').map(str::trim) {
-        let (a, b) = part.split_once('-').unwrap_or((part, part));
-        let a: usize = a.trim().parse().map_err(|_| bad())?;
-        let b: usize = b.trim().parse().map_err(|_| bad())?;
-        if a == 0 || b < a {
-            return Err(bad());
-        }
-        out.push(a - 1..=b - 1);
-    }
-    Ok(out)
+/// The files (normalised) the last good render of `output` read; none if there is none.
+pub fn files_read<'a>(manifest: &'a Manifest, output: &str) -> impl Iterator<Item = PathBuf> + 'a {
+    manifest
+        .get(output)
+        .into_iter()
+        .flat_map(move |e| manifest.files_of(e))
+        .map(|(p, _)| normalize(Path::new(p)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn keys_change_with_the_edit_and_the_settings() {
-        let a = json!({"timeline": {"tracks": []}, "output": {"format": "mp4"}});
-        let b = json!({"timeline": {"tracks": [1]}, "output": {"format": "mp4"}});
-        assert_eq!(row_key(&a, "preview"), row_key(&a.clone(), "preview"));
-        assert_ne!(row_key(&a, "preview"), row_key(&b, "preview"));
-        assert_ne!(row_key(&a, "preview"), row_key(&a, "full"));
-    }
-
-    #[test]
-    fn staleness_table() {
-        let (k1, k2) = (row_key(&json!(1), ""), row_key(&json!(2), ""));
-        let logo = PathBuf::from("/p/logo.png");
-        let mut cache = RowCache::default();
-        let files = [logo.clone()].into();
-        cache.record("/o/a.mp4".into(), Rendered { key: k1, files });
-        let none = BTreeSet::new();
-        let saved_logo: BTreeSet<_> = [logo].into();
-        let saved_other: BTreeSet<_> = [PathBuf::from("/p/font.ttf")].into();
-        let table = [
-            ("/o/b.mp4", k1, true, &none, Some(Reason::New)),
-            ("/o/a.mp4", k2, true, &none, Some(Reason::Edited)),
-            ("/o/a.mp4", k1, false, &none, Some(Reason::Missing)),
-            ("/o/a.mp4", k1, true, &saved_logo, Some(Reason::Asset)),
-            ("/o/a.mp4", k1, true, &saved_other, None),
-            ("/o/a.mp4", k1, true, &none, None),
-        ];
-        for (out, key, exists, saved, want) in table {
-            let got = cache.stale(Path::new(out), &key, exists, saved);
-            assert_eq!(got, want, "{out} {exists} {saved:?}");
-        }
-        cache.forget(Path::new("/o/a.mp4"));
-        assert_eq!(
-            cache.stale(Path::new("/o/a.mp4"), &k1, true, &none),
-            Some(Reason::New)
+    fn settings_change_the_key() {
+        assert_eq!(settings_hash(true, None), settings_hash(true, None));
+        assert_ne!(settings_hash(true, None), settings_hash(false, None));
+        assert_ne!(settings_hash(true, None), settings_hash(true, Some(1.0)));
+        assert_ne!(
+            settings_hash(true, Some(1.0)),
+            settings_hash(true, Some(1.5))
         );
     }
 
     #[test]
-    fn retain_drops_removed_rows_and_their_files() {
-        let mut cache = RowCache::default();
-        for (out, file) in [("/o/a.mp4", "/p/a.png"), ("/o/b.mp4", "/p/b.png")] {
-            let files = [PathBuf::from(file)].into();
-            cache.record(
-                out.into(),
-                Rendered {
-                    key: row_key(&json!(0), ""),
-                    files,
-                },
-            );
+    fn a_saved_file_renders_the_rows_that_read_it_even_with_equal_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let (logo, font) = (root.join("logo.png"), root.join("font.ttf"));
+        std::fs::write(&logo, "png").unwrap();
+        std::fs::write(&font, "ttf").unwrap();
+        let hashes = FileHashes::default();
+        let key = Key {
+            edit: blake3::hash(b"edit"),
+            template: blake3::hash(b"t"),
+            settings: settings_hash(true, None),
+        };
+        let mut m = Manifest::default();
+        let read = |p: &PathBuf| (p.display().to_string(), hashes.get(p).unwrap());
+        m.insert("a.mp4", 0, key, vec![read(&logo)]);
+        m.insert("b.mp4", 1, key, vec![read(&font)]);
+        let saved: BTreeSet<PathBuf> = [logo.clone()].into();
+        let none = BTreeSet::new();
+        let table = [
+            (
+                "a.mp4",
+                &saved,
+                true,
+                Reason::AssetChanged(logo.display().to_string()),
+            ),
+            ("b.mp4", &saved, true, Reason::UpToDate),
+            ("a.mp4", &none, true, Reason::UpToDate),
+            ("a.mp4", &saved, false, Reason::OutputMissing),
+            ("c.mp4", &none, true, Reason::New),
+        ];
+        for (out, saved, exists, want) in table {
+            assert_eq!(decide(&m, out, &key, exists, &hashes, saved), want, "{out}");
         }
-        assert_eq!(cache.files().len(), 2);
-        cache.retain(|p| p == Path::new("/o/a.mp4"));
-        assert_eq!(cache.files(), [PathBuf::from("/p/a.png")].into());
-    }
-
-    #[test]
-    fn row_lists() {
-        assert_eq!(parse_rows("1-3").unwrap(), [0..=2]);
-        assert_eq!(parse_rows("2, 5-6").unwrap(), [1..=1, 4..=5]);
-        for bad in ["", "0", "3-1", "a", "1-", "1,,2"] {
-            assert!(parse_rows(bad).is_err(), "{bad}");
-        }
+        let other = Key {
+            edit: blake3::hash(b"edit 2"),
+            ..key
+        };
+        assert_eq!(
+            decide(&m, "b.mp4", &other, true, &hashes, &none),
+            Reason::DataChanged
+        );
+        assert_eq!(files_read(&m, "b.mp4").collect::<Vec<_>>(), [font]);
     }
 }
