@@ -17,6 +17,7 @@ pub mod machine;
 pub mod rows;
 pub mod runner;
 pub mod serve;
+pub mod session;
 pub mod watcher;
 
 pub use classify::{ChangeKind, Plan};
