@@ -34,12 +34,22 @@ impl Watch {
         let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
         let tx2 = tx.clone();
-        std::thread::spawn(move || BufReader::new(out).lines().map_while(Result::ok).for_each(|l| {
-            let _ = tx.send(l);
-        }));
-        std::thread::spawn(move || BufReader::new(err).lines().map_while(Result::ok).for_each(|l| {
-            let _ = tx2.send(l);
-        }));
+        std::thread::spawn(move || {
+            BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| {
+                    let _ = tx.send(l);
+                })
+        });
+        std::thread::spawn(move || {
+            BufReader::new(err)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| {
+                    let _ = tx2.send(l);
+                })
+        });
         Watch {
             child,
             lines,
@@ -55,7 +65,10 @@ impl Watch {
                 self.log.push(line.clone());
                 line
             }
-            Err(_) => panic!("reel watch: no expected output; it printed:\n{}", self.log.join("\n")),
+            Err(_) => panic!(
+                "reel watch: no expected output; it printed:\n{}",
+                self.log.join("\n")
+            ),
         }
     }
 
@@ -87,7 +100,9 @@ impl Watch {
     /// Sends `signal` (e.g. `INT`) and returns the exit code.
     fn stop(mut self, signal: &str) -> i32 {
         let pid = self.child.id().to_string();
-        let ok = Command::new("kill").args([&format!("-{signal}"), &pid]).status();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status();
         assert!(ok.is_ok_and(|s| s.success()), "kill -{signal} {pid}");
         let until = Instant::now() + TIMEOUT;
         while Instant::now() < until {
@@ -97,7 +112,10 @@ impl Watch {
             std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.child.kill();
-        panic!("reel watch did not exit after SIG{signal}:\n{}", self.log.join("\n"));
+        panic!(
+            "reel watch did not exit after SIG{signal}:\n{}",
+            self.log.join("\n")
+        );
     }
 }
 
@@ -131,7 +149,12 @@ fn project() -> tempfile::TempDir {
     for f in ["t.edit", "rows.csv"] {
         std::fs::copy(util::fixture("watch").join(f), dir.path().join(f)).unwrap();
     }
-    for (name, color) in [("red", "red"), ("green", "lime"), ("blue", "blue"), ("cyan", "cyan")] {
+    for (name, color) in [
+        ("red", "red"),
+        ("green", "lime"),
+        ("blue", "blue"),
+        ("cyan", "cyan"),
+    ] {
         png(&dir.path().join(format!("{name}.png")), color);
     }
     dir
@@ -140,7 +163,15 @@ fn project() -> tempfile::TempDir {
 /// Writes a 32x32 PNG of one colour.
 fn png(path: &Path, color: &str) {
     let ok = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
         .arg(format!("color=c={color}:s=32x32"))
         .args(["-frames:v", "1"])
         .arg(path)
@@ -196,8 +227,14 @@ fn template_edit_rerenders_every_selected_row() {
     let mut w = Watch::start(dir.path(), &["t.edit", "--rows", "1-2", "-o", "out"]);
     let first = w.build();
     assert_eq!(rendered(&first), ["a.mp4", "b.mp4"], "{first:?}");
-    assert!(first.last().unwrap().contains("2 rows rendered"), "{first:?}");
-    assert!(!dir.path().join("out/c.mp4").exists(), "row 3 is not selected");
+    assert!(
+        first.last().unwrap().contains("2 rows rendered"),
+        "{first:?}"
+    );
+    assert!(
+        !dir.path().join("out/c.mp4").exists(),
+        "row 3 is not selected"
+    );
     let before = mtimes(&dir.path().join("out"), &["a.mp4", "b.mp4"]);
     edit(&dir.path().join("t.edit"), "\"#000000\"", "\"#202020\"");
     let second = w.build();
@@ -221,9 +258,16 @@ fn data_edit_rerenders_only_the_changed_row() {
     edit(&dir.path().join("rows.csv"), "b,green.png", "b,cyan.png");
     let lines = w.build();
     assert_eq!(rendered(&lines), ["b.mp4"], "{lines:?}");
-    assert!(lines.last().unwrap().contains("1 row re-rendered"), "{lines:?}");
+    assert!(
+        lines.last().unwrap().contains("1 row re-rendered"),
+        "{lines:?}"
+    );
     let after = mtimes(&out, &["a.mp4", "b.mp4", "c.mp4"]);
-    assert_eq!((after[0], after[2]), (before[0], before[2]), "a and c untouched");
+    assert_eq!(
+        (after[0], after[2]),
+        (before[0], before[2]),
+        "a and c untouched"
+    );
     assert!(after[1] > before[1]);
 }
 
@@ -238,7 +282,10 @@ fn saving_an_asset_rerenders_only_the_rows_that_use_it() {
     assert_eq!(rendered(&w.build()), ["a.mp4", "b.mp4", "c.mp4"]);
     let before = mtimes(&out, &["a.mp4", "b.mp4", "c.mp4"]);
     // `touch red.png`: only the mtime changes.
-    let red = std::fs::File::options().write(true).open(dir.path().join("red.png")).unwrap();
+    let red = std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("red.png"))
+        .unwrap();
     red.set_modified(SystemTime::now()).unwrap();
     drop(red);
     let lines = w.build();
@@ -267,7 +314,11 @@ fn a_syntax_error_is_reported_and_the_loop_survives() {
     let status = lines.last().unwrap();
     assert!(status.contains("error in t.edit:"), "{lines:?}");
     assert!(lines.iter().any(|l| l.starts_with("error")), "{lines:?}");
-    assert_eq!(mtime(&out.join("a.mp4")), good, "the last good output stays");
+    assert_eq!(
+        mtime(&out.join("a.mp4")),
+        good,
+        "the last good output stays"
+    );
     edit(&template, "track {{ oops", "track {");
     let fixed = w.build();
     // The Edit is the same as the last good render's, so nothing needs rendering.
