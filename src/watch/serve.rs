@@ -55,26 +55,33 @@ pub struct Shown {
 }
 
 impl Gallery {
-    /// Records a finished build: bumps the version, which makes open pages reload.
-    pub fn publish(&mut self, rows: Vec<Shown>, diagnostics: String, status: String) {
+    /// Records a finished build: bumps the version, which makes open pages reload. A build
+    /// with errors (`failed`) keeps showing the last good output of rows it could not build.
+    pub fn publish(&mut self, rows: Vec<Shown>, failed: bool, diagnostics: String, status: String) {
         self.version += 1;
-        let old: BTreeMap<PathBuf, u64> = self
-            .entries
-            .drain(..)
-            .map(|e| (e.path, e.version))
-            .collect();
-        self.entries = rows
-            .into_iter()
-            .filter(|s| s.rendered || old.contains_key(&s.path) || s.path.exists())
+        let old = std::mem::take(&mut self.entries);
+        let versions: BTreeMap<&Path, u64> =
+            old.iter().map(|e| (e.path.as_path(), e.version)).collect();
+        let mut entries: Vec<Entry> = rows
+            .iter()
+            .filter(|s| s.rendered || versions.contains_key(s.path.as_path()) || s.path.exists())
             .map(|s| Entry {
-                version: match old.get(&s.path) {
+                version: match versions.get(s.path.as_path()) {
                     Some(v) if !s.rendered => *v,
                     _ => self.version,
                 },
                 row: s.row,
-                path: s.path,
+                path: s.path.clone(),
             })
             .collect();
+        if failed {
+            let kept = old
+                .iter()
+                .filter(|e| entries.iter().all(|n| n.path != e.path));
+            entries.extend(kept.cloned().collect::<Vec<_>>());
+            entries.sort_by_key(|e| e.row);
+        }
+        self.entries = entries;
         self.diagnostics = diagnostics;
         self.status = status;
     }
@@ -373,24 +380,30 @@ mod tests {
             rendered,
         };
         let mut g = Gallery::default();
+        let none = String::new;
         g.publish(
             vec![shown(&a, 1, true), shown(&b, 2, true)],
-            String::new(),
-            "ok".into(),
+            false,
+            none(),
+            none(),
         );
         g.publish(
             vec![shown(&a, 1, false), shown(&b, 2, true)],
-            "bad".into(),
-            "err".into(),
+            false,
+            none(),
+            none(),
         );
-        let versions: Vec<_> = g.entries.iter().map(|e| (e.row, e.version)).collect();
-        assert_eq!(versions, [(1, 1), (2, 2)]);
+        let versions =
+            |g: &Gallery| -> Vec<_> { g.entries.iter().map(|e| (e.row, e.version)).collect() };
+        assert_eq!(versions(&g), [(1, 1), (2, 2)]);
+        // A failed build keeps the rows it could not build; a clean one drops removed rows.
+        g.publish(vec![shown(&b, 2, false)], true, "bad".into(), none());
+        assert_eq!(versions(&g), [(1, 1), (2, 2)]);
+        g.publish(vec![shown(&b, 2, false)], false, none(), none());
+        assert_eq!(versions(&g), [(2, 2)]);
         // A row that never rendered and has no file is not shown.
-        g.publish(
-            vec![shown(&dir.path().join("c.mp4"), 3, false)],
-            String::new(),
-            String::new(),
-        );
+        let c = dir.path().join("c.mp4");
+        g.publish(vec![shown(&c, 3, false)], false, none(), none());
         assert!(g.entries.is_empty());
         let html = page(&Gallery {
             entries: vec![Entry {
@@ -432,7 +445,7 @@ mod tests {
         gallery
             .lock()
             .unwrap()
-            .publish(vec![shown], String::new(), "ok".into());
+            .publish(vec![shown], false, String::new(), "ok".into());
         let server = Server::start(0, gallery.clone()).unwrap();
         let addr = server
             .url()

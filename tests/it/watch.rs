@@ -419,3 +419,120 @@ fn interrupt_during_a_render_exits_130_without_part_files() {
     assert_eq!(w.stop("INT"), 130);
     no_part_files(dir.path());
 }
+
+/// Headless Chromium, or `None` (with a message) when it is absent and `CI` is unset.
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    match found {
+        Some(c) => Some(PathBuf::from(c)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("chromium is required in CI (apt-get install -y chromium)")
+        }
+        None => {
+            eprintln!("skipping: chromium not found (and CI is unset)");
+            None
+        }
+    }
+}
+
+/// The page's DOM after load, as headless Chromium sees it.
+fn dump_dom(chromium: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--autoplay-policy=no-user-gesture-required",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A raw HTTP GET: (status line and headers, body length).
+fn http_get(url: &str) -> (String, usize) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes).unwrap();
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    (
+        String::from_utf8_lossy(&bytes[..end]).into_owned(),
+        bytes.len() - end - 4,
+    )
+}
+
+#[test]
+fn serve_shows_the_latest_renders_in_headless_chromium() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let dir = project();
+    let args = ["t.edit", "-o", "out", "--rows", "1-2", "--serve"];
+    let mut w = Watch::start(dir.path(), &args);
+    let line = w.wait_for("serving the latest renders at http://127.0.0.1:");
+    let url = line.rsplit(' ').next().unwrap().to_string();
+    assert_eq!(rendered(&w.build()), ["a.mp4", "b.mp4"]);
+    let dom = dump_dom(&chromium, &url);
+    assert!(dom.contains("<video src=\"/files/a.mp4?v=1\""), "{dom}");
+    assert!(dom.contains("<video src=\"/files/b.mp4?v=1\""), "{dom}");
+    let (head, len) = http_get(&format!("{url}files/a.mp4?v=1"));
+    assert!(
+        head.contains("Content-Type: video/mp4") && len > 1000,
+        "{head}"
+    );
+    // A new output name for every row: the page must show the new files and version.
+    edit(
+        &dir.path().join("t.edit"),
+        "name \"{{ id }}\"",
+        "name \"{{ id }}-v2\"",
+    );
+    assert_eq!(rendered(&w.build()), ["a-v2.mp4", "b-v2.mp4"]);
+    let dom = dump_dom(&chromium, &url);
+    assert!(dom.contains("data-version=\"2\""), "{dom}");
+    assert!(dom.contains("<video src=\"/files/a-v2.mp4?v=2\""), "{dom}");
+    assert!(!dom.contains("/files/a.mp4"), "the old name is gone: {dom}");
+    // A syntax error shows up on the page as text.
+    edit(&dir.path().join("t.edit"), "track {", "track {{");
+    assert!(w.build().last().unwrap().contains("error in t.edit:"));
+    let dom = dump_dom(&chromium, &url);
+    assert!(dom.contains("id=\"diagnostics\""), "{dom}");
+    assert!(
+        dom.contains("a-v2.mp4?v=2"),
+        "the last good render stays: {dom}"
+    );
+}

@@ -238,7 +238,7 @@ where
             && !out.cancelled
             && let Ok(mut g) = g.lock()
         {
-            g.publish(shown, log, status_text(&out));
+            g.publish(shown, out.failed > 0, log, status_text(&out));
         }
         (self.on_event)(Event::Finished(&out));
         Built {
