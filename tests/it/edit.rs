@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use reel::diagnostics::{Diagnostic, FileId, RenderConfig, SourceMap, Span, render_text};
-use reel::edit::origins::{CellRef, Origin};
+use reel::diagnostics::{Diagnostic, RenderConfig, SourceMap, render_text};
 use reel::edit::{self, Edit, Origins, ValidateOptions, json_eq, validate};
+use reel::template::Row;
+use reel::template::data::{self, DataOptions};
+use reel::template::json::{JsonTemplate, parse_spanned};
 
 use crate::util;
 
@@ -91,76 +93,12 @@ fn model_reads_smart_clip_timing_and_asset_kinds() {
     assert!(json_eq(&json, &serde_json::to_value(&edit).unwrap()));
 }
 
-/// Origins for a JSON text: the span of every value, by pointer. A small stand-in for
-/// `template::json::parse_spanned`, enough for well-formed test documents.
-fn spanned(text: &str, file: FileId) -> Origins {
-    let mut origins = Origins::new();
-    let bytes = text.as_bytes();
-    let mut pos = 0;
-    value_spans(bytes, &mut pos, &mut String::new(), file, &mut origins);
-    origins
-}
-
-fn skip_ws(b: &[u8], pos: &mut usize) {
-    while *pos < b.len() && (b[*pos].is_ascii_whitespace() || b[*pos] == b',' || b[*pos] == b':') {
-        *pos += 1;
-    }
-}
-
-fn string_end(b: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while b[i] != b'"' {
-        i += if b[i] == b'\\' { 2 } else { 1 };
-    }
-    i + 1
-}
-
-fn value_spans(b: &[u8], pos: &mut usize, ptr: &mut String, file: FileId, o: &mut Origins) {
-    skip_ws(b, pos);
-    let start = *pos;
-    match b[start] {
-        open @ (b'{' | b'[') => {
-            *pos += 1;
-            let mut index = 0;
-            loop {
-                skip_ws(b, pos);
-                if b[*pos] == b'}' || b[*pos] == b']' {
-                    *pos += 1;
-                    break;
-                }
-                let len = ptr.len();
-                if open == b'{' {
-                    let end = string_end(b, *pos);
-                    let key: String = serde_json::from_slice(&b[*pos..end]).unwrap();
-                    ptr.push('/');
-                    ptr.push_str(&edit::origins::pointer_segment(&key));
-                    *pos = end;
-                } else {
-                    ptr.push_str(&format!("/{index}"));
-                    index += 1;
-                }
-                value_spans(b, pos, ptr, file, o);
-                ptr.truncate(len);
-            }
-        }
-        b'"' => *pos = string_end(b, start),
-        _ => {
-            while *pos < b.len() && !b",}] \n\r\t".contains(&b[*pos]) {
-                *pos += 1;
-            }
-        }
-    }
-    let span = Span::new(file, start..*pos);
-    o.insert(ptr.clone(), Origin { span, cell: None });
-}
-
 /// Validates a fixture of `tests/fixtures/edit/` and renders every diagnostic, colour off.
 fn check_fixture(name: &str, opts: &ValidateOptions) -> String {
     let text = std::fs::read_to_string(util::fixture(&format!("edit/{name}"))).unwrap();
     let map = SourceMap::new();
     let file = map.add(name, text.as_str());
-    let origins = spanned(&text, file);
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (json, origins) = parse_spanned(&text, file).unwrap();
     render(&map, validate(&json, &origins, opts))
 }
 
@@ -168,17 +106,6 @@ fn render(map: &SourceMap, w: reel::diagnostics::Warned<Result<Edit, Vec<Diagnos
     let mut all = w.output.err().unwrap_or_default();
     all.extend(w.warnings);
     render_text(&all, map, RenderConfig { color: false })
-}
-
-#[test]
-fn spanned_origins_point_at_values() {
-    let text = r#"{"a": [1, {"b": "x"}], "c": true}"#;
-    let o = spanned(text, FileId(0));
-    let at = |p: &str| &text[o.get(p).unwrap().span.range()];
-    assert_eq!(at("/a/1/b"), "\"x\"");
-    assert_eq!(at("/a/0"), "1");
-    assert_eq!(at("/c"), "true");
-    assert_eq!(at(""), text);
 }
 
 #[test]
@@ -233,33 +160,30 @@ fn numbers_as_strings_warn_in_a_template() {
     insta::assert_snapshot!(out);
 }
 
-/// A non-numeric value from a data cell is labelled at the template and at the cell.
+/// Through the real pipeline (Shotstack JSON template × CSV rows): a number from a cell is
+/// coerced silently; a non-numeric one is an error labelled at the template and at the cell.
 #[test]
-fn not_a_number_from_data_snapshot() {
-    let json_text = std::fs::read_to_string(util::fixture("edit/not-a-number.json")).unwrap();
-    let csv_text = std::fs::read_to_string(util::fixture("edit/not-a-number.csv")).unwrap();
+fn merge_fields_from_data_are_coerced_or_labelled_twice() {
     let map = SourceMap::new();
-    let file = map.add("not-a-number.json", json_text.as_str());
-    let csv = map.add("not-a-number.csv", csv_text.as_str());
-    let mut origins = spanned(&json_text, file);
-    let ptr = "/timeline/tracks/0/clips/0/asset/font/size";
-    let span = origins.get(ptr).unwrap().span;
-    let at = csv_text.find("big").unwrap();
-    let cell = CellRef {
-        span: Span::new(csv, at..at + 3),
-        describe: "row 1, column \"size\"".into(),
+    let template =
+        JsonTemplate::load(&map, Path::new("tests/fixtures/edit/merge-template.json")).unwrap();
+    let csv = Path::new("tests/fixtures/edit/merge-rows.csv");
+    let rows: Vec<Row> = data::open(csv, &map, &DataOptions::default())
+        .unwrap()
+        .map(|(_, r)| r.unwrap())
+        .collect();
+    let expand = |row: &Row| template.expand(row, false).output.unwrap();
+    let first = expand(&rows[0]);
+    let w = validate(&first.edit, &first.origins, &ValidateOptions::default());
+    assert!(w.warnings.is_empty(), "{:?}", w.warnings);
+    let edit = w.output.unwrap();
+    let edit::Asset::RichText(text) = &edit.timeline.tracks[0].clips[0].asset else {
+        panic!("rich-text");
     };
-    origins.insert(
-        ptr,
-        Origin {
-            span,
-            cell: Some(cell),
-        },
-    );
-    let json: serde_json::Value = serde_json::from_str(&json_text).unwrap();
-    let w = validate(&json, &origins, &ValidateOptions::default());
-    let errors = w.output.as_ref().unwrap_err();
-    assert_eq!(errors[0].labels.len(), 2);
+    assert_eq!(text.font.as_ref().unwrap().size, Some(64));
+    let second = expand(&rows[1]);
+    let w = validate(&second.edit, &second.origins, &ValidateOptions::default());
+    assert_eq!(w.output.as_ref().unwrap_err()[0].labels.len(), 2);
     insta::assert_snapshot!(render(&map, w));
 }
 
@@ -270,8 +194,8 @@ fn invalid_corpus_document_snapshot() {
     let text = std::fs::read_to_string(&path).unwrap();
     let map = SourceMap::new();
     let file = map.add("timeline-block0.json", text.as_str());
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let w = validate(&json, &spanned(&text, file), &ValidateOptions::default());
+    let (json, origins) = parse_spanned(&text, file).unwrap();
+    let w = validate(&json, &origins, &ValidateOptions::default());
     assert_eq!(w.output.as_ref().unwrap_err().len(), 1);
     insta::assert_snapshot!(render(&map, w));
 }
@@ -284,46 +208,10 @@ fn watermark_placeholder_position_snapshot() {
     let text = std::fs::read_to_string(&path).unwrap();
     let map = SourceMap::new();
     let file = map.add("watermark-demo/template.json", text.as_str());
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let w = validate(&json, &spanned(&text, file), &ValidateOptions::default());
+    let (json, origins) = parse_spanned(&text, file).unwrap();
+    let w = validate(&json, &origins, &ValidateOptions::default());
     assert_eq!(w.output.as_ref().unwrap_err().len(), 1);
     insta::assert_snapshot!(render(&map, w));
-}
-
-/// Replaces `{{NAME}}` in strings by the `merge` array's values, as Shotstack does before
-/// rendering (the real implementation is `template::json`; this is enough for the corpus).
-fn apply_merge(doc: &mut serde_json::Value) {
-    let fields: Vec<(String, serde_json::Value)> = doc
-        .get("merge")
-        .and_then(|m| m.as_array())
-        .map(|m| {
-            m.iter()
-                .map(|f| {
-                    (
-                        f["find"].as_str().unwrap().to_string(),
-                        f["replace"].clone(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    fn walk(v: &mut serde_json::Value, fields: &[(String, serde_json::Value)]) {
-        match v {
-            serde_json::Value::String(s) => {
-                for (find, replace) in fields {
-                    let text = replace.as_str().map_or(replace.to_string(), String::from);
-                    *s = s.replace(&format!("{{{{{find}}}}}"), &text);
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(|i| walk(i, fields)),
-            serde_json::Value::Object(map) => map
-                .iter_mut()
-                .filter(|(k, _)| *k != "merge")
-                .for_each(|(_, i)| walk(i, fields)),
-            _ => {}
-        }
-    }
-    walk(doc, &fields);
 }
 
 /// Every valid corpus document validates without errors, and the typed result serialises back
@@ -335,9 +223,15 @@ fn corpus_validates() {
         if INVALID.contains(&name.as_str()) {
             continue;
         }
-        let mut json = read(&path);
-        apply_merge(&mut json);
-        let w = validate(&json, &Origins::new(), &ValidateOptions::default());
+        // As `reel` reads Shotstack JSON: placeholders filled from the `merge` defaults.
+        let map = SourceMap::new();
+        let expanded = JsonTemplate::load(&map, &path)
+            .unwrap()
+            .expand(&Row::default(), false)
+            .output
+            .unwrap();
+        let json = expanded.edit;
+        let w = validate(&json, &expanded.origins, &ValidateOptions::default());
         let rendered: Vec<String> = w.warnings.iter().map(|d| d.to_string()).collect();
         let expected: &[&str] = match name.as_str() {
             "oas-api-definition/render-example.json" => {
