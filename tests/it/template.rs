@@ -584,3 +584,71 @@ mod json_template {
         }
     }
 }
+
+/// Loader figures (not run by default; run in release for real numbers):
+/// `cargo test --release --test it template::bench_loader -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    for rows in [10_000usize, 100_000] {
+        let csv = dir.path().join(format!("{rows}.csv"));
+        let mut text = String::from("NAME,city,price,notes\n");
+        for i in 0..rows {
+            text.push_str(&format!("Zoë {i},City {},{i}.50,\"note, {i}\"\n", i % 97));
+        }
+        std::fs::write(&csv, &text).unwrap();
+        let jsonl = dir.path().join(format!("{rows}.jsonl"));
+        let mut text = String::new();
+        for i in 0..rows {
+            text.push_str(&format!(
+                "{{\"NAME\": \"Zoë {i}\", \"price\": {i}.5, \"tags\": [1, 2]}}\n"
+            ));
+        }
+        std::fs::write(&jsonl, &text).unwrap();
+        let json = dir.path().join(format!("{rows}.json"));
+        let body: Vec<&str> = text.lines().collect();
+        std::fs::write(&json, format!("[{}]", body.join(",\n"))).unwrap();
+        drop(text);
+        for path in [&csv, &jsonl, &json] {
+            let before = rss_kib();
+            let mut grew = 0;
+            let start = std::time::Instant::now();
+            let sources = SourceMap::new();
+            let mut n = 0;
+            for (_, row) in data::open(path, &sources, &DataOptions::default()).unwrap() {
+                assert!(row.unwrap().fields.len() >= 3);
+                n += 1;
+                if n % 5000 == 0 {
+                    grew = grew.max(rss_kib().saturating_sub(before));
+                }
+            }
+            let load = start.elapsed();
+            let start = std::time::Instant::now();
+            let counted = data::count(path, &sources, &DataOptions::default()).unwrap();
+            let count = start.elapsed();
+            assert_eq!((n, counted), (rows, rows));
+            let size = std::fs::metadata(path).unwrap().len() as f64 / 1e6;
+            println!(
+                "{:>12}: {rows} rows ({size:.1} MB) loaded in {:.1} ms, counted in {:.1} ms, RSS grew by at most {grew} KiB while loading",
+                path.file_name().unwrap().to_string_lossy(),
+                load.as_secs_f64() * 1e3,
+                count.as_secs_f64() * 1e3,
+            );
+            if rows == 10_000 {
+                assert!(load.as_secs_f64() < 0.5, "{path:?}: {load:?}");
+            }
+        }
+    }
+}
+
+/// The process's resident set (VmRSS), in KiB; 0 where /proc is missing.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
