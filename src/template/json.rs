@@ -408,9 +408,9 @@ impl<'a> Parser<'a> {
     /// The end of a bad token, for labels: up to whitespace or punctuation (at least one char).
     fn token_end(&self, start: usize) -> usize {
         let rest = &self.text[start..];
-        if rest.starts_with('"') {
+        if let Some(body) = rest.strip_prefix('"') {
             // A whole string literal (to its closing quote or the line's end).
-            let close = rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2);
+            let close = body.find(['"', '\n']).map_or(rest.len(), |i| i + 2);
             return start + close.min(rest.len());
         }
         let first = rest.chars().next().map_or(0, char::len_utf8);

@@ -317,7 +317,8 @@ mod tests {
 
     #[test]
     fn spans_of_fields() {
-        let cases: [(&[u8], u64, u8, usize, Vec<Range<usize>>); 6] = [
+        type Case = (&'static [u8], u64, u8, usize, Vec<Range<usize>>);
+        let cases: [Case; 6] = [
             (b"a,b,c\n", 10, b',', 3, vec![10..11, 12..13, 14..15]),
             (b"\r\n\"x,y\",z\r", 0, b',', 2, vec![2..7, 8..9]),
             (b"\"a\"\"b\";\"\";", 5, b';', 3, vec![5..11, 12..14, 15..15]),
