@@ -219,7 +219,10 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             Err(_) => {
                 self.errors.push(
                     Diagnostic::error("`for` needs a list")
-                        .with_label(f.iter.span, format!("this is {}", list.kind()))
+                        .with_label(
+                            f.iter.span,
+                            format!("this is a {}, not a list", list.kind()),
+                        )
                         .with_help("split text into a list with `| split(\";\")`"),
                 );
                 return;

@@ -115,3 +115,89 @@ fn json_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The rows of a fixture: its sibling `.json` (an array of objects), else one empty row.
+fn fixture_rows(edit: &Path) -> Vec<Row> {
+    match std::fs::read_to_string(edit.with_extension("json")) {
+        Ok(text) => {
+            let rows: Json = serde_json::from_str(&text).expect("fixture rows");
+            let list = rows.as_array().expect("fixture rows are an array");
+            list.iter().enumerate().map(|(i, r)| row(i, r)).collect()
+        }
+        Err(_) => vec![Row::default()],
+    }
+}
+
+/// Loads a fixture (by its path relative to the crate, as diagnostics show it) and expands
+/// it for each row: the edits, or the rendered diagnostics.
+fn run_fixture(path: &Path, keep_merge: bool) -> Result<Vec<Json>, String> {
+    let rel = path.strip_prefix(util::root()).unwrap_or(path);
+    let sources = SourceMap::new();
+    let doc = syntax::load(&sources, rel).map_err(|e| rendered(&e, &sources))?;
+    let ctx = ExpandContext::standard(keep_merge);
+    let mut out = Vec::new();
+    let mut errors = String::new();
+    for row in fixture_rows(path) {
+        match expand(&doc, &row, &ctx).output {
+            Ok(e) => out.push(json!({ "row": row.index, "name": e.name, "edit": e.edit })),
+            Err(d) => errors.push_str(&format!("row {}:\n{}", row.index, rendered(&d, &sources))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+#[test]
+fn expand_fixtures() {
+    let dir = util::fixture("expand");
+    for path in edit_files(&dir) {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let edits = run_fixture(&path, false).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        settings("expand").bind(|| insta::assert_json_snapshot!(name, edits));
+    }
+}
+
+#[test]
+fn keep_merge_keeps_placeholders_and_emits_merge() {
+    let edits = run_fixture(&util::fixture("expand/merge.edit"), true).unwrap();
+    settings("expand").bind(|| insta::assert_json_snapshot!("merge_kept", edits));
+}
+
+#[test]
+fn error_fixtures() {
+    let dir = util::fixture("syntax/errors");
+    for path in edit_files(&dir) {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = match run_fixture(&path, false) {
+            Ok(edits) => panic!("{name} should fail, expanded to {edits:#?}"),
+            Err(text) => text,
+        };
+        settings("syntax").bind(|| insta::assert_snapshot!(format!("error_{name}"), text));
+    }
+}
+
+#[test]
+fn load_records_every_file_read() {
+    let sources = SourceMap::new();
+    let doc = syntax::load(&sources, Path::new("tests/fixtures/expand/include.edit")).unwrap();
+    let files: Vec<String> = doc.files.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(
+        files,
+        [
+            "tests/fixtures/expand/include.edit",
+            "tests/fixtures/expand/parts/settings.edit"
+        ]
+    );
+}
+
+#[test]
+fn data_statement_is_exposed_resolved() {
+    let sources = SourceMap::new();
+    let doc = syntax::load(&sources, Path::new("tests/fixtures/expand/settings.edit")).unwrap();
+    let data = doc.data.expect("settings.edit has a data statement");
+    assert_eq!(data.path, "rows.csv");
+    assert_eq!(data.resolved, Path::new("tests/fixtures/expand/rows.csv"));
+}

@@ -135,6 +135,15 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             self.errors.push(d);
             return;
         }
+        // Objects made on the way point at the key, so a later conflict can show it.
+        let mut prefix = base.to_string();
+        for seg in &segs[..segs.len() - 1] {
+            prefix.push('/');
+            prefix.push_str(&pointer_segment(seg));
+            if self.origins.get(&prefix).is_none() {
+                self.record(prefix.clone(), p.key.span, None);
+            }
+        }
         self.record(pointer, p.value.span, cell);
     }
 
@@ -227,7 +236,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             let entry = serde_json::json!({ "find": name, "replace": value });
             self.out.merge.push(entry);
         }
-        self.out.has_merge = true;
+        self.out.has_merge |= self.keep_merge;
         let var = Var {
             value: to_mj(&value),
             cell,
@@ -405,16 +414,18 @@ fn is_plain_value(v: &Value) -> bool {
 fn shift(start: Json, offset: f64) -> Json {
     match (&start, offset) {
         (_, 0.0) => start,
-        (Json::Number(n), _) => {
-            let v = n.as_f64().unwrap_or(0.0) + offset;
-            let rounded = (v * 1e9).round() / 1e9;
-            if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-                Json::from(rounded as i64)
-            } else {
-                serde_json::Number::from_f64(rounded).map_or(start, Json::Number)
-            }
-        }
+        (Json::Number(n), _) => seconds(n.as_f64().unwrap_or(0.0) + offset).unwrap_or(start),
         _ => start,
+    }
+}
+
+/// Seconds as JSON: whole numbers stay integers (`10 + 0.5` → `10.5`, `1.0` → `1`).
+pub(crate) fn seconds(v: f64) -> Option<Json> {
+    let rounded = (v * 1e9).round() / 1e9;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        Some(Json::from(rounded as i64))
+    } else {
+        serde_json::Number::from_f64(rounded).map(Json::Number)
     }
 }
 

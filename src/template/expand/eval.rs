@@ -316,8 +316,8 @@ impl Expander<'_, '_, '_, '_> {
         let (to, c2) = self.value(&s.to, "to")?;
         let start = match &s.at {
             Some(v) => self.value(v, "start")?.0,
-            None => match auto_start.and_then(serde_json::Number::from_f64) {
-                Some(n) => Json::Number(n),
+            None => match auto_start.and_then(super::build::seconds) {
+                Some(n) => n,
                 None => {
                     self.errors.push(
                         Diagnostic::error("cannot tell where this tween segment starts")
