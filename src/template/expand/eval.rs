@@ -372,11 +372,12 @@ pub(crate) fn to_json(v: &MjValue, span: Span, errors: &mut Vec<Diagnostic>) -> 
     }
 }
 
-/// A minijinja value as text inside a string.
+/// A minijinja value as text inside a string: `none` is empty and booleans are `true`/`false` (as in JSON, not Python's `True`).
 fn display(v: &MjValue) -> String {
     match v.as_str() {
         Some(s) => s.to_string(),
         None if v.is_none() => String::new(),
+        None if v.kind() == minijinja::value::ValueKind::Bool => v.is_true().to_string(),
         None => v.to_string(),
     }
 }
