@@ -1,6 +1,16 @@
 //! The ffmpeg backend: resolve an Edit into a Timeline, compile it to a RenderPlan, run ffmpeg.
 
+pub mod cache;
 pub mod cancel;
+pub mod compile;
+pub mod fetch;
+pub mod graph;
+pub mod probe;
 pub mod raster;
+pub mod resolve;
+pub mod run;
+pub mod timeline;
 
 pub use cancel::Cancel;
+pub use compile::{Input, RenderOptions, RenderPlan, compile};
+pub use timeline::Timeline;
