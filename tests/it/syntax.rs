@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use reel::diagnostics::{RenderConfig, SourceMap, render_text};
+use reel::edit::json_eq;
 use reel::syntax::{self, ast};
 use reel::template::expand::{ExpandContext, expand};
 use reel::template::{Cell, Row};
@@ -42,22 +43,6 @@ fn build(text: &str, row: &Row, keep_merge: bool) -> Result<Json, String> {
 
 fn rendered(diags: &[reel::diagnostics::Diagnostic], sources: &SourceMap) -> String {
     render_text(diags, sources, RenderConfig { color: false })
-}
-
-/// JSON equality with numbers compared by value (`1` == `1.0`).
-fn json_eq(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
-        (Json::Array(x), Json::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
-        }
-        (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
 }
 
 fn settings(dir: &str) -> insta::Settings {

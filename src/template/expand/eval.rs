@@ -91,8 +91,18 @@ impl<'e> Exprs<'e> {
 pub(crate) type Valued<T> = (T, Option<CellRef>);
 
 impl Expander<'_, '_, '_, '_> {
-    /// Evaluates a minijinja expression in the current scope.
+    /// Evaluates a minijinja expression in the current scope; an undefined result is an
+    /// error.
     pub(crate) fn eval(&mut self, expr: &Expr) -> Option<Valued<MjValue>> {
+        self.eval_with(expr, false)
+    }
+
+    /// Evaluates an `if` condition: an undefined result (a missing variable) is false.
+    pub(crate) fn condition(&mut self, expr: &Expr) -> Option<bool> {
+        self.eval_with(expr, true).map(|(v, _)| v.is_true())
+    }
+
+    fn eval_with(&mut self, expr: &Expr, allow_undefined: bool) -> Option<Valued<MjValue>> {
         let compiled = self.exprs.get(&expr.source);
         let program = match compiled.as_ref() {
             Ok(p) => p,
@@ -115,7 +125,7 @@ impl Expander<'_, '_, '_, '_> {
             }
         }
         match program.expr.eval(MjValue::from_object(ctx)) {
-            Ok(v) if !v.is_undefined() => Some((v, cell)),
+            Ok(v) if allow_undefined || !v.is_undefined() => Some((v, cell)),
             Ok(_) => {
                 self.errors.push(self.undefined(expr, program));
                 None
