@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use reel::diagnostics::{RenderConfig, SourceMap, render_text};
 use reel::edit::json_eq;
-use reel::syntax::{self, ast};
+use reel::syntax;
 use reel::template::expand::{ExpandContext, expand};
 use reel::template::{Cell, Row};
 use serde_json::{Value as Json, json};
