@@ -410,3 +410,13 @@ fn expand_context_is_shareable_across_threads() {
     fn assert_sync<T: Send + Sync>() {}
     assert_sync::<ExpandContext>();
 }
+
+#[test]
+fn reel_filters_are_available() {
+    let text = "name \"{{ 'Zoë O\\'Brien' | slug }} {{ '1:30' | seconds }} {{ 'a/b/c.mp4' | basename }} {{ 1234.5 | money('EUR') }}\"\n";
+    let (sources, doc) = syntax::parse_str("f.edit", text);
+    let doc = doc.unwrap_or_else(|e| panic!("{}", rendered(&e, &sources)));
+    let out = expand(&doc, &Row::default(), &ExpandContext::standard(false)).output;
+    let out = out.unwrap_or_else(|e| panic!("{}", rendered(&e, &sources)));
+    assert_eq!(out.name.as_deref(), Some("zoe-obrien 90.0 c.mp4 €1,234.50"));
+}
