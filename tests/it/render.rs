@@ -1,1 +1,491 @@
-//! Integration tests: render.
+//! Integration tests: render. `compile_*` tests build Timelines by hand, render tiny videos
+//! with ffmpeg and check sampled pixels and audio levels.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reel::render::compile::RenderOptions;
+use reel::render::timeline::*;
+
+use crate::util;
+
+/// Runs ffmpeg quietly; panics with its stderr on failure.
+fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .output()
+        .expect("spawn ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A test clip made from a lavfi source (`color=c=red`, `testsrc2`…) with a sine tone.
+fn lavfi_video(dir: &Path, name: &str, src: &str, size: (u32, u32), secs: f64) -> PathBuf {
+    let p = dir.join(name);
+    let v = format!("{src}:s={}x{}:r=25:d={secs}", size.0, size.1);
+    let a = format!("sine=frequency=440:sample_rate=48000:duration={secs}");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &v,
+        "-f",
+        "lavfi",
+        "-i",
+        &a,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        p.to_str().unwrap(),
+    ]);
+    p
+}
+
+/// A still PNG from a lavfi source and optional filter.
+fn lavfi_png(dir: &Path, name: &str, src: &str, vf: &str) -> PathBuf {
+    let p = dir.join(name);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        src,
+        "-vf",
+        vf,
+        "-frames:v",
+        "1",
+        "-update",
+        "1",
+        p.to_str().unwrap(),
+    ]);
+    p
+}
+
+fn video_info(size: (u32, u32), secs: f64) -> MediaInfo {
+    MediaInfo {
+        duration: secs,
+        width: size.0,
+        height: size.1,
+        fps: 25.0,
+        has_video: true,
+        has_audio: true,
+        is_still: false,
+        has_alpha: false,
+    }
+}
+
+fn still_info(size: (u32, u32), alpha: bool) -> MediaInfo {
+    MediaInfo {
+        duration: 0.0,
+        width: size.0,
+        height: size.1,
+        fps: 0.0,
+        has_video: true,
+        has_audio: false,
+        is_still: true,
+        has_alpha: alpha,
+    }
+}
+
+fn clip(
+    kind: ClipKind,
+    path: &Path,
+    info: MediaInfo,
+    start: f64,
+    length: f64,
+    visual: Visual,
+) -> TimedClip {
+    TimedClip {
+        pointer: "/timeline/tracks/0/clips/0".into(),
+        start,
+        length,
+        kind,
+        source: Source::Media {
+            path: path.to_path_buf(),
+            info,
+        },
+        visual,
+        media: MediaParams::default(),
+    }
+}
+
+fn timeline(size: (u32, u32), duration: f64, tracks: Vec<Vec<TimedClip>>) -> Timeline {
+    Timeline {
+        canvas: Canvas {
+            width: size.0,
+            height: size.1,
+            fps: Fps { num: 25, den: 1 },
+        },
+        duration,
+        background: Color::BLACK,
+        tracks,
+        soundtrack: None,
+        output: OutputSpec::default(),
+        files: Vec::new(),
+    }
+}
+
+/// Compiles and renders `tl` into `dir/out.EXT`.
+fn render(tl: &Timeline, opts: &RenderOptions, dir: &Path) -> PathBuf {
+    let plan = reel::render::compile(tl, opts).expect("compile");
+    let out = dir.join(format!("out.{}", plan.extension));
+    let args = plan.to_args(&out);
+    let st = Command::new("ffmpeg")
+        .args(["-loglevel", "error"])
+        .args(&args)
+        .output()
+        .expect("spawn");
+    assert!(
+        st.status.success(),
+        "{}\n{}",
+        plan.to_shell(&out),
+        String::from_utf8_lossy(&st.stderr)
+    );
+    out
+}
+
+/// The RGB colour at (x, y) of the frame shown at time `t` of a `w`-wide video.
+fn pixel(video: &Path, w: u32, t: f64, x: u32, y: u32) -> [u8; 3] {
+    let frame = ffmpeg(&[
+        "-ss",
+        &format!("{t}"),
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]);
+    let i = ((y * w + x) * 3) as usize;
+    [frame[i], frame[i + 1], frame[i + 2]]
+}
+
+fn near(a: [u8; 3], b: [u8; 3], tol: i32) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (i32::from(*x) - i32::from(y)).abs() <= tol)
+}
+
+#[track_caller]
+fn assert_px(video: &Path, w: u32, t: f64, at: (u32, u32), want: [u8; 3], tol: i32) {
+    let got = pixel(video, w, t, at.0, at.1);
+    assert!(
+        near(got, want, tol),
+        "pixel {at:?} at {t}s = {got:?}, want {want:?} ±{tol}"
+    );
+}
+
+const W: u32 = 160;
+const H: u32 = 90;
+
+#[test]
+fn compile_stacking_and_background_gaps() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let red = lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 2.0);
+    let blue = lavfi_video(dir.path(), "blue.mp4", "color=c=blue", (320, 180), 2.0);
+    // Track 0 (top): blue 0.5..1.0; track 1: red 0..1.5; background white after 1.5.
+    let mut tl = timeline(
+        (W, H),
+        2.0,
+        vec![
+            vec![clip(
+                ClipKind::Video,
+                &blue,
+                video_info((320, 180), 2.0),
+                0.5,
+                0.5,
+                Visual::default(),
+            )],
+            vec![clip(
+                ClipKind::Video,
+                &red,
+                video_info((W, H), 2.0),
+                0.0,
+                1.5,
+                Visual::default(),
+            )],
+        ],
+    );
+    tl.background = Color {
+        r: 255,
+        g: 255,
+        b: 255,
+        a: 255,
+    };
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    assert_px(&out, W, 0.2, (80, 45), [255, 0, 0], 12);
+    assert_px(&out, W, 0.7, (80, 45), [0, 0, 255], 12);
+    assert_px(&out, W, 1.2, (80, 45), [255, 0, 0], 12);
+    assert_px(&out, W, 1.8, (80, 45), [255, 255, 255], 12);
+}
+
+#[test]
+fn compile_fit_position_offset_and_opacity() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sq = lavfi_png(
+        dir.path(),
+        "green.png",
+        "color=c=0x00ff00:s=100x100",
+        "null",
+    );
+    let info = still_info((100, 100), false);
+    // contain + scale 0.5 → 45×45 at the top right, moved 0.1·W left and 0.1·H down.
+    let v = Visual {
+        fit: Fit::Contain,
+        scale: Anim::Const(0.5),
+        position: Position::TopRight,
+        offset_x: Anim::Const(-0.1),
+        offset_y: Anim::Const(-0.1),
+        ..Visual::default()
+    };
+    // Half-transparent white over the whole canvas at the bottom left quarter via crop fit box.
+    let half = Visual {
+        opacity: Anim::Const(0.5),
+        box_size: Some((40, 40)),
+        position: Position::BottomLeft,
+        ..Visual::default()
+    };
+    let white = lavfi_png(dir.path(), "white.png", "color=c=white:s=64x64", "null");
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![
+            vec![clip(ClipKind::Image, &sq, info, 0.0, 1.0, v)],
+            vec![clip(
+                ClipKind::Image,
+                &white,
+                still_info((64, 64), false),
+                0.0,
+                1.0,
+                half,
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // Box: x from 160-45-16 = 99 to 144, y from 9 to 54.
+    assert_px(&out, W, 0.5, (120, 30), [0, 255, 0], 16);
+    assert_px(&out, W, 0.5, (150, 30), [0, 0, 0], 16);
+    assert_px(&out, W, 0.5, (120, 4), [0, 0, 0], 16);
+    // 50 % white over black in the 40×40 bottom-left box.
+    assert_px(&out, W, 0.5, (20, 70), [128, 128, 128], 14);
+    assert_px(&out, W, 0.5, (60, 70), [0, 0, 0], 10);
+}
+
+#[test]
+fn compile_fade_and_tween_mid_values() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let white = lavfi_png(dir.path(), "white.png", "color=c=white:s=160x90", "null");
+    let fade = Visual {
+        transition_in: Transition::parse("fade"),
+        transition_out: Transition::parse("fadeFast"),
+        ..Visual::default()
+    };
+    let tween = Visual {
+        opacity: Anim::Tweens(vec![Tween {
+            from: 0.0,
+            to: 1.0,
+            start: 0.0,
+            length: 2.0,
+            curve: Curve::Linear,
+        }]),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        2.0,
+        vec![
+            vec![clip(
+                ClipKind::Image,
+                &white,
+                still_info((W, H), false),
+                0.0,
+                2.0,
+                Visual {
+                    box_size: Some((80, 90)),
+                    position: Position::Left,
+                    ..fade
+                },
+            )],
+            vec![clip(
+                ClipKind::Image,
+                &white,
+                still_info((W, H), false),
+                0.0,
+                2.0,
+                Visual {
+                    box_size: Some((80, 90)),
+                    position: Position::Right,
+                    ..tween
+                },
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // fade in (1 s, easeInOut): 0.5 at 0.5 s; fully on at 1.2 s; fadeFast out: 0.5 at 1.75 s.
+    assert_px(&out, W, 0.5, (40, 45), [128, 128, 128], 16);
+    assert_px(&out, W, 1.2, (40, 45), [255, 255, 255], 8);
+    assert_px(&out, W, 1.75, (40, 45), [128, 128, 128], 16);
+    // easeInOut at a quarter is ~0.13, well below linear 0.25.
+    let q = pixel(&out, W, 0.25, 40, 45)[0];
+    assert!(q < 50, "eased quarter {q}");
+    // linear tween 0 → 1 over 2 s: 0.25 at 0.5 s, 0.75 at 1.5 s.
+    assert_px(&out, W, 0.5, (120, 45), [64, 64, 64], 14);
+    assert_px(&out, W, 1.5, (120, 45), [191, 191, 191], 14);
+}
+
+/// The reference scene of `bench/` as a Timeline (`assets` from `make_assets.sh`, `title` a
+/// pre-rendered 800×112 PNG of the text asset).
+fn reference_scene(assets: &Path, title: &Path) -> Timeline {
+    let clip_info = MediaInfo {
+        fps: 30.0,
+        ..video_info((1280, 720), 10.0)
+    };
+    let a = |n: &str| assets.join(n);
+    let fade = Transition::parse("fade");
+    let title = TimedClip {
+        pointer: "/timeline/tracks/0/clips/0".into(),
+        start: 0.0,
+        length: 4.0,
+        kind: ClipKind::Layer,
+        source: Source::Layer {
+            png: title.to_path_buf(),
+            width: 800,
+            height: 112,
+        },
+        visual: Visual {
+            transition_in: fade,
+            ..Visual::default()
+        },
+        media: MediaParams::default(),
+    };
+    let logo = Visual {
+        fit: Fit::Contain,
+        scale: Anim::Const(0.15),
+        position: Position::BottomLeft,
+        opacity: Anim::Const(0.8),
+        ..Visual::default()
+    };
+    let photo = Visual {
+        scale: Anim::Const(0.4),
+        position: Position::TopRight,
+        effect: Effect::parse("zoomIn"),
+        transition_in: fade,
+        transition_out: fade,
+        ..Visual::default()
+    };
+    let clip_b = Visual {
+        filter: Filter::parse("greyscale"),
+        transition_in: fade,
+        ..Visual::default()
+    };
+    let mut tl = timeline(
+        (1280, 720),
+        10.0,
+        vec![
+            vec![
+                title,
+                clip(
+                    ClipKind::Image,
+                    &a("logo.png"),
+                    still_info((512, 512), true),
+                    0.0,
+                    10.0,
+                    logo,
+                ),
+            ],
+            vec![clip(
+                ClipKind::Image,
+                &a("photo.png"),
+                still_info((1920, 1080), false),
+                2.0,
+                5.0,
+                photo,
+            )],
+            vec![clip(
+                ClipKind::Video,
+                &a("clipB.mp4"),
+                clip_info,
+                4.0,
+                6.0,
+                clip_b,
+            )],
+            vec![clip(
+                ClipKind::Video,
+                &a("clipA.mp4"),
+                clip_info,
+                0.0,
+                5.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    for (t, track) in tl.tracks.iter_mut().enumerate() {
+        for (c, clip) in track.iter_mut().enumerate() {
+            clip.pointer = format!("/timeline/tracks/{t}/clips/{c}");
+        }
+    }
+    tl.soundtrack = Some(Soundtrack {
+        path: a("music.mp3"),
+        info: MediaInfo {
+            duration: 20.0,
+            has_video: false,
+            has_audio: true,
+            ..still_info((0, 0), false)
+        },
+        volume: 0.5,
+        fade: AudioFade::parse("fadeInFadeOut"),
+    });
+    tl
+}
+
+/// Writes the ffmpeg arguments of the reference scene (one per line) for
+/// `bench/render_bench.sh`: `REEL_BENCH_DIR` must hold `assets/` and `title.png`; the plan
+/// writes `$REEL_BENCH_DIR/reel.mp4`. Ignored: run by the benchmark, not by `cargo test`.
+#[test]
+#[ignore]
+fn compile_reference_scene_args() {
+    let dir = PathBuf::from(std::env::var("REEL_BENCH_DIR").expect("REEL_BENCH_DIR"));
+    let tl = reference_scene(&dir.join("assets"), &dir.join("title.png"));
+    let threads = std::env::var("REEL_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok());
+    let plan = reel::render::compile(
+        &tl,
+        &RenderOptions {
+            threads,
+            ..RenderOptions::default()
+        },
+    )
+    .expect("compile");
+    let args = plan.to_args(&dir.join("reel.mp4"));
+    std::fs::write(dir.join("reel_args.txt"), args.join("\n") + "\n").unwrap();
+    std::fs::write(
+        dir.join("reel_graph.sh"),
+        plan.to_shell(&dir.join("reel.mp4")),
+    )
+    .unwrap();
+}

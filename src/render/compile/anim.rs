@@ -98,8 +98,14 @@ impl Knots {
     /// Samples `f` at `x = i` for frame indices `i` in `0..n`, then drops knots that lie on the
     /// line through their neighbours (so linear motion becomes one segment).
     pub(crate) fn frames(n: usize, f: impl Fn(usize) -> f64) -> Knots {
+        Knots::frames_within(n, 1e-4, f)
+    }
+
+    /// As [`Knots::frames`], dropping knots whose value the line through their neighbours
+    /// predicts within `tol` (0.01 px is invisible and keeps camera expressions short).
+    pub(crate) fn frames_within(n: usize, tol: f64, f: impl Fn(usize) -> f64) -> Knots {
         let pts: Vec<(f64, f64)> = (0..n.max(1)).map(|i| (i as f64, f(i))).collect();
-        Knots(simplify(pts))
+        Knots(simplify(pts, tol))
     }
 
     /// Whether the function is constant.
@@ -143,7 +149,7 @@ impl Knots {
     }
 }
 
-fn simplify(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+fn simplify(pts: Vec<(f64, f64)>, tol: f64) -> Vec<(f64, f64)> {
     if pts.len() <= 2 {
         return pts;
     }
@@ -153,7 +159,7 @@ fn simplify(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
         let (x1, v1) = pts[i];
         let (x2, v2) = pts[i + 1];
         let predicted = v0 + (v2 - v0) * (x1 - x0) / (x2 - x0);
-        if (predicted - v1).abs() > 1e-4 {
+        if (predicted - v1).abs() > tol {
             out.push((x1, v1));
         }
     }

@@ -480,6 +480,7 @@ fn constant_alpha(c: &Clip) -> Vec<Filter> {
 fn animate(cx: &mut Ctx, c: &Clip, p: Piece, link: Link) -> (Link, (u32, u32)) {
     let n = p.j1 - p.j0;
     let mut f = frames(cx, c, p.j0, n);
+    f.push(Filter::new("format").pos("yuva420p"));
     let (cam, mut size) = camera(cx, c, p);
     f.extend(cam);
     let mut link: Link = cx.g.chain(&[link], f).into();
@@ -562,8 +563,14 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32)) {
             )
         };
         persp = persp
-            .arg(NAMES[ci].0, Knots::frames(n, |j| src(j).0).expr("in"))
-            .arg(NAMES[ci].1, Knots::frames(n, |j| src(j).1).expr("in"));
+            .arg(
+                NAMES[ci].0,
+                Knots::frames_within(n, 0.01, |j| src(j).0).expr("in"),
+            )
+            .arg(
+                NAMES[ci].1,
+                Knots::frames_within(n, 0.01, |j| src(j).1).expr("in"),
+            );
     }
     f.push(persp.arg("interpolation", "linear").arg("eval", "frame"));
     (f, (fw, fh))
