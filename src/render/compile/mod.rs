@@ -168,8 +168,6 @@ pub(crate) struct Ctx<'a> {
     frames: usize,
     /// Errors found.
     errors: Vec<Diagnostic>,
-    /// Counter for filter instance names.
-    ids: u32,
     /// Inputs opened for a clip's picture (clip pointer, input index), reused for its sound.
     media_inputs: Vec<(String, usize)>,
 }
@@ -192,7 +190,6 @@ impl<'a> Ctx<'a> {
             px,
             frames,
             errors: Vec::new(),
-            ids: 0,
             media_inputs: Vec::new(),
         }
     }
@@ -214,12 +211,6 @@ impl<'a> Ctx<'a> {
     /// The first frame at or after time `t`.
     fn frame_at(&self, t: f64) -> usize {
         ((t * self.fps()) - 1e-6).ceil().max(0.0) as usize
-    }
-
-    /// A fresh filter instance name.
-    fn id(&mut self, prefix: &str) -> String {
-        self.ids += 1;
-        format!("{prefix}{}", self.ids)
     }
 }
 
