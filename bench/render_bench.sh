@@ -5,6 +5,7 @@
 # Env:   SHARED=path to the shared bench material (default ../shared/bench beside the repo)
 #        WORK=scratch dir (default a temp dir)   REEL=reel binary (default target/release/reel)
 #        MODE=cli  -> time `reel render reference-scene.json -o DIR` (needs the wired CLI)
+#        CARGO_ARGS=extra cargo arguments for building that test
 #        MODE=plan -> time ffmpeg with reel's compiled plan (default; works without the CLI:
 #                     the args come from the ignored test `compile_reference_scene_args`)
 #
@@ -22,6 +23,7 @@ mkdir -p "$WORK"
 
 if [ "$MODE" = cli ]; then
   REEL=${REEL:-$ROOT/target/release/reel}
+  ARGS=()
   cp "$SHARED/reference-scene.json" "$WORK/"
   run_reel() { "$REEL" render "$WORK/reference-scene.json" -o "$WORK/out" --force >/dev/null 2>&1; }
 else
@@ -29,26 +31,19 @@ else
   ffmpeg -hide_banner -loglevel error -y -f lavfi -i "color=c=black@0.6:s=800x112,format=rgba" \
     -vf "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='Hello, Jane!':fontsize=64:fontcolor=white:x=(w-text_w)/2:y=(h-text_h)/2" \
     -frames:v 1 -update 1 "$WORK/title.png"
-  (cd "$ROOT" && REEL_BENCH_DIR=$WORK cargo test --quiet --test it compile_reference_scene_args \
+  (cd "$ROOT" && REEL_BENCH_DIR=$WORK cargo test ${CARGO_ARGS:-} --quiet --test it compile_reference_scene_args \
     -- --ignored >/dev/null 2>&1)
   mapfile -t ARGS < "$WORK/reel_args.txt"
+  REEL=
   run_reel() { ffmpeg -loglevel error "${ARGS[@]}"; }
 fi
 run_ref() { ASSETS=$WORK/assets "$SHARED/ref_ffmpeg.sh" "$WORK/ref.mp4"; }
 
-# time_it VAR CMD: wall and CPU seconds of CMD (children's user+sys from /proc-free `times`).
+# time_it CMD...: prints "wall cpu" seconds of CMD (cpu = user + sys of it and its children).
 time_it() {
-  local t0 t1 c0 c1
-  c0=$(cpu_children); t0=$(date +%s.%N)
-  "$@"
-  t1=$(date +%s.%N); c1=$(cpu_children)
-  echo "$(echo "$t1 - $t0" | bc -l) $(echo "$c1 - $c0" | bc -l)"
-}
-# CPU seconds used so far by finished children of this shell (user + sys).
-cpu_children() {
-  local line
-  line=$(times | tail -1)            # "XmY.YYYs XmY.YYYs" (children user, sys)
-  echo "$line" | awk '{ n=0; for (i=1;i<=2;i++) { split($i,a,"m"); sub("s","",a[2]); n += a[1]*60 + a[2] } print n }'
+  local f; f=$(mktemp)
+  /usr/bin/time -f "%e %U %S" -o "$f" bash -c "$(declare -f run_ref run_reel); $(declare -p ARGS WORK SHARED REEL 2>/dev/null || true); $*"
+  awk '{ printf "%s %s\n", $1, $2 + $3 }' "$f"; rm -f "$f"
 }
 
 median() { sort -g | awk '{ v[NR]=$1 } END { if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
