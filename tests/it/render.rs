@@ -141,6 +141,9 @@ fn timeline(size: (u32, u32), duration: f64, tracks: Vec<Vec<TimedClip>>) -> Tim
 fn render(tl: &Timeline, opts: &RenderOptions, dir: &Path) -> PathBuf {
     let plan = reel::render::compile(tl, opts).expect("compile");
     let out = dir.join(format!("out.{}", plan.extension));
+    if std::env::var_os("REEL_SHOW_PLAN").is_some() {
+        eprintln!("{}", plan.to_shell(&out));
+    }
     let args = plan.to_args(&out);
     let st = Command::new("ffmpeg")
         .args(["-loglevel", "error"])
@@ -488,4 +491,427 @@ fn compile_reference_scene_args() {
         plan.to_shell(&dir.join("reel.mp4")),
     )
     .unwrap();
+}
+
+fn white_full(dir: &Path) -> (PathBuf, MediaInfo) {
+    (
+        lavfi_png(dir, "white.png", "color=c=white:s=160x90", "null"),
+        still_info((W, H), false),
+    )
+}
+
+#[test]
+fn compile_wipe_carousel_and_slide_mid_transition() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (white, info) = white_full(dir.path());
+    let wipe = Visual {
+        transition_in: Transition::parse("wipeRight"),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![vec![clip(ClipKind::Image, &white, info, 0.0, 1.0, wipe)]],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // Half way (easeInOut 0.5): the soft edge is centred, the left side shows first.
+    let (l, m, r) = (
+        pixel(&out, W, 0.5, 12, 45)[0],
+        pixel(&out, W, 0.5, 80, 45)[0],
+        pixel(&out, W, 0.5, 148, 45)[0],
+    );
+    assert!(
+        l > 220 && (100..=160).contains(&m) && r < 40,
+        "wipe {l} {m} {r}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (white, info) = white_full(dir.path());
+    let square = |t: &str, pos| Visual {
+        transition_in: Transition::parse(t),
+        box_size: Some((40, 40)),
+        position: pos,
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![
+            vec![clip(
+                ClipKind::Image,
+                &white,
+                info,
+                0.0,
+                1.0,
+                square("carouselLeft", Position::Center),
+            )],
+            vec![clip(
+                ClipKind::Image,
+                &white,
+                info,
+                0.0,
+                1.0,
+                square("slideLeft", Position::Left),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // carouselLeft (0.5 s, linear from +1 W): at 0.24 s the square is 0.52 W right of centre.
+    assert_px(&out, W, 0.24, (80, 45), [0, 0, 0], 16);
+    assert_px(&out, W, 0.24, (150, 45), [255, 255, 255], 20);
+    assert_px(&out, W, 0.6, (80, 45), [255, 255, 255], 12);
+    // slideLeft: alpha follows `ease` (0.78 at frame 6 of 12.5), nearly in place.
+    let s = pixel(&out, W, 0.24, 20, 45)[0];
+    assert!((180..=220).contains(&s), "slide alpha {s}");
+}
+
+/// Grey frames of a video as raw bytes.
+fn grey_frames(video: &Path) -> Vec<u8> {
+    ffmpeg(&[
+        "-i",
+        video.to_str().unwrap(),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-",
+    ])
+}
+
+#[test]
+fn compile_zoom_in_is_monotonic_and_smooth() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dot = lavfi_png(
+        dir.path(),
+        "dot.png",
+        "color=c=black:s=320x180",
+        "format=gray,geq=lum='if(lt(hypot(X-240\\,Y-140)\\,8)\\,255\\,0)'",
+    );
+    let v = Visual {
+        effect: Effect::parse("zoomIn"),
+        ..Visual::default()
+    };
+    let mut tl = timeline(
+        (W, H),
+        2.0,
+        vec![vec![clip(
+            ClipKind::Image,
+            &dot,
+            still_info((320, 180), false),
+            0.0,
+            2.0,
+            v,
+        )]],
+    );
+    tl.output.quality = Quality::VeryHigh;
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let raw = grey_frames(&out);
+    let size = (W * H) as usize;
+    let xs: Vec<f64> = raw
+        .chunks(size)
+        .map(|f| {
+            let (mut s, mut sx) = (0.0, 0.0);
+            for (i, v) in f.iter().enumerate() {
+                let v = f64::from(v.saturating_sub(40));
+                s += v;
+                sx += v * (i % W as usize) as f64;
+            }
+            sx / s
+        })
+        .collect();
+    assert_eq!(xs.len(), 50);
+    // The dot (at 120 px, 40 px right of centre) moves to 80 + 40·1.3 = 132 px.
+    assert!(
+        (xs[0] - 120.0).abs() < 1.0 && (xs[49] - 131.8).abs() < 1.0,
+        "{} {}",
+        xs[0],
+        xs[49]
+    );
+    let steps: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
+    let mean = (xs[49] - xs[0]) / 49.0;
+    for s in &steps {
+        assert!(
+            *s > 0.0 && (s - mean).abs() < 0.2,
+            "uneven zoom step {s} (mean {mean}): {steps:?}"
+        );
+    }
+}
+
+#[test]
+fn compile_filters_on_a_known_colour() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = lavfi_png(
+        dir.path(),
+        "c.png",
+        "color=c=0x643219:s=160x90",
+        "drawbox=x=0:y=0:w=80:h=90:c=white:t=fill",
+    );
+    let names = [
+        "greyscale",
+        "negative",
+        "darken",
+        "lighten",
+        "contrast",
+        "muted",
+        "boost",
+        "blur",
+    ];
+    let track: Vec<TimedClip> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let v = Visual {
+                filter: Filter::parse(n),
+                ..Visual::default()
+            };
+            clip(
+                ClipKind::Image,
+                &src,
+                still_info((W, H), false),
+                i as f64 * 0.2,
+                0.2,
+                v,
+            )
+        })
+        .collect();
+    let mut tl = timeline((W, H), 1.8, vec![track]);
+    tl.tracks[0].push(clip(
+        ClipKind::Image,
+        &src,
+        still_info((W, H), false),
+        1.6,
+        0.2,
+        Visual::default(),
+    ));
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let at = |i: usize, x: u32| pixel(&out, W, i as f64 * 0.2 + 0.1, x, 45).map(i32::from);
+    let base = at(8, 120);
+    let sat = |c: [i32; 3]| c.iter().max().unwrap() - c.iter().min().unwrap();
+    let luma = |c: [i32; 3]| c[0] * 3 + c[1] * 6 + c[2];
+    let grey = at(0, 120);
+    assert!(sat(grey) < 8, "greyscale {grey:?}");
+    let neg = at(1, 120);
+    assert!(
+        (0..3).all(|k| (neg[k] - (255 - base[k])).abs() < 24),
+        "negative {neg:?} of {base:?}"
+    );
+    assert!(luma(at(2, 120)) < luma(base) - 100, "darken");
+    assert!(luma(at(3, 120)) > luma(base) + 100, "lighten");
+    // Y ≈ 69 sits below mid-grey, so more contrast makes it darker.
+    assert!(luma(at(4, 120)) < luma(base) - 100, "contrast");
+    assert!(sat(at(5, 120)) < sat(base) - 20, "muted");
+    assert!(sat(at(6, 120)) > sat(base) + 20, "boost");
+    // Blur softens the white/colour edge at x = 80.
+    let edge = at(7, 78);
+    assert!(edge[2] < 240 && edge[2] > 60, "blur edge {edge:?}");
+    assert!(at(8, 78)[2] > 240, "unfiltered edge stays sharp");
+}
+
+/// Mean volume in dB of `[from, from+len)` of a file's audio.
+fn mean_db(file: &Path, from: f64, len: f64) -> f64 {
+    let out = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-nostdin",
+            "-ss",
+            &from.to_string(),
+            "-t",
+            &len.to_string(),
+            "-i",
+        ])
+        .arg(file)
+        .args(["-af", "volumedetect", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("mean_volume:"))
+        .expect("volumedetect");
+    line.split("mean_volume:")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .trim_end_matches(" dB")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn compile_soundtrack_fades_and_mute() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (white, info) = white_full(dir.path());
+    let music = dir.path().join("music.mp3");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:sample_rate=48000:duration=6",
+        "-ac",
+        "2",
+        music.to_str().unwrap(),
+    ]);
+    let mut tl = timeline(
+        (W, H),
+        4.0,
+        vec![vec![clip(
+            ClipKind::Image,
+            &white,
+            info,
+            0.0,
+            4.0,
+            Visual::default(),
+        )]],
+    );
+    tl.soundtrack = Some(Soundtrack {
+        path: music,
+        info: MediaInfo {
+            duration: 6.0,
+            has_video: false,
+            has_audio: true,
+            ..still_info((0, 0), false)
+        },
+        volume: 1.0,
+        fade: AudioFade::parse("fadeInFadeOut"),
+    });
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // Ramps of min(2 s, 4/2) = 2 s: the first 0.3 s is far quieter than the middle.
+    let (start, middle) = (mean_db(&out, 0.0, 0.3), mean_db(&out, 1.85, 0.3));
+    assert!(
+        middle - start > 10.0,
+        "start {start} dB, middle {middle} dB"
+    );
+    tl.output.mute = true;
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "video");
+}
+
+#[test]
+fn compile_gif_jpg_and_mp3_outputs() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let red = lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 1.0);
+    let base = timeline(
+        (W, H),
+        1.0,
+        vec![vec![clip(
+            ClipKind::Video,
+            &red,
+            video_info((W, H), 1.0),
+            0.0,
+            1.0,
+            Visual::default(),
+        )]],
+    );
+    for (format, codec) in [
+        (Format::Gif, "gif"),
+        (Format::Jpg, "mjpeg"),
+        (Format::Png, "png"),
+        (Format::Mp3, "mp3"),
+        (Format::Webm, "vp9"),
+    ] {
+        let mut tl = base.clone();
+        tl.output.format = format;
+        tl.output.poster = Some(0.5);
+        let out = render(&tl, &RenderOptions::default(), dir.path());
+        let probe = Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_name",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let got = String::from_utf8_lossy(&probe.stdout);
+        assert_eq!(got.lines().next(), Some(codec), "{format:?}: {got}");
+        if format.is_still() {
+            assert_px(&out, W, 0.0, (80, 45), [255, 0, 0], 24);
+        }
+    }
+}
+
+/// Plans built from hand-made timelines (paths need not exist: compile does no IO).
+fn snapshot_plan(tl: &Timeline, opts: &RenderOptions) -> String {
+    let plan = reel::render::compile(tl, opts).expect("compile");
+    plan.to_shell(Path::new("out.mp4"))
+}
+
+#[test]
+fn compile_snapshot_reference_scene() {
+    let tl = reference_scene(Path::new("assets"), Path::new("layers/title.png"));
+    insta::assert_snapshot!(snapshot_plan(&tl, &RenderOptions::default()));
+}
+
+#[test]
+fn compile_snapshot_batch_preview_transitions() {
+    let info = video_info((1920, 1080), 10.0);
+    let v = |t: &str| Visual {
+        transition_in: Transition::parse(t),
+        transition_out: Transition::parse(t),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (1280, 720),
+        6.0,
+        vec![
+            vec![clip(
+                ClipKind::Video,
+                Path::new("b.mp4"),
+                info,
+                2.0,
+                4.0,
+                Visual {
+                    effect: Effect::parse("slideLeft"),
+                    ..v("wipeLeft")
+                },
+            )],
+            vec![clip(
+                ClipKind::Video,
+                Path::new("a.mp4"),
+                info,
+                0.0,
+                3.0,
+                Visual {
+                    filter: Filter::parse("muted"),
+                    ..v("carouselUpFast")
+                },
+            )],
+        ],
+    );
+    let opts = RenderOptions {
+        preview: true,
+        threads: Some(1),
+        frame: None,
+    };
+    insta::assert_snapshot!(snapshot_plan(&tl, &opts));
 }

@@ -168,8 +168,9 @@ pub(crate) struct Ctx<'a> {
     frames: usize,
     /// Errors found.
     errors: Vec<Diagnostic>,
-    /// Inputs opened for a clip's picture (clip pointer, input index), reused for its sound.
-    media_inputs: Vec<(String, usize)>,
+    /// Inputs opened for a clip's picture (the clip's address in the borrowed timeline, input
+    /// index), reused for its sound.
+    media_inputs: Vec<(usize, usize)>,
 }
 
 impl<'a> Ctx<'a> {

@@ -227,7 +227,8 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
             }
             args.extend(["-t".to_owned(), num(need)]);
             let i = cx.input(path, args);
-            cx.media_inputs.push((c.clip.pointer.clone(), i));
+            cx.media_inputs
+                .push((std::ptr::from_ref(c.clip) as usize, i));
             let mut f = vec![Filter::new("setpts").pos("PTS-STARTPTS")];
             if (c.clip.media.speed - 1.0).abs() > 1e-9 {
                 f.push(Filter::new("setpts").pos(format!("PTS/{}", num(c.clip.media.speed))));
@@ -253,8 +254,9 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     if let Some(l) = c.clip.visual.filter {
         filters.extend(look::filters(l, c.geo.visible.1));
     }
-    let alpha = !opaque_full(cx, c) || c.clip.kind == ClipKind::Layer;
-    filters.push(Filter::new("format").pos(if alpha { "yuva420p" } else { "yuv420p" }));
+    // Opaque pictures stay yuv420p (base runs need it; overlay adds alpha when it must).
+    let format = if has_alpha(c) { "yuva420p" } else { "yuv420p" };
+    filters.push(Filter::new("format").pos(format));
     if let Some(a) = c
         .clip
         .visual
@@ -263,6 +265,7 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         .as_const()
         .filter(|a| *a != 0.0)
     {
+        filters.push(Filter::new("format").pos("yuva420p"));
         filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
     }
     cx.g.chain(&[Link::Input(index, Media::Video)], filters)
@@ -469,9 +472,10 @@ fn static_still(cx: &mut Ctx, c: &Clip, link: Link) -> Link {
 /// `lutyuv` scaling alpha by a constant opacity below 1.
 fn constant_alpha(c: &Clip) -> Vec<Filter> {
     match c.clip.visual.opacity {
-        Anim::Const(a) if a < 1.0 => {
-            vec![Filter::new("lutyuv").arg("a", format!("val*{}", num(a.max(0.0))))]
-        }
+        Anim::Const(a) if a < 1.0 => vec![
+            Filter::new("format").pos("yuva420p"),
+            Filter::new("lutyuv").arg("a", format!("val*{}", num(a.max(0.0)))),
+        ],
         _ => Vec::new(),
     }
 }
@@ -584,7 +588,8 @@ fn local(cx: &Ctx, p: Piece, j: usize) -> f64 {
 }
 
 /// The `perspective` camera (zoom, pan, shear, animated scale inside the box), with a
-/// transparent border when the picture can shrink inside its frame.
+/// transparent border when the picture can shrink inside its frame. Its `in` counts frames
+/// from 1.
 fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
     let n = p.j1 - p.j0;
     let (vw, vh) = c.geo.visible;
@@ -619,6 +624,7 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
     let (fw, fh) = (vw + 2 * pad, vh + 2 * pad);
     let mut f = Vec::new();
     if pad > 0 {
+        f.push(Filter::new("format").pos("yuva420p"));
         f.push(
             Filter::new("pad")
                 .arg("w", fw)
@@ -646,11 +652,11 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
         persp = persp
             .arg(
                 NAMES[ci].0,
-                Knots::frames_within(n, 0.01, |j| src(j).0).expr("in"),
+                Knots::frames_within(n, 0.01, |j| src(j).0).expr("(in-1)"),
             )
             .arg(
                 NAMES[ci].1,
-                Knots::frames_within(n, 0.01, |j| src(j).1).expr("in"),
+                Knots::frames_within(n, 0.01, |j| src(j).1).expr("(in-1)"),
             );
     }
     f.push(persp.arg("interpolation", "linear").arg("eval", "frame"));
