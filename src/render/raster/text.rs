@@ -203,6 +203,10 @@ pub struct TextStyle {
     pub box_size: (u32, u32),
     /// Wrap lines at the layout width (else only `\n` breaks lines).
     pub wrap: bool,
+    /// Extra space after each space character, in pixels.
+    pub word_spacing: f32,
+    /// When the text is taller than the layout area: cut it and end it with this string.
+    pub ellipsis: Option<String>,
 }
 
 impl TextStyle {
@@ -230,6 +234,8 @@ impl TextStyle {
             v_align: VAlign::Middle,
             box_size,
             wrap: true,
+            word_spacing: 0.0,
+            ellipsis: None,
         }
     }
 }
@@ -326,12 +332,72 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     let primary = chosen.output;
     let (runs, missing) = fallback_runs(state, primary, style.weight, &text);
     warnings.extend(missing);
-    let (bw, bh) = (style.box_size.0 as f32, style.box_size.1 as f32);
-    let inner_w = (bw - style.padding.left - style.padding.right).max(1.0);
-    let inner_h = (bh - style.padding.top - style.padding.bottom).max(1.0);
+    let inner_h = (style.box_size.1 as f32 - style.padding.top - style.padding.bottom).max(1.0);
+    let mut laid = shape(state, style, primary, &text, &runs);
+    if let Some(ellipsis) = style.ellipsis.as_deref() {
+        if height(&laid) > inner_h + 0.5 {
+            laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
+        }
+    }
+    let f = match style.v_align {
+        VAlign::Top => 0.0,
+        VAlign::Middle => 0.5,
+        VAlign::Bottom => 1.0,
+    };
+    let dy = style.padding.top + (inner_h - height(&laid)) * f;
+    shift(&mut laid, style.padding.left, dy);
+    Warned {
+        output: Ok(laid),
+        warnings,
+    }
+}
+
+/// Height of the laid-out text block.
+fn height(laid: &Laid) -> f32 {
+    laid.lines.last().map_or(0.0, |l| l.top + l.height)
+}
+
+/// The longest prefix of `text` that, followed by `ellipsis`, fits `max_h` (binary search over
+/// character counts; each try is a full layout, so about log2(length) layouts).
+fn ellipsize(
+    state: &mut FontState,
+    style: &TextStyle,
+    primary: usize,
+    text: &str,
+    ellipsis: &str,
+    max_h: f32,
+) -> Laid {
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    let attempt = |state: &mut FontState, k: usize| {
+        let cut = bounds.get(k).copied().unwrap_or(text.len());
+        let candidate = format!("{}{ellipsis}", text[..cut].trim_end());
+        let (runs, _) = fallback_runs(state, primary, style.weight, &candidate);
+        shape(state, style, primary, &candidate, &runs)
+    };
+    let (mut lo, mut hi) = (0usize, bounds.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if height(&attempt(state, mid)) <= max_h + 0.5 {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    attempt(state, lo)
+}
+
+/// Shapes `text` (split into font `runs`) and wraps it to the layout width; buffer coordinates.
+fn shape(
+    state: &mut FontState,
+    style: &TextStyle,
+    primary: usize,
+    text: &str,
+    runs: &[(std::ops::Range<usize>, usize)],
+) -> Laid {
+    let inner_w = (style.box_size.0 as f32 - style.padding.left - style.padding.right).max(1.0);
     let size = style.size.max(1.0);
     let metrics = Metrics::new(size, (size * style.line_height).max(1.0));
-    let FontState { system, faces, .. } = &mut *state;
+    let FontState { system, faces, .. } = state;
     let mut buffer = Buffer::new(system, metrics);
     buffer.set_wrap(if style.wrap {
         Wrap::WordOrGlyph
@@ -339,8 +405,9 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
         Wrap::None
     });
     buffer.set_size(Some(inner_w), None);
-    let spans = runs.iter().map(|(range, face)| {
-        let f = &faces[*face];
+    let spans = spans(text, runs, style.word_spacing != 0.0).map(|(range, face, space)| {
+        let f = &faces[face];
+        let extra = if space { style.word_spacing } else { 0.0 };
         let attrs = Attrs::new()
             .family(Family::Name(&f.family))
             .weight(Weight(f.weight))
@@ -349,8 +416,8 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
             } else {
                 Style::Normal
             })
-            .letter_spacing(style.letter_spacing / size);
-        (&text[range.clone()], attrs)
+            .letter_spacing((style.letter_spacing + extra) / size);
+        (&text[range], attrs)
     });
     let align = match style.h_align {
         HAlign::Left => Align::Left,
@@ -359,19 +426,28 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     };
     buffer.set_rich_text(spans, &Attrs::new(), Shaping::Advanced, Some(align));
     buffer.shape_until_scroll(system, false);
-    let mut laid = collect(&buffer, &text, faces[primary].id);
-    let total_h = laid.lines.last().map_or(0.0, |l| l.top + l.height);
-    let f = match style.v_align {
-        VAlign::Top => 0.0,
-        VAlign::Middle => 0.5,
-        VAlign::Bottom => 1.0,
-    };
-    let dy = style.padding.top + (inner_h - total_h) * f;
-    shift(&mut laid, style.padding.left, dy);
-    Warned {
-        output: Ok(laid),
-        warnings,
-    }
+    collect(&buffer, text, faces[primary].id)
+}
+
+/// The font runs, further split at spaces when `split_spaces` (word spacing applies to spaces
+/// only): `(byte range, face, is_space)`.
+fn spans<'a>(
+    text: &'a str,
+    runs: &'a [(std::ops::Range<usize>, usize)],
+    split_spaces: bool,
+) -> impl Iterator<Item = (std::ops::Range<usize>, usize, bool)> + 'a {
+    runs.iter().flat_map(move |(range, face)| {
+        let mut out: Vec<(std::ops::Range<usize>, usize, bool)> = Vec::new();
+        for (i, c) in text[range.clone()].char_indices() {
+            let at = range.start + i;
+            let space = split_spaces && c == ' ';
+            match out.last_mut() {
+                Some((r, _, s)) if *s == space => r.end = at + c.len_utf8(),
+                _ => out.push((at..at + c.len_utf8(), *face, space)),
+            }
+        }
+        out
+    })
 }
 
 /// Reads glyphs and lines out of a shaped buffer (buffer coordinates).
@@ -1038,6 +1114,48 @@ pub(crate) mod tests {
         let (p, warnings) = render(&red_on_blue(text, (1000, 200)));
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(ink_box(&p, (255, 0, 0)).is_some());
+    }
+
+    #[test]
+    fn ellipsis_cuts_overflowing_text_to_fit() {
+        let fonts = Fonts::bundled();
+        let mut state = fonts.lock();
+        let long = "one two three four five six seven eight nine ten eleven twelve";
+        let mut style = TextStyle::new(long, (200, 80));
+        let overflowing = layout(&mut state, &style).output.unwrap();
+        assert!(height(&overflowing) > 80.0);
+        style.ellipsis = Some("…".into());
+        let cut = layout(&mut state, &style).output.unwrap();
+        assert!(height(&cut) <= 80.5, "{}", height(&cut));
+        assert!(cut.lines.len() >= 2, "{} lines", cut.lines.len());
+        let dejavu_or_open = cut.glyphs.last().unwrap();
+        let face = state.face_by_id(dejavu_or_open.font).unwrap();
+        let ttf = face.parse().unwrap();
+        assert_eq!(
+            ttf.glyph_index('…').map(|g| g.0),
+            Some(dejavu_or_open.glyph)
+        );
+    }
+
+    #[test]
+    fn word_spacing_widens_only_spaces() {
+        let fonts = Fonts::bundled();
+        let mut state = fonts.lock();
+        let mut style = TextStyle::new("a b c", (1000, 100));
+        let width = |l: &Laid| l.lines[0].right - l.lines[0].left;
+        let plain = width(&layout(&mut state, &style).output.unwrap());
+        style.word_spacing = 10.0;
+        let spaced = width(&layout(&mut state, &style).output.unwrap());
+        assert!((spaced - plain - 20.0).abs() < 1.5, "{plain} → {spaced}");
+        let solid = TextStyle {
+            word_spacing: 10.0,
+            ..TextStyle::new("abc", (1000, 100))
+        };
+        let laid = layout(&mut state, &solid).output.unwrap();
+        let base = layout(&mut state, &TextStyle::new("abc", (1000, 100)))
+            .output
+            .unwrap();
+        assert!((width(&laid) - width(&base)).abs() < 0.5);
     }
 
     #[test]
