@@ -200,16 +200,16 @@ fn rich_box(s: &mut TextStyle, a: &RichTextAsset) -> Result<(), Diagnostic> {
             left,
         };
     }
-    if let Some(bg) = &a.background {
-        if let Some(c) = bg.color.as_deref() {
-            let c = color_field("background.color", Some(c), Color::BLACK)?;
-            s.background = Some(Background {
-                color: with_opacity(c, opacity(bg.opacity)),
-                radius: bg.border_radius.unwrap_or(0.0) as f32,
-                wrap: bg.wrap.unwrap_or(false),
-                padding: bg.padding.unwrap_or(0) as f32,
-            });
-        }
+    if let Some(bg) = &a.background
+        && let Some(c) = bg.color.as_deref()
+    {
+        let c = color_field("background.color", Some(c), Color::BLACK)?;
+        s.background = Some(Background {
+            color: with_opacity(c, opacity(bg.opacity)),
+            radius: bg.border_radius.unwrap_or(0.0) as f32,
+            wrap: bg.wrap.unwrap_or(false),
+            padding: bg.padding.unwrap_or(0) as f32,
+        });
     }
     if let Some(b) = a.border.as_ref().filter(|b| b.width.unwrap_or(0.0) > 0.0) {
         let c = color_field("border.color", b.color.as_deref(), Color::BLACK)?;

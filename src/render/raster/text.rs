@@ -334,10 +334,10 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     warnings.extend(missing);
     let inner_h = (style.box_size.1 as f32 - style.padding.top - style.padding.bottom).max(1.0);
     let mut laid = shape(state, style, primary, &text, &runs);
-    if let Some(ellipsis) = style.ellipsis.as_deref() {
-        if height(&laid) > inner_h + 0.5 {
-            laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
-        }
+    if let Some(ellipsis) = style.ellipsis.as_deref()
+        && height(&laid) > inner_h + 0.5
+    {
+        laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
     }
     let f = match style.v_align {
         VAlign::Top => 0.0,
