@@ -265,7 +265,7 @@ impl FontState {
 
     /// The face with fontdb id `id`.
     pub(crate) fn face_by_id(&self, id: fontdb::ID) -> Option<&Face> {
-        self.faces.iter().find(|f| f.id == id)
+        face_by_id(&self.faces, id)
     }
 
     /// The DejaVu Sans face for missing glyphs: Bold for bold text, else Regular.
@@ -391,6 +391,11 @@ impl FontState {
             None => false,
         }
     }
+}
+
+/// The face with fontdb id `id` in `faces`.
+pub(crate) fn face_by_id(faces: &[Face], id: fontdb::ID) -> Option<&Face> {
+    faces.iter().find(|f| f.id == id)
 }
 
 /// Whether `c` is drawn with a glyph (line breaks and other controls are not).

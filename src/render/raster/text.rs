@@ -15,7 +15,7 @@ use tiny_skia::{
 use unicode_normalization::UnicodeNormalization;
 
 use super::Layer;
-use super::fonts::{FontState, Fonts, needs_glyph};
+use super::fonts::{Face, FontState, Fonts, face_by_id, needs_glyph};
 use super::paint::{blur, rounded_rect, tint};
 use crate::diagnostics::{Diagnostic, Warned};
 
@@ -288,11 +288,14 @@ pub(crate) struct Laid {
 
 /// Lays out and draws `style` into a layer of `style.box_size`.
 pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Diagnostic>> {
-    let mut state = fonts.lock();
-    let laid = layout(&mut state, style);
+    // Lay out under the lock, draw without it: drawing only needs the (shared) font bytes.
+    let (laid, faces) = {
+        let mut state = fonts.lock();
+        (layout(&mut state, style), state.faces.clone())
+    };
     let pixmap = laid
         .output
-        .and_then(|l| draw(&state, style, &l, &Frame::rest(&l)));
+        .and_then(|l| draw(&faces, style, &l, &Frame::rest(&l)));
     Warned {
         output: pixmap.map(Layer::new),
         warnings: laid.warnings,
@@ -629,7 +632,7 @@ impl Frame {
 
 /// Draws laid-out text as `frame` describes.
 pub(crate) fn draw(
-    state: &FontState,
+    faces: &[Face],
     style: &TextStyle,
     laid: &Laid,
     frame: &Frame,
@@ -638,7 +641,7 @@ pub(crate) fn draw(
     let mut pixmap = Pixmap::new(w.max(1), h.max(1))
         .ok_or_else(|| Diagnostic::error(format!("cannot make a {w}×{h} text layer")))?;
     draw_background(&mut pixmap, style, laid);
-    if let Some(glyphs) = glyph_layer(state, style, laid, frame) {
+    if let Some(glyphs) = glyph_layer(faces, style, laid, frame) {
         let paint = PixmapPaint {
             opacity: style.opacity.clamp(0.0, 1.0),
             ..PixmapPaint::default()
@@ -716,14 +719,14 @@ pub(crate) fn block_box(laid: &Laid) -> Option<Rect> {
 }
 
 /// Glyphs (fill over stroke, decorations, caret) at full opacity on a transparent pixmap.
-fn glyph_layer(state: &FontState, style: &TextStyle, laid: &Laid, frame: &Frame) -> Option<Pixmap> {
+fn glyph_layer(faces: &[Face], style: &TextStyle, laid: &Laid, frame: &Frame) -> Option<Pixmap> {
     let mut layer = Pixmap::new(style.box_size.0.max(1), style.box_size.1.max(1))?;
     let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
     let mut any = false;
     for (range, look) in &frame.groups {
         let glyphs = laid.glyphs.get(range.clone()).unwrap_or_default();
         let mut pb = PathBuilder::new();
-        outline_glyphs(&mut pb, state, &mut parsed, glyphs);
+        outline_glyphs(&mut pb, faces, &mut parsed, glyphs);
         let Some(path) = pb.finish() else { continue };
         let b = path.bounds();
         let (cx, cy) = (b.x() + b.width() / 2.0, b.y() + b.height() / 2.0);
@@ -739,7 +742,7 @@ fn glyph_layer(state: &FontState, style: &TextStyle, laid: &Laid, frame: &Frame)
     }
     let mut extra = PathBuilder::new();
     if frame.decorations {
-        decorate(&mut extra, state, style, laid);
+        decorate(&mut extra, faces, style, laid);
     }
     if let Some(caret) = frame.caret {
         extra.push_rect(caret);
@@ -853,14 +856,14 @@ fn fill_shader(fill: &Fill, bounds: Rect) -> Shader<'static> {
 /// Adds the outlines of `glyphs` to `pb`, in layer pixels.
 fn outline_glyphs<'a>(
     pb: &mut PathBuilder,
-    state: &'a FontState,
+    faces: &'a [Face],
     parsed: &mut HashMap<fontdb::ID, Option<ttf_parser::Face<'a>>>,
     glyphs: &[PlacedGlyph],
 ) {
     for g in glyphs {
         let face = parsed
             .entry(g.font)
-            .or_insert_with(|| state.face_by_id(g.font).and_then(|f| f.parse()));
+            .or_insert_with(|| face_by_id(faces, g.font).and_then(|f| f.parse()));
         if let Some(face) = face {
             let scale = g.size / face.units_per_em() as f32;
             let mut sink = Outline {
@@ -875,8 +878,8 @@ fn outline_glyphs<'a>(
 }
 
 /// Adds underline / line-through bars under or through each line.
-fn decorate(pb: &mut PathBuilder, state: &FontState, style: &TextStyle, laid: &Laid) {
-    let Some(face) = state.face_by_id(laid.primary).and_then(|f| f.parse()) else {
+fn decorate(pb: &mut PathBuilder, faces: &[Face], style: &TextStyle, laid: &Laid) {
+    let Some(face) = face_by_id(faces, laid.primary).and_then(|f| f.parse()) else {
         return;
     };
     let upem = face.units_per_em() as f32;
