@@ -263,11 +263,6 @@ impl FontState {
         }
     }
 
-    /// The face with fontdb id `id`.
-    pub(crate) fn face_by_id(&self, id: fontdb::ID) -> Option<&Face> {
-        face_by_id(&self.faces, id)
-    }
-
     /// The DejaVu Sans face for missing glyphs: Bold for bold text, else Regular.
     pub(crate) fn fallback_face(&self, bold: bool) -> usize {
         self.pick(

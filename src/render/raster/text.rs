@@ -641,7 +641,7 @@ pub(crate) fn draw(
     let mut pixmap = Pixmap::new(w.max(1), h.max(1))
         .ok_or_else(|| Diagnostic::error(format!("cannot make a {w}×{h} text layer")))?;
     draw_background(&mut pixmap, style, laid);
-    if let Some(glyphs) = glyph_layer(faces, style, laid, frame) {
+    if let Some((glyphs, x, y)) = glyph_layer(faces, style, laid, frame) {
         let paint = PixmapPaint {
             opacity: style.opacity.clamp(0.0, 1.0),
             ..PixmapPaint::default()
@@ -650,9 +650,16 @@ pub(crate) fn draw(
             let mut s = tint(&glyphs, shadow.color);
             blur(&mut s, shadow.blur / 2.0);
             let (dx, dy) = (shadow.dx.round() as i32, shadow.dy.round() as i32);
-            pixmap.draw_pixmap(dx, dy, s.as_ref(), &paint, Transform::identity(), None);
+            pixmap.draw_pixmap(
+                x + dx,
+                y + dy,
+                s.as_ref(),
+                &paint,
+                Transform::identity(),
+                None,
+            );
         }
-        pixmap.draw_pixmap(0, 0, glyphs.as_ref(), &paint, Transform::identity(), None);
+        pixmap.draw_pixmap(x, y, glyphs.as_ref(), &paint, Transform::identity(), None);
     }
     draw_border(&mut pixmap, style);
     Ok(pixmap)
@@ -718,11 +725,16 @@ pub(crate) fn block_box(laid: &Laid) -> Option<Rect> {
     Rect::from_ltrb(left, top, right, bottom)
 }
 
-/// Glyphs (fill over stroke, decorations, caret) at full opacity on a transparent pixmap.
-fn glyph_layer(faces: &[Face], style: &TextStyle, laid: &Laid, frame: &Frame) -> Option<Pixmap> {
-    let mut layer = Pixmap::new(style.box_size.0.max(1), style.box_size.1.max(1))?;
+/// Glyphs (fill over stroke, decorations, caret) at full opacity on a transparent pixmap
+/// cropped to their ink (plus room for the shadow's blur), with its position in the layer.
+fn glyph_layer(
+    faces: &[Face],
+    style: &TextStyle,
+    laid: &Laid,
+    frame: &Frame,
+) -> Option<(Pixmap, i32, i32)> {
     let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
-    let mut any = false;
+    let mut items: Vec<(tiny_skia::Path, Transform, f32)> = Vec::new();
     for (range, look) in &frame.groups {
         let glyphs = laid.glyphs.get(range.clone()).unwrap_or_default();
         let mut pb = PathBuilder::new();
@@ -733,12 +745,7 @@ fn glyph_layer(faces: &[Face], style: &TextStyle, laid: &Laid, frame: &Frame) ->
         let t = Transform::from_translate(look.dx + cx, look.dy + cy)
             .pre_scale(look.scale, look.scale)
             .pre_translate(-cx, -cy);
-        if look.alpha >= 1.0 {
-            paint_path(&mut layer, style, &path, t, 1.0);
-        } else {
-            paint_faded(&mut layer, style, &path, t, look.alpha);
-        }
-        any = true;
+        items.push((path, t, look.alpha));
     }
     let mut extra = PathBuilder::new();
     if frame.decorations {
@@ -748,10 +755,43 @@ fn glyph_layer(faces: &[Face], style: &TextStyle, laid: &Laid, frame: &Frame) ->
         extra.push_rect(caret);
     }
     if let Some(path) = extra.finish() {
-        paint_path(&mut layer, style, &path, Transform::identity(), 1.0);
-        any = true;
+        items.push((path, Transform::identity(), 1.0));
     }
-    any.then_some(layer)
+    let (mut layer, x0, y0) = ink_pixmap(style, &items)?;
+    for (path, t, alpha) in &items {
+        let t = t.post_translate(-x0 as f32, -y0 as f32);
+        if *alpha >= 1.0 {
+            paint_path(&mut layer, style, path, t, 1.0);
+        } else {
+            paint_faded(&mut layer, style, path, t, *alpha);
+        }
+    }
+    Some((layer, x0, y0))
+}
+
+/// A transparent pixmap covering every item's ink, widened by the stroke and shadow blur and
+/// kept within the box; with its top-left corner in layer pixels.
+fn ink_pixmap(
+    style: &TextStyle,
+    items: &[(tiny_skia::Path, Transform, f32)],
+) -> Option<(Pixmap, i32, i32)> {
+    let bounds = items
+        .iter()
+        .filter_map(|(p, t, _)| p.clone().transform(*t).map(|p| p.bounds()))
+        .reduce(|a, b| {
+            let (l, t) = (a.left().min(b.left()), a.top().min(b.top()));
+            Rect::from_ltrb(l, t, a.right().max(b.right()), a.bottom().max(b.bottom())).unwrap_or(a)
+        })?;
+    let stroke = style.stroke.as_ref().map_or(0.0, |s| s.width);
+    let blur = style.shadow.as_ref().map_or(0.0, |s| s.blur.max(0.0));
+    let margin = stroke + 2.0 * blur + 2.0;
+    let (bw, bh) = (style.box_size.0 as f32, style.box_size.1 as f32);
+    let x0 = (bounds.left() - margin).floor().max(-margin);
+    let y0 = (bounds.top() - margin).floor().max(-margin);
+    let x1 = (bounds.right() + margin).ceil().min(bw + margin);
+    let y1 = (bounds.bottom() + margin).ceil().min(bh + margin);
+    let pixmap = Pixmap::new((x1 - x0).max(1.0) as u32, (y1 - y0).max(1.0) as u32)?;
+    Some((pixmap, x0 as i32, y0 as i32))
 }
 
 /// Paints `path` opaque on a scratch pixmap the size of its ink, then composites that at
@@ -1089,7 +1129,7 @@ pub(crate) mod tests {
         let fonts_used: Vec<_> = laid
             .glyphs
             .iter()
-            .map(|g| state.face_by_id(g.font).unwrap().file.clone())
+            .map(|g| face_by_id(&state.faces, g.font).unwrap().file.clone())
             .collect();
         assert_eq!(
             fonts_used.first().map(String::as_str),
@@ -1132,7 +1172,7 @@ pub(crate) mod tests {
         assert!(height(&cut) <= 80.5, "{}", height(&cut));
         assert!(cut.lines.len() >= 2, "{} lines", cut.lines.len());
         let dejavu_or_open = cut.glyphs.last().unwrap();
-        let face = state.face_by_id(dejavu_or_open.font).unwrap();
+        let face = face_by_id(&state.faces, dejavu_or_open.font).unwrap();
         let ttf = face.parse().unwrap();
         assert_eq!(
             ttf.glyph_index('…').map(|g| g.0),
