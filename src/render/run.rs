@@ -167,6 +167,13 @@ fn finish(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let part = part_path(out);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::Io {
+            what: "cannot create the output directory",
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
     let result = run_to(args, &part, job.duration, on_progress, cancel);
     if let Err(e) = result {
         let _ = std::fs::remove_file(&part);
