@@ -558,3 +558,61 @@ fn render_edit_writes_output_poster_and_thumbnail() {
         .collect();
     assert_eq!(leftovers.len(), 3, "{leftovers:?}");
 }
+
+#[test]
+fn resolve_rejects_a_font_file_that_is_not_a_font_and_lists_real_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fake.ttf"), b"not a font at all").unwrap();
+    let real = std::fs::read_dir(crate::util::root().join("fonts"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).into_iter().flatten())
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "ttf"))
+        .expect("a bundled ttf");
+    std::fs::copy(&real, dir.path().join("real.ttf")).unwrap();
+    let edit: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {
+            "fonts": [{"src": "real.ttf"}, {"src": "fake.ttf"}, {"src": "gone.ttf"}],
+            "tracks": [{"clips": [{"asset": {"type": "text", "text": "x"}, "start": 0, "length": 1}]}]
+        },
+        "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+    }))
+    .unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let w = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None));
+    let errors = w.output.unwrap_err();
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`fake.ttf` is not a font file",
+            "font file `gone.ttf` not found"
+        ]
+    );
+    assert!(
+        errors[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("/timeline/fonts/1/src"))
+    );
+
+    let ok: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {
+            "fonts": [{"src": "real.ttf"}],
+            "tracks": [{"clips": [{"asset": {"type": "text", "text": "x"}, "start": 0, "length": 1}]}]
+        },
+        "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+    }))
+    .unwrap();
+    let t = reel::render::resolve(&ok, &resolve_in(dir.path(), &cache, &fonts, None))
+        .output
+        .unwrap();
+    assert_eq!(t.files[0], dir.path().join("real.ttf"));
+    assert_eq!(
+        t.files.len(),
+        2,
+        "the font and the text layer: {:?}",
+        t.files
+    );
+}

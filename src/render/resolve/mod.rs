@@ -293,7 +293,7 @@ fn load_fonts(
             fetch::locate(&font.src, &ctx.base_dir),
             Ok(Location::Remote(_))
         );
-        let path = match prober.local(&font.src) {
+        let path = match prober.local(&font.src, "font file") {
             Ok(path) => path,
             Err(m) if remote => {
                 ctx.fonts.add_missing_src(&font.src);
