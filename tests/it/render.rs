@@ -616,3 +616,36 @@ fn resolve_rejects_a_font_file_that_is_not_a_font_and_lists_real_ones() {
         t.files
     );
 }
+
+#[test]
+fn resolve_soundtrack_is_probed_and_must_have_sound() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let edit = |src: &str| -> Edit {
+        serde_json::from_value(serde_json::json!({
+            "timeline": {
+                "soundtrack": {"src": src, "effect": "fadeOut", "volume": 0.5},
+                "tracks": [{"clips": [{"asset": {"type": "image", "src": "a.png"},
+                                       "start": 0, "length": 1}]}]
+            },
+            "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+        }))
+        .unwrap()
+    };
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let ctx = resolve_in(dir.path(), &cache, &fonts, None);
+    let t = reel::render::resolve(&edit("a.mp3"), &ctx).output.unwrap();
+    let s = t.soundtrack.expect("soundtrack");
+    assert_eq!(s.path, dir.path().join("a.mp3"));
+    assert_eq!(s.volume, 0.5);
+    assert!(s.info.has_audio && (s.info.duration - 0.5).abs() < 0.1);
+    assert!(t.files.contains(&dir.path().join("a.mp3")));
+    let errors = reel::render::resolve(&edit("a.png"), &ctx)
+        .output
+        .unwrap_err();
+    assert_eq!(errors[0].message, "the soundtrack `a.png` has no sound");
+}
