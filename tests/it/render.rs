@@ -314,6 +314,15 @@ fn rendered(diags: &[Diagnostic], sources: &SourceMap) -> String {
     render_text(diags, sources, RenderConfig { color: false })
 }
 
+/// (start, length, kind) of each clip, times rounded to 1/100 s.
+fn times_of(clips: &[reel::render::timeline::TimedClip]) -> Vec<(f64, f64, ClipKind)> {
+    let r = |v: f64| (v * 100.0).round() / 100.0;
+    clips
+        .iter()
+        .map(|c| (r(c.start), r(c.length), c.kind))
+        .collect()
+}
+
 const TIMED_EDIT: &str = r##"{
   "timeline": {
     "background": "#102030",
@@ -344,18 +353,7 @@ fn resolve_times_probes_draws_and_lists_files() {
     let ctx = resolve_in(dir.path(), &cache, &fonts, None);
     let w = reel::render::resolve(&edit, &ctx);
     let t = w.output.unwrap();
-    let times = |track: usize| -> Vec<(f64, f64, ClipKind)> {
-        t.tracks[track]
-            .iter()
-            .map(|c| {
-                (
-                    (c.start * 100.0).round() / 100.0,
-                    (c.length * 100.0).round() / 100.0,
-                    c.kind,
-                )
-            })
-            .collect()
-    };
+    let times = |track: usize| times_of(&t.tracks[track]);
     assert_eq!(times(0), vec![(0.0, 3.0, ClipKind::Layer)]);
     assert_eq!(
         times(1),

@@ -74,19 +74,7 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         canvas: canvas.map_or((1280, 720), |c| (c.width, c.height)),
         font_hashes: &font_hashes,
     };
-    let items: Vec<Item<'_>> = edit
-        .clips()
-        .map(|(t, c, clip)| {
-            let pointer = format!("/timeline/tracks/{t}/clips/{c}");
-            let prepared = prepare(clip, &pointer, &mut prober, &layers, ctx, &mut sink);
-            Item {
-                track: t,
-                pointer,
-                clip,
-                prepared,
-            }
-        })
-        .collect();
+    let items = prepare_all(edit, &mut prober, &layers, ctx, &mut sink);
     let mut layer_files = Vec::new();
     let tracks = place(
         &items,
@@ -121,6 +109,28 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         output: lower::output_spec(&edit.output),
         files,
     })
+}
+
+/// Prepares every clip, in document order.
+fn prepare_all<'e>(
+    edit: &'e Edit,
+    prober: &mut Prober<'_>,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) -> Vec<Item<'e>> {
+    edit.clips()
+        .map(|(t, c, clip)| {
+            let pointer = format!("/timeline/tracks/{t}/clips/{c}");
+            let prepared = prepare(clip, &pointer, prober, layers, ctx, sink);
+            Item {
+                track: t,
+                pointer,
+                clip,
+                prepared,
+            }
+        })
+        .collect()
 }
 
 /// Times every prepared clip and builds the tracks.
