@@ -5,6 +5,7 @@
 //! asset-to-pixels mapping. Does not decide where a layer goes on the canvas or when: the
 //! compositor places the [`Layer`] by the clip's position, scale and timing.
 
+mod anim;
 mod assets;
 mod family;
 mod fonts;
@@ -22,6 +23,7 @@ use tiny_skia::Pixmap;
 use crate::diagnostics::{Diagnostic, Warned};
 use crate::edit::Asset;
 
+pub use anim::{Animation, animate};
 pub use fonts::{FontChoice, Fonts};
 pub use paint::parse_color;
 

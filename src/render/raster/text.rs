@@ -247,6 +247,8 @@ pub(crate) struct PlacedGlyph {
     pub(crate) y: f32,
     /// Font size in pixels.
     pub(crate) size: f32,
+    /// Advance width in pixels.
+    pub(crate) advance: f32,
     /// Index of the glyph's first character in the laid-out text (for animations).
     pub(crate) char_index: usize,
 }
@@ -284,7 +286,7 @@ pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Dia
     let laid = layout(&mut state, style);
     let pixmap = laid
         .output
-        .and_then(|l| draw(&state, style, &l, l.glyphs.len()));
+        .and_then(|l| draw(&state, style, &l, &Frame::rest(&l)));
     Warned {
         output: pixmap.map(Layer::new),
         warnings: laid.warnings,
@@ -396,6 +398,7 @@ fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
                 x: g.x + g.font_size * g.x_offset,
                 y: run.line_y + g.y - g.font_size * g.y_offset,
                 size: g.font_size,
+                advance: g.w,
                 char_index: text[..base + g.start].chars().count(),
             });
         }
@@ -502,32 +505,74 @@ fn missing_warning(state: &FontState, family: &str, face: usize, chars: &[char])
     }
 }
 
-/// Draws laid-out text; only the first `visible` glyphs are drawn (typewriter animation).
+/// How a group of glyphs looks in one frame of an animation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Look {
+    /// Shift right, in pixels.
+    pub(crate) dx: f32,
+    /// Shift down, in pixels.
+    pub(crate) dy: f32,
+    /// Scale about the group's centre.
+    pub(crate) scale: f32,
+    /// Opacity 0..1.
+    pub(crate) alpha: f32,
+}
+
+impl Look {
+    /// In place, fully visible.
+    pub(crate) const REST: Look = Look {
+        dx: 0.0,
+        dy: 0.0,
+        scale: 1.0,
+        alpha: 1.0,
+    };
+}
+
+/// What to draw of laid-out text: groups of glyphs (index ranges into [`Laid::glyphs`]) with
+/// their look, an optional caret, and whether to draw decorations.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Frame {
+    /// Glyph ranges and how each looks; glyphs in no group are hidden.
+    pub(crate) groups: Vec<(std::ops::Range<usize>, Look)>,
+    /// A typewriter caret, in layer pixels.
+    pub(crate) caret: Option<Rect>,
+    /// Draw underline / line-through.
+    pub(crate) decorations: bool,
+}
+
+impl Frame {
+    /// Every glyph at rest: the static layer.
+    pub(crate) fn rest(laid: &Laid) -> Frame {
+        Frame {
+            groups: vec![(0..laid.glyphs.len(), Look::REST)],
+            caret: None,
+            decorations: true,
+        }
+    }
+}
+
+/// Draws laid-out text as `frame` describes.
 pub(crate) fn draw(
     state: &FontState,
     style: &TextStyle,
     laid: &Laid,
-    visible: usize,
+    frame: &Frame,
 ) -> Result<Pixmap, Diagnostic> {
     let (w, h) = style.box_size;
     let mut pixmap = Pixmap::new(w.max(1), h.max(1))
         .ok_or_else(|| Diagnostic::error(format!("cannot make a {w}×{h} text layer")))?;
     draw_background(&mut pixmap, style, laid);
-    if let Some(glyphs) = glyph_layer(state, style, laid, visible) {
-        if let Some(shadow) = &style.shadow {
-            let mut s = tint(&glyphs, shadow.color);
-            blur(&mut s, shadow.blur / 2.0);
-            let paint = PixmapPaint {
-                opacity: style.opacity.clamp(0.0, 1.0),
-                ..PixmapPaint::default()
-            };
-            let (dx, dy) = (shadow.dx.round() as i32, shadow.dy.round() as i32);
-            pixmap.draw_pixmap(dx, dy, s.as_ref(), &paint, Transform::identity(), None);
-        }
+    if let Some(glyphs) = glyph_layer(state, style, laid, frame) {
         let paint = PixmapPaint {
             opacity: style.opacity.clamp(0.0, 1.0),
             ..PixmapPaint::default()
         };
+        if let Some(shadow) = &style.shadow {
+            let mut s = tint(&glyphs, shadow.color);
+            blur(&mut s, shadow.blur / 2.0);
+            let (dx, dy) = (shadow.dx.round() as i32, shadow.dy.round() as i32);
+            pixmap.draw_pixmap(dx, dy, s.as_ref(), &paint, Transform::identity(), None);
+        }
         pixmap.draw_pixmap(0, 0, glyphs.as_ref(), &paint, Transform::identity(), None);
     }
     draw_border(&mut pixmap, style);
@@ -594,39 +639,109 @@ pub(crate) fn block_box(laid: &Laid) -> Option<Rect> {
     Rect::from_ltrb(left, top, right, bottom)
 }
 
-/// Glyphs (fill over stroke, decorations) at full opacity on a transparent pixmap.
-fn glyph_layer(
-    state: &FontState,
-    style: &TextStyle,
-    laid: &Laid,
-    visible: usize,
-) -> Option<Pixmap> {
-    let path = glyph_path(state, style, laid, visible)?;
+/// Glyphs (fill over stroke, decorations, caret) at full opacity on a transparent pixmap.
+fn glyph_layer(state: &FontState, style: &TextStyle, laid: &Laid, frame: &Frame) -> Option<Pixmap> {
     let mut layer = Pixmap::new(style.box_size.0.max(1), style.box_size.1.max(1))?;
+    let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
+    let mut any = false;
+    for (range, look) in &frame.groups {
+        let glyphs = laid.glyphs.get(range.clone()).unwrap_or_default();
+        let mut pb = PathBuilder::new();
+        outline_glyphs(&mut pb, state, &mut parsed, glyphs);
+        let Some(path) = pb.finish() else { continue };
+        let b = path.bounds();
+        let (cx, cy) = (b.x() + b.width() / 2.0, b.y() + b.height() / 2.0);
+        let t = Transform::from_translate(look.dx + cx, look.dy + cy)
+            .pre_scale(look.scale, look.scale)
+            .pre_translate(-cx, -cy);
+        if look.alpha >= 1.0 {
+            paint_path(&mut layer, style, &path, t, 1.0);
+        } else {
+            paint_faded(&mut layer, style, &path, t, look.alpha);
+        }
+        any = true;
+    }
+    let mut extra = PathBuilder::new();
+    if frame.decorations {
+        decorate(&mut extra, state, style, laid);
+    }
+    if let Some(caret) = frame.caret {
+        extra.push_rect(caret);
+    }
+    if let Some(path) = extra.finish() {
+        paint_path(&mut layer, style, &path, Transform::identity(), 1.0);
+        any = true;
+    }
+    any.then_some(layer)
+}
+
+/// Paints `path` opaque on a scratch pixmap the size of its ink, then composites that at
+/// `alpha`, so a fading stroke does not show through its fill.
+fn paint_faded(
+    layer: &mut Pixmap,
+    style: &TextStyle,
+    path: &tiny_skia::Path,
+    t: Transform,
+    alpha: f32,
+) {
+    if alpha <= 0.0 {
+        return;
+    }
+    let margin = style.stroke.as_ref().map_or(0.0, |s| s.width) + 2.0;
+    let Some(b) = path.clone().transform(t).map(|p| p.bounds()) else {
+        return;
+    };
+    let (x0, y0) = ((b.left() - margin).floor(), (b.top() - margin).floor());
+    let w = (b.right() + margin - x0).ceil().max(1.0) as u32;
+    let h = (b.bottom() + margin - y0).ceil().max(1.0) as u32;
+    let Some(mut scratch) = Pixmap::new(w, h) else {
+        return;
+    };
+    paint_path(&mut scratch, style, path, t.post_translate(-x0, -y0), 1.0);
+    let paint = PixmapPaint {
+        opacity: alpha.clamp(0.0, 1.0),
+        ..PixmapPaint::default()
+    };
+    layer.draw_pixmap(
+        x0 as i32,
+        y0 as i32,
+        scratch.as_ref(),
+        &paint,
+        Transform::identity(),
+        None,
+    );
+}
+
+/// Strokes (if any) then fills `path` with the text's paint at `alpha`.
+fn paint_path(
+    layer: &mut Pixmap,
+    style: &TextStyle,
+    path: &tiny_skia::Path,
+    t: Transform,
+    alpha: f32,
+) {
+    if alpha <= 0.0 {
+        return;
+    }
     if let Some(stroke) = style.stroke.as_ref().filter(|s| s.width > 0.0) {
         let mut paint = Paint::default();
-        paint.set_color(stroke.color);
+        paint.set_color(super::paint::with_opacity(stroke.color, alpha));
         paint.anti_alias = true;
         let s = Stroke {
             width: stroke.width * 2.0,
             line_join: tiny_skia::LineJoin::Round,
             ..Stroke::default()
         };
-        layer.stroke_path(&path, &paint, &s, Transform::identity(), None);
+        layer.stroke_path(path, &paint, &s, t, None);
     }
+    let mut shader = fill_shader(&style.fill, path.bounds());
+    shader.apply_opacity(alpha.clamp(0.0, 1.0));
     let paint = Paint {
-        shader: fill_shader(&style.fill, path.bounds()),
+        shader,
         anti_alias: true,
         ..Paint::default()
     };
-    layer.fill_path(
-        &path,
-        &paint,
-        FillRule::Winding,
-        Transform::identity(),
-        None,
-    );
-    Some(layer)
+    layer.fill_path(path, &paint, FillRule::Winding, t, None);
 }
 
 fn fill_shader(fill: &Fill, bounds: Rect) -> Shader<'static> {
@@ -659,23 +774,21 @@ fn fill_shader(fill: &Fill, bounds: Rect) -> Shader<'static> {
     shader.unwrap_or(Shader::SolidColor(fallback))
 }
 
-/// All visible glyph outlines (and decoration bars) as one path in layer pixels.
-fn glyph_path(
-    state: &FontState,
-    style: &TextStyle,
-    laid: &Laid,
-    visible: usize,
-) -> Option<tiny_skia::Path> {
-    let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
-    let mut pb = PathBuilder::new();
-    for g in laid.glyphs.iter().take(visible) {
+/// Adds the outlines of `glyphs` to `pb`, in layer pixels.
+fn outline_glyphs<'a>(
+    pb: &mut PathBuilder,
+    state: &'a FontState,
+    parsed: &mut HashMap<fontdb::ID, Option<ttf_parser::Face<'a>>>,
+    glyphs: &[PlacedGlyph],
+) {
+    for g in glyphs {
         let face = parsed
             .entry(g.font)
             .or_insert_with(|| state.face_by_id(g.font).and_then(|f| f.parse()));
         if let Some(face) = face {
             let scale = g.size / face.units_per_em() as f32;
             let mut sink = Outline {
-                pb: &mut pb,
+                pb: &mut *pb,
                 scale,
                 x: g.x,
                 y: g.y,
@@ -683,10 +796,6 @@ fn glyph_path(
             face.outline_glyph(ttf_parser::GlyphId(g.glyph), &mut sink);
         }
     }
-    if visible >= laid.glyphs.len() {
-        decorate(&mut pb, state, style, laid);
-    }
-    pb.finish()
 }
 
 /// Adds underline / line-through bars under or through each line.
