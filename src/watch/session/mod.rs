@@ -307,46 +307,53 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
             let Some(built) = built.map_err(|d| self.report(&d)).ok() else {
                 continue;
             };
-            let output = name::file_name(built.name.as_deref(), index, built.extension);
-            if !names.insert(output.clone()) {
-                let msg = format!(
-                    "row {} writes `{output}` too, as an earlier row does",
-                    index + 1
-                );
-                self.report(&[Diagnostic::error(msg)]);
-                continue;
-            }
-            let path = self.settings.out_dir.join(&output);
-            let key = Key {
-                edit: built.edit_hash,
-                template,
-                settings: self.settings.settings,
-            };
-            let reason = rows::decide(
-                self.manifest,
-                &output,
-                &key,
-                path.exists(),
-                self.hashes,
-                saved,
-            );
-            shown.push(Shown {
-                row: index + 1,
-                path,
-                rendered: false,
-            });
-            match reason {
-                Reason::UpToDate => self.out.up_to_date += 1,
-                reason => todo.push(Todo {
-                    index,
-                    output,
-                    key,
-                    reason,
-                    job: built.job,
-                }),
-            }
+            todo.extend(self.stale(index, built, template, saved, &mut names, shown));
         }
         todo
+    }
+
+    /// Names and keys a built row, adds it to `shown`, and returns it when it must render.
+    fn stale<J>(
+        &mut self,
+        index: usize,
+        built: crate::batch::Built<J>,
+        template: blake3::Hash,
+        saved: &BTreeSet<PathBuf>,
+        names: &mut HashSet<String>,
+        shown: &mut Vec<Shown>,
+    ) -> Option<Todo<J>> {
+        let output = name::file_name(built.name.as_deref(), index, built.extension);
+        if !names.insert(output.clone()) {
+            let row = index + 1;
+            let msg = format!("row {row} writes `{output}` too, as an earlier row does");
+            self.report(&[Diagnostic::error(msg)]);
+            return None;
+        }
+        let key = Key {
+            edit: built.edit_hash,
+            template,
+            settings: self.settings.settings,
+        };
+        let path = self.settings.out_dir.join(&output);
+        let exists = path.exists();
+        shown.push(Shown {
+            row: index + 1,
+            path,
+            rendered: false,
+        });
+        match rows::decide(self.manifest, &output, &key, exists, self.hashes, saved) {
+            Reason::UpToDate => {
+                self.out.up_to_date += 1;
+                None
+            }
+            reason => Some(Todo {
+                index,
+                output,
+                key,
+                reason,
+                job: built.job,
+            }),
+        }
     }
 
     /// Builds one row, showing its warnings.
