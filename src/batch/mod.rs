@@ -242,7 +242,7 @@ pub fn run<S: Source>(
             summary_path: None,
         });
     }
-    let mut reports = plan.reports(false);
+    let mut reports = plan.reports();
     let manifest_path = config.out_dir.join(manifest::own_file_name(tag.as_deref()));
     let pool = pool::Pool {
         config,

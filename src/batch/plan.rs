@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use super::summary::Counts;
 use super::{
     BatchError, Config, Event, FileHashes, Key, Manifest, Reason, RowReport, RowStatus, Source,
     Summary,
@@ -78,9 +79,8 @@ impl Plan {
             .count()
     }
 
-    /// Summary records of the rows the plan settled (up to date, failed); with `pending`,
-    /// also the rows that would render, as not started with their reason (dry run).
-    pub fn reports(&self, pending: bool) -> Vec<RowReport> {
+    /// Summary records of the rows the plan settled (up to date, failed).
+    pub fn reports(&self) -> Vec<RowReport> {
         let report = |i: &Item, status, reason: Option<String>, error: Option<String>| RowReport {
             row: i.index + 1,
             output: i.output.to_string(),
@@ -99,22 +99,27 @@ impl Plan {
                     None,
                 )),
                 State::Failed(e) => Some(report(i, RowStatus::Failed, None, Some(e.clone()))),
-                State::Render(r) if pending => {
-                    Some(report(i, RowStatus::NotStarted, Some(r.to_string()), None))
-                }
                 State::Render(_) => None,
             })
             .collect()
     }
 
-    /// The dry-run summary: every selected row, pending ones as not started.
+    /// The dry-run summary: counts only (the plan itself lists the rows), rows that would
+    /// render counted as not started.
     pub fn summary(&self, shard: Option<String>, interrupted: bool, started: Instant) -> Summary {
-        Summary::new(
-            self.reports(true),
+        let mut summary = Summary::new(
+            Vec::new(),
             shard,
             interrupted,
             started.elapsed().as_secs_f64(),
-        )
+        );
+        summary.counts = Counts {
+            skipped: self.up_to_date(),
+            failed: self.failed(),
+            not_started: self.to_render(),
+            ..Counts::default()
+        };
+        summary
     }
 }
 

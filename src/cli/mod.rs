@@ -4,7 +4,9 @@
 //! and message-format decisions, and all terminal output. Library modules never print.
 
 pub mod args;
+pub mod render;
 mod report;
+pub mod summary;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -85,6 +87,7 @@ pub fn main() -> ExitCode {
 
 fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
     match command {
+        args::Command::Summary(a) => summary::run(a, global),
         other => {
             let _ = (other, global);
             Ok(Status::Usage)

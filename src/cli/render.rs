@@ -14,9 +14,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::args::RenderArgs;
 use super::{Global, Reporter, Status};
 use crate::batch::plan::{Plan, State};
-use crate::batch::{self, Event, RowReport, RowSet, RowStatus, Selection, Shard, Summary};
+use crate::batch::{self, Event, RowReport, RowSet, RowStatus, Selection, Shard};
 use crate::diagnostics::{Diagnostic, SourceMap};
-
 
 /// The validated knobs of `reel render` (before the template is loaded).
 #[derive(Debug, Clone)]
@@ -116,7 +115,11 @@ impl<'a> Ui<'a> {
             Event::Warning(w) => self.line(&format!("warning: {w}")),
             Event::Diagnostics { diagnostics, .. } => self.diagnostics(diagnostics),
             Event::Planned(plan) => self.planned(plan),
-            Event::Started { slot, index, output } => {
+            Event::Started {
+                slot,
+                index,
+                output,
+            } => {
                 if let Some(bar) = self.bars.as_ref().and_then(|b| b.jobs.get(slot)) {
                     bar.reset();
                     bar.set_length(1);
@@ -128,7 +131,10 @@ impl<'a> Ui<'a> {
                 if let Some(bar) = self.bars.as_ref().and_then(|b| b.jobs.get(slot)) {
                     bar.set_length((progress.total_seconds * 10.0).max(1.0) as u64);
                     bar.set_position((progress.done_seconds * 10.0) as u64);
-                    bar.set_message(format!("{:.1}/{:.1} s", progress.done_seconds, progress.total_seconds));
+                    bar.set_message(format!(
+                        "{:.1}/{:.1} s",
+                        progress.done_seconds, progress.total_seconds
+                    ));
                 }
             }
             Event::Finished { slot, report } => self.finished(slot, report),
@@ -198,7 +204,12 @@ impl<'a> Ui<'a> {
                     bar.set_position(0);
                 }
             }
-            None => eprintln!("[{}/{}] {}", self.tally.finished, self.tally.to_render, row_line(report)),
+            None => eprintln!(
+                "[{}/{}] {}",
+                self.tally.finished,
+                self.tally.to_render,
+                row_line(report)
+            ),
         }
     }
 
@@ -217,7 +228,11 @@ impl<'a> Ui<'a> {
 impl Tally {
     fn message(&self, started: Instant) -> String {
         let minutes = started.elapsed().as_secs_f64() / 60.0;
-        let rate = if minutes > 0.0 { self.rendered as f64 / minutes } else { 0.0 };
+        let rate = if minutes > 0.0 {
+            self.rendered as f64 / minutes
+        } else {
+            0.0
+        };
         format!(
             "{} rendered · {} failed · {} up to date · {rate:.1} videos/min",
             self.rendered, self.failed, self.up_to_date
@@ -233,26 +248,134 @@ impl Bars {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
-        let overall = multi.add(ProgressBar::new(0).with_style(overall_style));
+        let overall = multi.add(
+            ProgressBar::new(0)
+                .with_style(overall_style)
+                .with_message("planning: expanding every selected row"),
+        );
         overall.enable_steady_tick(Duration::from_millis(500));
         let job_style = ProgressStyle::with_template("  {prefix:30!} [{bar:20}] {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         let jobs = (0..jobs)
-            .map(|_| multi.add(ProgressBar::new(1).with_style(job_style.clone()).with_prefix("idle")))
+            .map(|_| {
+                multi.add(
+                    ProgressBar::new(1)
+                        .with_style(job_style.clone())
+                        .with_prefix("idle"),
+                )
+            })
             .collect();
-        Bars { multi, overall, jobs }
+        Bars {
+            multi,
+            overall,
+            jobs,
+        }
     }
 }
 
 /// `row 3 → row-0003.mp4: rendered in 1.2 s` and the like (plain output and logs).
 fn row_line(r: &RowReport) -> String {
-    let out = if r.output.is_empty() { String::new() } else { format!(" → {}", r.output) };
+    let out = if r.output.is_empty() {
+        String::new()
+    } else {
+        format!(" → {}", r.output)
+    };
     match r.status {
         RowStatus::Rendered => format!("row {}{out}: rendered in {:.1} s", r.row, r.seconds),
         RowStatus::Skipped => format!("row {}{out}: up to date", r.row),
-        RowStatus::Failed => format!("row {}{out}: FAILED: {}", r.row, r.error.as_deref().unwrap_or("")),
+        RowStatus::Failed => format!(
+            "row {}{out}: FAILED: {}",
+            r.row,
+            r.error.as_deref().unwrap_or("")
+        ),
         RowStatus::Cancelled => format!("row {}{out}: cancelled", r.row),
         RowStatus::NotStarted => format!("row {}{out}: not started", r.row),
     }
+}
+
+/// Runs a batch over any [`batch::Source`] with terminal output, then prints the closing
+/// table (or the dry-run plan) and decides the exit status.
+pub fn execute<S: batch::Source>(
+    source: &S,
+    sources: &SourceMap,
+    config: &batch::Config,
+    cancel: &crate::render::Cancel,
+    reporter: &Reporter,
+) -> anyhow::Result<Status> {
+    let mut ui = Ui::new(reporter, sources, config.jobs, config.dry_run);
+    let result = batch::run(source, config, cancel, &mut |e| ui.on_event(e));
+    ui.finish();
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(batch::BatchError::Rows(diagnostics)) => {
+            reporter.emit(&diagnostics, sources);
+            return Ok(Status::Failed);
+        }
+        Err(batch::BatchError::Lock(e)) => {
+            eprintln!("error: {e}");
+            return Ok(Status::Failed);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if config.dry_run {
+        print_plan(&outcome.plan, reporter.global())?;
+        let summary = &outcome.summary;
+        eprintln!(
+            "dry run: {} to render, {} up to date, {} failing",
+            outcome.plan.to_render(),
+            summary.counts.skipped,
+            summary.counts.failed
+        );
+        return Ok(super::summary::status_of(summary));
+    }
+    super::summary::show(
+        &outcome.summary,
+        outcome.summary_path.as_deref(),
+        reporter.global(),
+    );
+    if let Some(tally) = reporter.tally() {
+        eprintln!("{tally}");
+    }
+    Ok(super::summary::status_of(&outcome.summary))
+}
+
+/// `--dry-run`: one line per selected row on stdout (`row  action  output  why`), or one JSON
+/// object per row with `--message-format json`.
+fn print_plan(plan: &Plan, global: &Global) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for item in &plan.items {
+        let (action, why) = match &item.state {
+            State::Render(reason) => ("render", reason.to_string()),
+            State::UpToDate => ("skip", "up to date".to_string()),
+            State::Failed(error) => ("fail", error.clone()),
+        };
+        if global.json {
+            let line = serde_json::json!({
+                "row": item.index + 1,
+                "output": &*item.output,
+                "action": action,
+                "reason": why,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {:<6}  {:<24}  {why}",
+                item.index + 1,
+                action,
+                item.output
+            )?;
+        }
+    }
+    out.flush()
+}
+
+/// Sets `cancel` on Ctrl-C and SIGTERM. A second signal while the batch is still stopping is
+/// ignored on purpose: stopping kills the ffmpeg children and removes their partial files,
+/// which a hard exit would skip.
+pub fn cancel_on_signals(cancel: &crate::render::Cancel) -> anyhow::Result<()> {
+    let flag = cancel.clone();
+    ctrlc::set_handler(move || flag.cancel())
+        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))
 }

@@ -38,7 +38,11 @@ pub fn show(summary: &Summary, written_to: Option<&Path>, global: &Global) {
     }
     text.push_str(&format!(
         "{}{} in {:.1} s",
-        if summary.interrupted { "interrupted: " } else { "" },
+        if summary.interrupted {
+            "interrupted: "
+        } else {
+            ""
+        },
         summary.counts.describe(),
         summary.seconds
     ));
