@@ -390,12 +390,12 @@ fn a_change_during_a_render_cancels_it_and_leaves_no_part_file() {
     let dir = project();
     let template = dir.path().join("t.edit");
     // A long full-resolution render, so the change lands while ffmpeg runs.
-    edit(&template, "160x90 fps=10", "hd fps=25");
+    edit(&template, "160x90 fps=12", "hd fps=25");
     edit(&template, "for 1 ", "for 60 ");
     let mut w = Watch::start(dir.path(), &["t.edit", "-o", "out", "--rows", "1"]);
     w.wait_for("rendering a.mp4");
     std::thread::sleep(Duration::from_millis(300));
-    edit(&template, "hd fps=25", "160x90 fps=10");
+    edit(&template, "hd fps=25", "160x90 fps=12");
     edit(&template, "for 60 ", "for 1 ");
     let lines = w.build();
     assert!(lines.iter().any(|l| l.contains("cancelled")), "{lines:?}");
@@ -411,7 +411,7 @@ fn interrupt_during_a_render_exits_130_without_part_files() {
     }
     let dir = project();
     let template = dir.path().join("t.edit");
-    edit(&template, "160x90 fps=10", "hd fps=25");
+    edit(&template, "160x90 fps=12", "hd fps=25");
     edit(&template, "for 1 ", "for 60 ");
     let mut w = Watch::start(dir.path(), &["t.edit", "-o", "out", "--rows", "1"]);
     w.wait_for("rendering a.mp4");
