@@ -7,6 +7,7 @@ pub mod args;
 pub mod render;
 mod report;
 pub mod summary;
+pub mod watch;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -88,6 +89,7 @@ pub fn main() -> ExitCode {
 fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
     match command {
         args::Command::Summary(a) => summary::run(a, global),
+        args::Command::Watch(a) => watch::run(a, global),
         other => {
             let _ = (other, global);
             Ok(Status::Usage)
