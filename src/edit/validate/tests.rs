@@ -227,6 +227,17 @@ fn empty_src_is_an_error() {
 }
 
 #[test]
+fn media_assets_need_a_src_or_a_prompt() {
+    let clip = json!({ "asset": { "type": "video", "volume": 1 }, "start": 0, "length": 1 });
+    assert_eq!(
+        errors(&doc(clip)),
+        ["missing `src` in the `video` asset of clip 1 on track 1"]
+    );
+    let clip = json!({ "asset": { "type": "image", "prompt": "a cat" }, "start": 0, "length": 1 });
+    ok(&doc(clip));
+}
+
+#[test]
 fn timing_accepts_keywords_and_explains_bad_values() {
     let (edit, _) = ok(&doc(image(json!({ "start": "auto", "length": "end" }))));
     let clip = &edit.timeline.tracks[0].clips[0];
