@@ -27,7 +27,7 @@ use crate::render::{self, Cancel, RenderOptions};
 use crate::syntax::{self, ast::Document};
 use crate::template::data::{self, DataOptions};
 use crate::template::expand::{ExpandContext, expand};
-use crate::template::{Row, env};
+use crate::template::{Cell, Row, env};
 use crate::watch::serve::{Gallery, Server};
 use crate::watch::session::{self, Event, Inputs, LoadFailure, Project, Session, Settings};
 use crate::watch::watcher::Changes;
@@ -44,6 +44,10 @@ struct Options {
     out_dir: PathBuf,
     /// `--rows`.
     selection: Selection,
+    /// `--set key=value`, for every row.
+    sets: Vec<(String, serde_json::Value)>,
+    /// `--delimiter`.
+    delimiter: Option<u8>,
     /// `--preview`.
     preview: bool,
     /// `--frame`.
@@ -57,10 +61,20 @@ struct Options {
 }
 
 impl Options {
-    /// Checks `--rows` and `--frame`; `Err` is a usage message.
+    /// Checks `--rows`, `--set`, `--delimiter` and `--frame`; `Err` is a usage message.
     fn from_args(args: &WatchArgs) -> Result<Options, String> {
         let rows = match &args.input.rows {
             Some(text) => Some(RowSet::parse(text).map_err(|e| format!("invalid --rows: {e}"))?),
+            None => None,
+        };
+        let sets = args
+            .input
+            .set
+            .iter()
+            .map(|s| data::parse_set(s).map_err(|d| d.message))
+            .collect::<Result<_, _>>()?;
+        let delimiter = match &args.input.delimiter {
+            Some(d) => Some(data::parse_delimiter(d).map_err(|d| d.message)?),
             None => None,
         };
         if let Some(t) = args.frame
@@ -73,6 +87,8 @@ impl Options {
             data: args.input.data.clone(),
             out_dir: args.output.clone(),
             selection: Selection { rows, shard: None },
+            sets,
+            delimiter,
             preview: args.preview,
             frame: args.frame,
             poll: args.poll,
@@ -201,7 +217,36 @@ fn clock(t: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
     use std::time::Duration;
+
+    fn options(args: &[&str]) -> Result<Options, String> {
+        let cli = super::super::Cli::try_parse_from(["reel", "watch", "t.edit"].iter().chain(args))
+            .map_err(|e| e.to_string())?;
+        match cli.command {
+            super::super::args::Command::Watch(a) => Options::from_args(&a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn usage_errors_are_caught_before_anything_runs() {
+        for bad in [
+            &["--rows", "0"][..],
+            &["--rows", "3-1"],
+            &["--frame", "-1"],
+            &["--frame", "NaN"],
+            &["--set", "novalue"],
+            &["--delimiter", "ab"],
+        ] {
+            assert!(options(bad).is_err(), "{bad:?}");
+        }
+        let ok = options(&["--rows", "2-3", "--set", "brand=Acme", "--delimiter", ";"]).unwrap();
+        assert!(ok.selection.contains(1) && !ok.selection.contains(0));
+        assert_eq!(ok.sets, [("brand".to_string(), serde_json::json!("Acme"))]);
+        assert_eq!(ok.delimiter, Some(b';'));
+        assert_eq!(ok.serve, None);
+    }
 
     #[test]
     fn clock_is_utc_time_of_day() {
@@ -217,6 +262,7 @@ struct Pipeline {
     doc: Document,
     data: Option<PathBuf>,
     data_options: DataOptions,
+    sets: Vec<(String, serde_json::Value)>,
     base_dir: PathBuf,
     expand: ExpandContext,
     options: RenderOptions,
@@ -254,7 +300,11 @@ impl Pipeline {
             sources,
             doc,
             data,
-            data_options: DataOptions::default(),
+            data_options: DataOptions {
+                format: None,
+                delimiter: options.delimiter,
+            },
+            sets: options.sets.clone(),
             base_dir,
             expand: ExpandContext::new(env::environment(), false),
             options: RenderOptions {
@@ -265,6 +315,18 @@ impl Pipeline {
             fonts: fonts.clone(),
             cache: Cache::user(),
         })
+    }
+
+    /// `row` with the `--set` fields.
+    fn with_sets(&self, mut row: Row) -> Row {
+        for (key, value) in &self.sets {
+            let cell = Cell {
+                value: value.clone(),
+                origin: None,
+            };
+            row.set(key, cell);
+        }
+        row
     }
 
     /// The output extension render_edit will use: the format's, or `png` for `--frame`.
@@ -288,9 +350,14 @@ impl Source for Pipeline {
             Some(path) => {
                 let rows =
                     data::open(path, &self.sources, &self.data_options).map_err(|d| vec![d])?;
-                Ok(Box::new(rows))
+                Ok(Box::new(
+                    rows.map(|(i, row)| (i, row.map(|r| self.with_sets(r)))),
+                ))
             }
-            None => Ok(Box::new(std::iter::once((0, Ok(Row::default()))))),
+            None => Ok(Box::new(std::iter::once((
+                0,
+                Ok(self.with_sets(Row::default())),
+            )))),
         }
     }
 

@@ -562,3 +562,12 @@ fn serve_shows_the_latest_renders_in_headless_chromium() {
         "the last good render stays: {dom}"
     );
 }
+
+#[test]
+fn bad_arguments_exit_2_before_watching() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = util::run(util::reel(dir.path()).args(["watch", "t.edit", "--rows", "0"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid --rows"), "{err}");
+    assert!(!dir.path().join("out").exists(), "nothing was created");
+}
