@@ -16,6 +16,18 @@ struct Fake {
     sources: SourceMap,
 }
 
+impl Fake {
+    fn new(rows: Rows, template: PathBuf) -> Fake {
+        let sources = SourceMap::new();
+        sources.add("rows.csv", "name,value\nx,bad\n");
+        Fake {
+            rows,
+            template,
+            sources,
+        }
+    }
+}
+
 impl Source for Fake {
     type Row = (String, String, PathBuf);
     type Job = (String, PathBuf);
@@ -30,7 +42,7 @@ impl Source for Fake {
     fn build(&self, row: &Self::Row) -> Warned<SourceResult<batch::Built<Self::Job>>> {
         let (name, value, asset) = row.clone();
         if value == "bad" {
-            let file = self.sources.add("rows.csv", "name,value\nx,bad\n");
+            let file = crate::diagnostics::FileId(0);
             let d = Diagnostic::error("bad value").with_label(Span::new(file, 13..16), "here");
             return Warned::new(Err(vec![d]));
         }
@@ -117,8 +129,8 @@ fn session(
     };
     let (data, broken, template) = (w.rows.clone(), w.broken.clone(), w.root.join("t.edit"));
     let load = move || {
-        let sources = SourceMap::new();
         if *broken.lock().unwrap() {
+            let sources = SourceMap::new();
             let file = sources.add("t.edit", "line one\ntrack {{\n");
             let d = Diagnostic::error("unexpected `{`").with_label(Span::new(file, 16..17), "");
             return Err(LoadFailure {
@@ -130,11 +142,7 @@ fn session(
                 },
             });
         }
-        Ok(Fake {
-            rows: data.clone(),
-            template: template.clone(),
-            sources,
-        })
+        Ok(Fake::new(data.clone(), template.clone()))
     };
     let log: Log = Arc::default();
     let l = log.clone();
@@ -296,4 +304,35 @@ fn status_lines() {
         ..o(2, 0, 0, None)
     };
     assert_eq!(status_text(&first), "2 rows rendered in 0.8 s");
+}
+
+#[test]
+fn the_same_diagnostic_for_several_rows_is_shown_once() {
+    let w = world();
+    let settings = Settings {
+        out_dir: w.root.join("out"),
+        selection: Selection::default(),
+        settings: rows::settings_hash(true, None),
+    };
+    let (data, template) = (w.rows.clone(), w.root.join("t.edit"));
+    let load = move || Ok(Fake::new(data.clone(), template.clone()));
+    let shown = Arc::new(Mutex::new(0));
+    let s2 = shown.clone();
+    let on_event = move |e: Event<'_>| {
+        if let Event::Diagnostics(d, _) = e {
+            *s2.lock().unwrap() += d.len();
+        }
+    };
+    for row in w.rows.lock().unwrap().iter_mut() {
+        row.1 = "bad".into();
+    }
+    let mut s = Session::new(settings, load, on_event, None);
+    s.build(&Plan::full(), &Cancel::new());
+    assert_eq!(
+        *shown.lock().unwrap(),
+        1,
+        "three rows, one diagnostic shown"
+    );
+    s.build(&rows_plan(), &Cancel::new());
+    assert_eq!(*shown.lock().unwrap(), 2, "shown again in the next build");
 }
