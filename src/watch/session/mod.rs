@@ -129,6 +129,7 @@ pub struct Session<P, L, E> {
     hashes: FileHashes,
     gallery: Option<Arc<Mutex<Gallery>>>,
     builds: u64,
+    watched_assets: BTreeSet<PathBuf>,
 }
 
 impl<P, L, E> Session<P, L, E>
@@ -159,6 +160,7 @@ where
             hashes: FileHashes::default(),
             gallery,
             builds: 0,
+            watched_assets: BTreeSet::new(),
         }
     }
 
@@ -210,7 +212,11 @@ where
                     sources,
                     inputs,
                 } = failure;
-                self.inputs.template.extend(inputs.template);
+                for file in inputs.template {
+                    if !self.inputs.template.contains(&file) {
+                        self.inputs.template.push(file);
+                    }
+                }
                 self.inputs.data = inputs.data.or(self.inputs.data.take());
                 report(&mut self.on_event, &diagnostics, &sources, out, log);
                 false
@@ -227,7 +233,13 @@ where
             }
         }
         out.seconds = started.elapsed().as_secs_f64();
-        let deps = self.deps(&shown);
+        let mut deps = self.deps(&shown);
+        if out.failed > 0 {
+            // A failed build may not have reached every row: keep watching what the last one
+            // read, so fixing an asset of a row that did not build is still seen.
+            deps.assets.extend(self.watched_assets.iter().cloned());
+        }
+        self.watched_assets.clone_from(&deps.assets);
         if let Some(g) = &self.gallery
             && !out.cancelled
             && let Ok(mut g) = g.lock()

@@ -232,6 +232,10 @@ fn load_errors_keep_outputs_and_the_template_watched() {
     let built = s.build(&Plan::full(), &Cancel::new());
     assert_eq!(take(&log), (vec![], "error in t.edit:2".into()));
     assert!(built.deps.template.contains(&w.root.join("t.edit")));
+    assert!(
+        built.deps.assets.contains(&w.root.join("a.png")),
+        "assets stay watched"
+    );
     assert_eq!(
         std::fs::read_to_string(w.root.join("out/a.mp4")).unwrap(),
         "1"
