@@ -214,47 +214,6 @@ fn clock(t: SystemTime) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-    use std::time::Duration;
-
-    fn options(args: &[&str]) -> Result<Options, String> {
-        let cli = super::super::Cli::try_parse_from(["reel", "watch", "t.edit"].iter().chain(args))
-            .map_err(|e| e.to_string())?;
-        match cli.command {
-            super::super::args::Command::Watch(a) => Options::from_args(&a),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn usage_errors_are_caught_before_anything_runs() {
-        for bad in [
-            &["--rows", "0"][..],
-            &["--rows", "3-1"],
-            &["--frame", "-1"],
-            &["--frame", "NaN"],
-            &["--set", "novalue"],
-            &["--delimiter", "ab"],
-        ] {
-            assert!(options(bad).is_err(), "{bad:?}");
-        }
-        let ok = options(&["--rows", "2-3", "--set", "brand=Acme", "--delimiter", ";"]).unwrap();
-        assert!(ok.selection.contains(1) && !ok.selection.contains(0));
-        assert_eq!(ok.sets, [("brand".to_string(), serde_json::json!("Acme"))]);
-        assert_eq!(ok.delimiter, Some(b';'));
-        assert_eq!(ok.serve, None);
-    }
-
-    #[test]
-    fn clock_is_utc_time_of_day() {
-        let t = UNIX_EPOCH + Duration::from_secs(3 * 86_400 + 12 * 3600 + 61);
-        assert_eq!(clock(t), "12:01:01");
-    }
-}
-
 /// The real pipeline as a watch [`Project`]: rows from the data file, expanded and validated
 /// Edits, renders through [`render::render_edit`].
 struct Pipeline {
@@ -435,4 +394,45 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
     let fonts = Arc::new(Fonts::bundled());
     let opts = options.clone();
     watch_with(options, global, move || Pipeline::load(&opts, &fonts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::time::Duration;
+
+    fn options(args: &[&str]) -> Result<Options, String> {
+        let cli = super::super::Cli::try_parse_from(["reel", "watch", "t.edit"].iter().chain(args))
+            .map_err(|e| e.to_string())?;
+        match cli.command {
+            super::super::args::Command::Watch(a) => Options::from_args(&a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn usage_errors_are_caught_before_anything_runs() {
+        for bad in [
+            &["--rows", "0"][..],
+            &["--rows", "3-1"],
+            &["--frame", "-1"],
+            &["--frame", "NaN"],
+            &["--set", "novalue"],
+            &["--delimiter", "ab"],
+        ] {
+            assert!(options(bad).is_err(), "{bad:?}");
+        }
+        let ok = options(&["--rows", "2-3", "--set", "brand=Acme", "--delimiter", ";"]).unwrap();
+        assert!(ok.selection.contains(1) && !ok.selection.contains(0));
+        assert_eq!(ok.sets, [("brand".to_string(), serde_json::json!("Acme"))]);
+        assert_eq!(ok.delimiter, Some(b';'));
+        assert_eq!(ok.serve, None);
+    }
+
+    #[test]
+    fn clock_is_utc_time_of_day() {
+        let t = UNIX_EPOCH + Duration::from_secs(3 * 86_400 + 12 * 3600 + 61);
+        assert_eq!(clock(t), "12:01:01");
+    }
 }

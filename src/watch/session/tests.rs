@@ -110,15 +110,16 @@ fn world() -> World {
     }
 }
 
-type Log = Arc<Mutex<Vec<String>>>;
+/// What the session reported: rendered file names and status lines.
+type Events = Arc<Mutex<Vec<String>>>;
 
-fn session(
-    w: &World,
-    rows: Option<&str>,
-) -> (
-    Session<Fake, impl FnMut() -> Result<Fake, LoadFailure>, impl FnMut(Event<'_>)>,
-    Log,
-) {
+/// A session over the fake, and what it reports.
+type Fixture = (
+    Session<Fake, Box<dyn FnMut() -> Result<Fake, LoadFailure>>, Box<dyn FnMut(Event<'_>)>>,
+    Events,
+);
+
+fn session(w: &World, rows: Option<&str>) -> Fixture {
     let settings = Settings {
         out_dir: w.root.join("out"),
         selection: Selection {
@@ -144,7 +145,7 @@ fn session(
         }
         Ok(Fake::new(data.clone(), template.clone()))
     };
-    let log: Log = Arc::default();
+    let log: Events = Arc::default();
     let l = log.clone();
     let on_event = move |e: Event<'_>| match e {
         Event::Rendered { path, .. } => {
@@ -154,6 +155,8 @@ fn session(
         Event::Finished(o) => l.lock().unwrap().push(status_text(o)),
         _ => {}
     };
+    let load: Box<dyn FnMut() -> Result<Fake, LoadFailure>> = Box::new(load);
+    let on_event: Box<dyn FnMut(Event<'_>)> = Box::new(on_event);
     (Session::new(settings, load, on_event, None), log)
 }
 
@@ -165,7 +168,7 @@ fn rows_plan() -> Plan {
 }
 
 /// Names rendered since the last call, and the status (without its duration).
-fn take(log: &Log) -> (Vec<String>, String) {
+fn take(log: &Events) -> (Vec<String>, String) {
     let mut all: Vec<String> = log.lock().unwrap().drain(..).collect();
     let status = all.pop().unwrap();
     let status = match status.rsplit_once(" in ") {
