@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::batch::manifest::hash_parts;
+use crate::batch::manifest::{hash_parts, shorten};
 use crate::batch::{FileHashes, Key, Manifest, Reason};
 
 use super::deps::normalize;
@@ -34,7 +34,7 @@ pub fn decide(
 ) -> Reason {
     match manifest.decide(output, key, exists, hashes) {
         Reason::UpToDate => match files_read(manifest, output).find(|f| saved.contains(f)) {
-            Some(f) => Reason::AssetChanged(f.display().to_string()),
+            Some(f) => Reason::AssetChanged(shorten(&f.display().to_string())),
             None => Reason::UpToDate,
         },
         other => other,
