@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::batch::manifest::{self, hash_parts};
+use crate::batch::manifest;
 use crate::batch::{FileHashes, Key, Manifest, Reason, Selection, Source, name};
 use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, Span};
 use crate::render::Cancel;
@@ -28,6 +28,8 @@ pub trait Project: Source {
     fn inputs(&self) -> Inputs;
     /// Where diagnostics point.
     fn sources(&self) -> &SourceMap;
+    /// blake3 of the template files (a manifest key part, as batch computes it).
+    fn template_hash(&self) -> blake3::Hash;
 }
 
 /// The files a template load read.
@@ -57,7 +59,7 @@ pub struct Settings {
     pub out_dir: PathBuf,
     /// `--rows`.
     pub selection: Selection,
-    /// [`rows::settings_hash`] of `--preview` / `--frame`.
+    /// [`crate::pipeline::settings_hash`] of `--preview` / `--frame`.
     pub settings: blake3::Hash,
 }
 
@@ -201,7 +203,7 @@ where
         match (self.load)() {
             Ok(project) => {
                 self.inputs = project.inputs();
-                let hash = template_hash(&self.inputs.template);
+                let hash = project.template_hash();
                 self.project = Some((project, hash));
                 true
             }
@@ -502,15 +504,6 @@ pub fn locate(d: &Diagnostic, sources: &SourceMap) -> String {
         }
         None => format!("error: {}", d.message),
     }
-}
-
-/// blake3 of the template files' contents, in order (unreadable files hash as empty).
-fn template_hash(files: &[PathBuf]) -> blake3::Hash {
-    let texts: Vec<Vec<u8>> = files
-        .iter()
-        .map(|f| std::fs::read(f).unwrap_or_default())
-        .collect();
-    hash_parts(texts.iter().map(Vec::as_slice))
 }
 
 /// The status line without its time: `3 rows re-rendered in 0.8 s`, `error in promo.edit:12`.
