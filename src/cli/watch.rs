@@ -210,9 +210,13 @@ fn clock(t: SystemTime) -> String {
 /// The pipeline as a watch [`Project`]: a loaded [`pipeline::Project`] plus what rendering
 /// needs, delegating to the [`Renderer`] that `reel render` drives too.
 struct Loaded {
+    /// Template and data.
     project: pipeline::Project,
+    /// `--preview`, `--frame`.
     options: RenderOptions,
+    /// Built once per session.
     fonts: Arc<Fonts>,
+    /// Probe, download and layer cache.
     cache: Cache,
 }
 

@@ -39,15 +39,21 @@ pub struct Changes {
 
 /// The notify back end in use.
 enum Backend {
+    /// OS notifications (inotify, FSEvents, ReadDirectoryChangesW).
     Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    /// `--poll`.
     Poll(Debouncer<PollWatcher, NoCache>),
 }
 
 /// Watches the parent directories of a dependency set and reports changed paths.
 pub struct Watcher {
+    /// The debounced notify watcher.
     backend: Backend,
+    /// Directories watched now.
     watched: BTreeSet<PathBuf>,
+    /// Directories wanted that do not exist (yet).
     missing: BTreeSet<PathBuf>,
+    /// The files of the current dependency set.
     files: BTreeSet<PathBuf>,
 }
 

@@ -113,24 +113,39 @@ pub struct Outcome {
 
 /// A row that must render.
 struct Todo<J> {
+    /// 0-based row index.
     index: usize,
+    /// Output file name.
     output: String,
+    /// Its manifest key.
     key: Key,
+    /// Why it renders.
     reason: Reason,
+    /// The built row.
     job: J,
 }
 
 /// The state kept between builds.
 pub struct Session<P, L, E> {
+    /// Loads the template.
     load: L,
+    /// Shows events.
     on_event: E,
+    /// Fixed settings.
     settings: Settings,
+    /// The loaded template and its hash; `None` after a failed load.
     project: Option<(P, blake3::Hash)>,
+    /// The template, include and data files last known.
     inputs: Inputs,
+    /// What each output was rendered from (shared with `reel render`).
     manifest: Manifest,
+    /// Content hashes of files read, cleared when an asset is saved.
     hashes: FileHashes,
+    /// The `--serve` page's state.
     gallery: Option<Arc<Mutex<Gallery>>>,
+    /// Builds so far.
     builds: u64,
+    /// The assets the last build watched (kept when a build fails).
     watched_assets: BTreeSet<PathBuf>,
 }
 
@@ -274,12 +289,19 @@ where
 
 /// What expanding and rendering rows needs, borrowed from the session.
 struct Ctx<'a, E> {
+    /// Fixed settings.
     settings: &'a Settings,
+    /// Decides staleness; records good renders.
     manifest: &'a mut Manifest,
+    /// Content hashes of files read.
     hashes: &'a FileHashes,
+    /// Shows events.
     on_event: &'a mut E,
+    /// Where the project's diagnostics point.
     sources: &'a SourceMap,
+    /// Counts of this build.
     out: &'a mut Outcome,
+    /// Diagnostics of this build.
     log: &'a mut Log,
 }
 
@@ -449,7 +471,9 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
 /// and kept as plain text for the `--serve` page.
 #[derive(Debug, Default)]
 struct Log {
+    /// Plain-text rendering of what was shown.
     text: String,
+    /// (message, primary span) of each diagnostic shown.
     seen: HashSet<(String, Option<Span>)>,
 }
 
