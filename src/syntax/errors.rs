@@ -37,8 +37,8 @@ pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
                     return errors;
                 }
             }
-        } else if rest.starts_with("\"\"\"") {
-            match rest[3..].find("\"\"\"") {
+        } else if let Some(raw) = rest.strip_prefix("\"\"\"") {
+            match raw.find("\"\"\"") {
                 Some(end) => i += end + 6,
                 None => {
                     errors.push(
@@ -82,11 +82,11 @@ fn quoted_len(rest: &str) -> usize {
     let mut i = 1;
     while i < rest.len() {
         let r = &rest[i..];
-        if r.starts_with("{{") {
-            if let Some(end) = r.find("}}").filter(|e| !r[..*e].contains('\n')) {
-                i += end + 2;
-                continue;
-            }
+        if r.starts_with("{{")
+            && let Some(end) = r.find("}}").filter(|e| !r[..*e].contains('\n'))
+        {
+            i += end + 2;
+            continue;
         }
         match r.chars().next() {
             Some('\\') => i += 1 + r[1..].chars().next().map_or(0, char::len_utf8),
@@ -252,4 +252,41 @@ pub(crate) fn blank_statement(text: &mut String, pos: usize) -> bool {
 /// Whether another round of recovery is worth it.
 pub(crate) fn keep_going(count: usize) -> bool {
     count < MAX_ERRORS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(text: &str) -> Vec<String> {
+        brackets(text, FileId(0))
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn brackets_skip_strings_comments_and_expressions() {
+        assert!(messages("a { \"}\" // }\n /* { */ \"{{ x | default(\"}\") }}\" }").is_empty());
+        assert!(messages("html \"\"\"{ [\"\"\" [ ]").is_empty());
+        assert_eq!(messages("{ ["), ["unclosed `[`", "unclosed `{`"]);
+        assert_eq!(messages("}"), ["unexpected `}`"]);
+        assert_eq!(messages("{ ]"), ["mismatched `]`"]);
+        assert_eq!(messages("/* never"), ["unclosed `/*` comment"]);
+        assert_eq!(messages("x \"\"\"never"), ["unterminated `\"\"\"` string"]);
+    }
+
+    #[test]
+    fn blanking_keeps_offsets_and_skips_the_block() {
+        let mut text = String::from("ok\nbad é {\n  inner\n}\nnext\n");
+        let len = text.len();
+        assert!(blank_statement(&mut text, 4));
+        assert_eq!(text.len(), len);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            ["ok", "        ", "       ", " ", "next"]
+        );
+        let mut blank = String::from("   \n");
+        assert!(!blank_statement(&mut blank, 1));
+    }
 }

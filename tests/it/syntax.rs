@@ -420,3 +420,29 @@ fn reel_filters_are_available() {
     let out = out.unwrap_or_else(|e| panic!("{}", rendered(&e, &sources)));
     assert_eq!(out.name.as_deref(), Some("zoe-obrien 90.0 c.mp4 €1,234.50"));
 }
+
+#[test]
+fn any_rule_is_an_entry_point() {
+    use reel::syntax::{Rule, parse_rule};
+    assert!(
+        parse_rule(
+            Rule::value,
+            "[0 -> 1 over 1s ease=easeIn, 1 -> 0 at 3 over 500ms]"
+        )
+        .is_ok()
+    );
+    assert!(parse_rule(Rule::value, "{ x: 1, \"y z\": [true, null] }").is_ok());
+    assert!(parse_rule(Rule::string, r#""a \"{{ x | default("q") }}\" b""#).is_ok());
+    assert!(parse_rule(Rule::raw_string, "\"\"\"a\n\"b\"\n\"\"\"").is_ok());
+    assert!(
+        parse_rule(
+            Rule::clip,
+            "rich-text \"x\" at auto for end opacity=0.5 { font.size = 3 }"
+        )
+        .is_ok()
+    );
+    assert!(parse_rule(Rule::prop, "asset.\"odd key\".x=1").is_ok());
+    assert!(parse_rule(Rule::number, "1.5s").is_ok());
+    assert!(parse_rule(Rule::path, "for").is_err());
+    assert!(parse_rule(Rule::clip, "track { }").is_err());
+}
