@@ -446,3 +446,22 @@ fn any_rule_is_an_entry_point() {
     assert!(parse_rule(Rule::path, "for").is_err());
     assert!(parse_rule(Rule::clip, "track { }").is_err());
 }
+
+#[test]
+fn import_snapshots() {
+    for rel in [
+        "shotstack/templates/domain-real-estate-demo/template.json",
+        "shotstack/templates/shotstack-cli/html5-block3.json",
+        "shotstack/templates/oas-api-definition/render-example.json",
+    ] {
+        let text = std::fs::read_to_string(util::shared(rel)).unwrap();
+        let edit = syntax::import(&serde_json::from_str(&text).unwrap());
+        let stem = rel
+            .trim_end_matches(".json")
+            .split('/')
+            .skip(2)
+            .collect::<Vec<_>>();
+        let name = format!("import_{}", stem.join("_"));
+        settings("syntax").bind(|| insta::assert_snapshot!(name, edit));
+    }
+}
