@@ -255,6 +255,12 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         self.scope.push();
         self.clips(&t.items, index);
         self.scope.pop();
+        // A track whose clips were all skipped by `if` (or a `for` over an empty list) is
+        // left out: Shotstack rejects empty tracks, and an absent layer is what the author
+        // meant. It is the last track, so no other pointer moves.
+        if self.out.tracks[index].is_empty() {
+            self.out.tracks.pop();
+        }
     }
 
     /// The statements of a track (or component) into track `track`.
