@@ -11,7 +11,7 @@
 //! overflow the stack.
 //!
 //! Shotstack JSON used as a template (`{{ NAME }}` placeholders and the `merge` array) lives in
-//! [`merge`]; the data loader uses the same parser, one row at a time, through [`Parser`].
+//! `merge` ([`JsonTemplate`]); the data loader uses the same parser, one row at a time.
 
 mod merge;
 
