@@ -126,6 +126,7 @@ pub fn open(path: &Path, sources: &SourceMap, options: &DataOptions) -> Result<R
         next: 0,
         done: false,
         select: None,
+        overrides: Vec::new(),
         warnings,
     })
 }
@@ -164,6 +165,7 @@ pub struct Rows {
     next: usize,
     done: bool,
     select: Option<Box<dyn FnMut(usize) -> bool + Send>>,
+    overrides: Vec<(String, Value)>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -194,6 +196,13 @@ impl Rows {
     /// still reported, at its own index, whether selected or not: the rows after it are lost.
     pub fn select(mut self, keep: impl FnMut(usize) -> bool + Send + 'static) -> Rows {
         self.select = Some(Box::new(keep));
+        self
+    }
+
+    /// Sets these fields in every row, replacing the data's values (`--set key=value`, read by
+    /// [`parse_set`]); such cells have no origin in the data file.
+    pub fn with_overrides(mut self, sets: Vec<(String, Value)>) -> Rows {
+        self.overrides = sets;
         self
     }
 
@@ -229,7 +238,16 @@ impl Iterator for Rows {
             };
             self.next += 1;
             match read {
-                Read::Row(row) => return Some((index, Ok(row))),
+                Read::Row(mut row) => {
+                    for (key, value) in &self.overrides {
+                        let cell = Cell {
+                            value: value.clone(),
+                            origin: None,
+                        };
+                        row.set(key, cell);
+                    }
+                    return Some((index, Ok(row)));
+                }
                 Read::Bad(d) => return Some((index, Err(d))),
                 Read::Fatal(d) => {
                     self.done = true;
