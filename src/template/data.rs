@@ -160,12 +160,19 @@ pub fn parse_set(text: &str) -> Result<(String, Value), Diagnostic> {
 /// Streaming: one row is built at a time. [`Rows::select`] skips unwanted indices without
 /// building them (for `--rows` and `--shard`).
 pub struct Rows {
+    /// The file being read.
     source: Box<dyn RowSource>,
+    /// The file in the source map.
     file: FileId,
+    /// Index of the next row to read.
     next: usize,
+    /// Set at the end of the file or after an error that ends it.
     done: bool,
+    /// Which indices to build; `None`: all.
     select: Option<Box<dyn FnMut(usize) -> bool + Send>>,
+    /// `--set` fields written into every row.
     overrides: Vec<(String, Value)>,
+    /// Warnings about the file as a whole.
     warnings: Vec<Diagnostic>,
 }
 

@@ -20,8 +20,11 @@ const TEE_KEEP: usize = 64 * 1024;
 /// Remembers everything the CSV reader pulls from the file, from `base` on, so the raw bytes of
 /// the last record are at hand.
 struct Tee<R> {
+    /// The file.
     inner: R,
+    /// Bytes read from `base` on.
     window: Vec<u8>,
+    /// File offset of `window[0]`.
     base: u64,
 }
 
@@ -54,13 +57,19 @@ impl<R> Tee<R> {
 
 /// A CSV file being read, after its header.
 pub(super) struct CsvSource {
+    /// The csv crate's reader over the tee.
     reader: csv::Reader<Tee<File>>,
+    /// The last record read (reused).
     record: ByteRecord,
     /// The record in `record` was read ahead (at open, to spot a header-only file).
     pending: Option<Range<u64>>,
+    /// Column names, in order.
     header: Vec<String>,
+    /// The field delimiter.
     delimiter: u8,
+    /// The file in the source map (added lazily).
     file: FileId,
+    /// The path, for IO errors.
     path: std::path::PathBuf,
 }
 
