@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod compile;
 pub mod fetch;
 pub mod graph;
+pub mod job;
 pub mod probe;
 pub mod raster;
 pub mod resolve;
@@ -13,4 +14,7 @@ pub mod timeline;
 
 pub use cancel::Cancel;
 pub use compile::{Input, RenderOptions, RenderPlan, compile};
+pub use job::{RenderJob, RenderOutcome, plan_edit, render_edit};
+pub use resolve::{ResolveContext, resolve};
+pub use run::{Progress, RunError, RunReport, run};
 pub use timeline::Timeline;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use ffmpeg_sidecar::command::FfmpegCommand;
 
-use super::Cancel;
+use super::{Cancel, RenderPlan};
 
 /// How often the cancel flag is checked while ffmpeg is silent.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -49,7 +49,7 @@ pub struct SideFrame {
     pub scale: f64,
 }
 
-/// One ffmpeg invocation: everything but the output path, which [`run_job`] appends.
+/// A hand-made ffmpeg invocation: everything but the output path, which [`run_job`] appends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FfmpegJob {
     /// Arguments after the program name (inputs, filtergraph, encoders), without the output.
@@ -113,16 +113,69 @@ pub fn part_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-/// Runs `job` writing `out`, then its side frames. See the module docs for the guarantees.
+/// Runs a compiled plan writing `out`. See the module docs for the guarantees.
+pub fn run(
+    plan: &RenderPlan,
+    out: &Path,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<RunReport, RunError> {
+    run_plan(plan, out, &[], on_progress, cancel)
+}
+
+/// [`run`], then extracts `side_frames` (poster, thumbnail) from the finished output.
+pub fn run_plan(
+    plan: &RenderPlan,
+    out: &Path,
+    side_frames: &[SideFrame],
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<RunReport, RunError> {
+    let job = FfmpegJob {
+        args: Vec::new(),
+        duration: plan.duration,
+        side_frames: side_frames.to_vec(),
+    };
+    let part = part_path(out);
+    let args: Vec<OsString> = plan
+        .to_args(&part)
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    finish(&job, out, &args, on_progress, cancel)
+}
+
+/// Runs a hand-made `job` writing `out` (appended after `job.args`), then its side frames.
 pub fn run_job(
     job: &FfmpegJob,
     out: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<RunReport, RunError> {
+    let mut args = job.args.clone();
+    args.push(part_path(out).into_os_string());
+    finish(job, out, &args, on_progress, cancel)
+}
+
+/// Runs `args` (which write `out`'s `.part`), renames on success, then takes the side frames.
+fn finish(
+    job: &FfmpegJob,
+    out: &Path,
+    args: &[OsString],
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let part = part_path(out);
-    let result = run_to(&job.args, &part, job.duration, on_progress, cancel);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::Io {
+            what: "cannot create the output directory",
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let ffmpeg = ffmpeg_sidecar::paths::ffmpeg_path();
+    let result = run_to(&ffmpeg, args, &part, job.duration, on_progress, cancel);
     if let Err(e) = result {
         let _ = std::fs::remove_file(&part);
         return Err(e);
@@ -172,7 +225,10 @@ fn extract_frame(
     ]
     .into();
     let part = part_path(&frame.path);
-    let result = run_to(&args, &part, 0.0, &mut |_| {}, cancel).and_then(|()| {
+    let mut args = args;
+    args.push(part.clone().into_os_string());
+    let ffmpeg = ffmpeg_sidecar::paths::ffmpeg_path();
+    let result = run_to(&ffmpeg, &args, &part, 0.0, &mut |_| {}, cancel).and_then(|()| {
         std::fs::rename(&part, &frame.path).map_err(|source| RunError::Io {
             what: "cannot rename",
             path: frame.path.clone(),
@@ -185,8 +241,10 @@ fn extract_frame(
     result
 }
 
-/// Spawns ffmpeg with `args` then `target`, reports progress and waits. Kills it on cancel.
+/// Spawns ffmpeg with `args` (which write `target`), reports progress and waits. Kills it on
+/// cancel.
 fn run_to(
+    ffmpeg: &Path,
     args: &[OsString],
     target: &Path,
     total: f64,
@@ -196,12 +254,11 @@ fn run_to(
     if cancel.is_cancelled() {
         return Err(RunError::Cancelled);
     }
-    let mut cmd = FfmpegCommand::new_with_path(ffmpeg_sidecar::paths::ffmpeg_path());
+    let mut cmd = FfmpegCommand::new_with_path(ffmpeg);
     // After sidecar's own `-loglevel level+info`: keep warnings and errors, tagged by level.
     cmd.args(["-hide_banner", "-loglevel", "level+warning", "-nostats"])
         .args(["-progress", "pipe:1", "-y"])
-        .args(args)
-        .arg(target);
+        .args(args);
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => RunError::NoFfmpeg,
         _ => RunError::Io {
@@ -349,6 +406,24 @@ mod tests {
         assert_eq!(p.speed, None);
         let end = progress_line(&mut p, "progress=end").unwrap();
         assert_eq!(end.done_seconds, 2.0);
+    }
+
+    #[test]
+    fn missing_ffmpeg_says_how_to_install_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("o.part.mp4");
+        let err = run_to(
+            &dir.path().join("no-such-ffmpeg"),
+            &[],
+            &part,
+            1.0,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::NoFfmpeg), "{err:?}");
+        assert!(err.to_string().contains("apt-get install ffmpeg"));
+        assert!(!part.exists());
     }
 
     #[test]
