@@ -755,3 +755,35 @@ fn rss_kib() -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// End to end: `reel build` of a Shotstack JSON template with CSV rows. A bad cell is reported
+/// at the template's placeholder *and* at the cell; a ragged row fails alone; the good rows
+/// are built.
+#[test]
+fn build_reports_bad_cells_at_template_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("template.json"), dir.path().join("t.json")).unwrap();
+    std::fs::write(
+        dir.path().join("d.csv"),
+        "NAME,PRICE,LENGTH\nJane,5,3\nAli,6,abc\nBo,7\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = crate::util::run(
+        crate::util::reel(dir.path()).args(["build", "t.json", "--data", "d.csv", "--jsonl"]),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(
+        lines[0]["timeline"]["tracks"][0]["clips"][0]["asset"]["text"],
+        json!("Hello Jane, you owe 5!")
+    );
+    assert!(stderr.contains("from row 2, column \"LENGTH\""), "{stderr}");
+    assert!(
+        stderr.contains("row 3 has 2 cells, but the header has 3 columns"),
+        "{stderr}"
+    );
+}
