@@ -196,6 +196,24 @@ mod tests {
     }
 
     #[test]
+    fn title_offset_moves_by_canvas_fractions() {
+        let at = |x: f64, y: f64| {
+            let json = serde_json::json!({"type": "title", "text": "T", "color": "#ff0000",
+                "offset": {"x": x, "y": y}});
+            ink_box(&raster(json, None).0.image, (255, 0, 0)).unwrap()
+        };
+        let (base, moved) = (at(0.0, 0.0), at(0.25, 0.1));
+        assert!(
+            (moved.0 as i32 - base.0 as i32 - 160).abs() <= 2,
+            "{base:?} → {moved:?}"
+        );
+        assert!(
+            (base.1 as i32 - moved.1 as i32 - 36).abs() <= 2,
+            "{base:?} → {moved:?}"
+        );
+    }
+
+    #[test]
     fn bad_colours_are_errors_naming_the_field() {
         let fonts = Fonts::bundled();
         let a = asset(serde_json::json!({"type": "text", "text": "x", "font": {"color": "red"}}));
