@@ -229,6 +229,54 @@ mod tests {
         assert!(err.message.contains("`image`"), "{}", err.message);
     }
 
+    /// Every `tests/fixtures/raster/*.json` (`asset`, `clip_box`, `canvas`, `warnings`) renders
+    /// at the expected size, has visible pixels, and warns exactly as listed. Set
+    /// `REEL_RASTER_OUT=dir` to keep the PNGs for a look.
+    #[test]
+    fn fixtures_render_with_the_expected_warnings() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/raster");
+        let fonts = Fonts::bundled();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let f: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let size = |v: &serde_json::Value| {
+                v.as_array()
+                    .map(|a| (a[0].as_u64().unwrap() as u32, a[1].as_u64().unwrap() as u32))
+            };
+            let (clip, canvas) = (size(&f["clip_box"]), size(&f["canvas"]).unwrap());
+            let w = rasterize(&asset(f["asset"].clone()), clip, canvas, &fonts);
+            let warnings: Vec<&str> = w.warnings.iter().map(|d| d.message.as_str()).collect();
+            let expected: Vec<&str> = f["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(warnings, expected, "{name}");
+            let layer = w.output.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let opaque = layer
+                .image
+                .pixels()
+                .iter()
+                .filter(|p| p.alpha() > 0)
+                .count();
+            assert!(opaque > 100, "{name}: only {opaque} visible pixels");
+            if let Some(out) = std::env::var_os("REEL_RASTER_OUT") {
+                layer
+                    .write_png(&Path::new(&out).join(name.replace(".json", ".png")))
+                    .unwrap();
+            }
+            seen += 1;
+        }
+        assert!(seen >= 5, "only {seen} fixtures found");
+    }
+
     #[test]
     fn png_is_written_with_straight_alpha() {
         let (l, _) = raster(

@@ -2,7 +2,7 @@
 //! alignment, per-character font fallback) and draws it with tiny-skia from glyph outlines
 //! (fill or gradient, stroke, shadow, decorations, background box, border).
 //!
-//! Knows nothing of Shotstack assets: [`super::assets`] maps text, title and rich-text onto a
+//! Knows nothing of Shotstack assets: `raster::assets` maps text, title and rich-text onto a
 //! [`TextStyle`].
 
 use std::collections::HashMap;
