@@ -183,6 +183,23 @@ impl Fonts {
         }
     }
 
+    /// A digest of the user fonts added so far (their `src` base names and bytes), for cache
+    /// keys: a cached layer is valid while the asset, its box, the canvas, reel's version and
+    /// this digest are unchanged.
+    pub fn user_fonts_digest(&self) -> String {
+        let state = self.lock();
+        let mut hasher = blake3::Hasher::new();
+        let mut seen = std::collections::HashSet::new();
+        for face in state.faces.iter().filter(|f| f.src_key.is_some()) {
+            // Faces of one collection share their bytes; hash each file once.
+            if seen.insert(Arc::as_ptr(&face.data) as *const u8) {
+                hasher.update(face.src_key.as_deref().unwrap_or("").as_bytes());
+                hasher.update((*face.data).as_ref());
+            }
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+
     /// Which font `family` at `weight` resolves to, with the warnings that choice produces.
     pub fn resolve(&self, family: &str, weight: Option<u16>) -> Warned<FontChoice> {
         let state = self.lock();
@@ -592,6 +609,16 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn user_font_digest_changes_when_fonts_are_added() {
+        let fonts = Fonts::bundled();
+        let empty = fonts.user_fonts_digest();
+        assert_eq!(empty, Fonts::bundled().user_fonts_digest());
+        let bytes = BUNDLED[2].1.to_vec();
+        fonts.add_bytes(bytes, "a.ttf", "a.ttf").unwrap();
+        assert_ne!(fonts.user_fonts_digest(), empty);
     }
 
     #[test]

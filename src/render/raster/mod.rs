@@ -53,6 +53,13 @@ impl Layer {
         self.image.clone().take_demultiplied()
     }
 
+    /// The layer as straight-alpha RGBA PNG bytes.
+    pub fn png_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
+        self.image
+            .encode_png()
+            .map_err(|e| Diagnostic::error("cannot encode a layer as PNG").with_note(e.to_string()))
+    }
+
     /// Writes the layer as a straight-alpha RGBA PNG.
     pub fn write_png(&self, path: &Path) -> Result<(), Diagnostic> {
         // tiny-skia demultiplies when encoding, so the PNG holds straight alpha.
@@ -288,6 +295,7 @@ mod tests {
         let path = dir.path().join("l.png");
         l.write_png(&path).unwrap();
         let back = Pixmap::load_png(&path).unwrap();
+        assert_eq!(Pixmap::decode_png(&l.png_bytes().unwrap()).unwrap(), back);
         let c = back.pixel(4, 4).unwrap().demultiply();
         assert_eq!((c.red(), c.green(), c.blue()), (255, 128, 0));
         assert!((125..=130).contains(&c.alpha()));
