@@ -95,6 +95,7 @@ pub struct FontChoice {
 /// Build it once ([`Fonts::bundled`]) and share it: the cosmic-text font system inside is
 /// expensive to build and is reused, behind a mutex, by every text layer.
 pub struct Fonts {
+    /// The font system and face list, locked while text is shaped.
     state: Mutex<FontState>,
     /// The bundled fonts for resvg (another fontdb version), built on first use.
     svg_db: OnceLock<Arc<resvg::usvg::fontdb::Database>>,

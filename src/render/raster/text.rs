@@ -944,9 +944,13 @@ fn decorate(pb: &mut PathBuilder, faces: &[Face], style: &TextStyle, laid: &Laid
 
 /// Converts font-unit outlines (y up) to layer pixels (y down) at a pen position.
 struct Outline<'a> {
+    /// Where the outline goes.
     pb: &'a mut PathBuilder,
+    /// Pixels per font unit.
     scale: f32,
+    /// Pen x in layer pixels.
     x: f32,
+    /// Baseline y in layer pixels.
     y: f32,
 }
 
