@@ -6,9 +6,12 @@
 
 pub mod model;
 pub mod origins;
+pub mod schema;
+mod validate;
 
 pub use model::*;
 pub use origins::Origins;
+pub use validate::{ValidateOptions, validate};
 
 /// Whether two JSON values are equal as data: numbers by value (`5` == `5.0`), objects as maps
 /// (key order ignored), arrays element by element.

@@ -1,0 +1,246 @@
+//! `compile`: a resolved [`Timeline`] becomes a [`RenderPlan`] (inputs, one filtergraph, maps,
+//! encoder arguments) for ONE ffmpeg process. Pure: no IO, no clocks.
+//!
+//! The plan follows DESIGN §5 and `bench/ref_ffmpeg.sh`: inputs trimmed at demux time, stills
+//! decoded and scaled once, opaque full-frame clips concatenated into the base stream (no
+//! blending), everything else overlaid at its own size and only for its own frames, YUV 4:2:0
+//! throughout (RGB/alpha work only inside animated windows). The parts:
+//! [`layout`] (fit, scale, anchors), [`anim`] (tweens, easings → expressions), [`motion`]
+//! (transitions and effects), [`look`] (colour filters), [`visual`] (per-clip chains and
+//! overlays), [`base`] (the concatenated background), [`audio`], [`output`] (encoders).
+//! It does not run ffmpeg (`run` does) or read files (`resolve` did).
+
+mod anim;
+mod audio;
+mod base;
+mod layout;
+mod look;
+mod motion;
+mod output;
+mod visual;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, SourceResult};
+use crate::render::graph::{FilterGraph, Pad};
+use crate::render::timeline::{Canvas, Format, Fps, Timeline};
+
+/// How to render (not what): set by the command line, not by the template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderOptions {
+    /// Fast preview: canvas fitted into 512×288 at 15 fps, fastest encoder preset.
+    pub preview: bool,
+    /// ffmpeg threads: `None` = ffmpeg's automatic choice; `Some(1)` for batch jobs
+    /// (`-threads 1 -filter_complex_threads 1`).
+    pub threads: Option<u32>,
+    /// Render a single still frame at this timeline time (seconds) instead of the output format.
+    pub frame: Option<f64>,
+}
+
+/// One `-i` input of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// Options placed before `-i` (demux-time `-ss`/`-t`).
+    pub args_before_i: Vec<String>,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// Everything ffmpeg needs for one output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderPlan {
+    /// Input files in `-i` order (`[N:v:0]` in the graph refers to `inputs[N]`).
+    pub inputs: Vec<Input>,
+    /// The `-filter_complex` graph.
+    pub filter: FilterGraph,
+    /// Output pads mapped into the file (video first, then audio).
+    pub maps: Vec<Pad>,
+    /// Global options before the inputs (`-threads`, `-filter_complex_threads`).
+    pub global_args: Vec<String>,
+    /// Encoder and muxer options after the maps.
+    pub encoder_args: Vec<String>,
+    /// Output format.
+    pub format: Format,
+    /// File extension for the output (no dot).
+    pub extension: &'static str,
+    /// Length of the output in seconds (0 for a still).
+    pub duration: f64,
+    /// Number of video frames written (for progress).
+    pub frames: u64,
+}
+
+impl RenderPlan {
+    /// The full ffmpeg argument list (without the program name) writing to `out`.
+    pub fn to_args(&self, out: &Path) -> Vec<String> {
+        let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-y"]
+            .map(String::from)
+            .to_vec();
+        a.extend(self.global_args.iter().cloned());
+        for input in &self.inputs {
+            a.extend(input.args_before_i.iter().cloned());
+            a.push("-i".into());
+            a.push(input.path.to_string_lossy().into_owned());
+        }
+        if !self.filter.is_empty() {
+            a.push("-filter_complex".into());
+            a.push(self.filter.to_string());
+        }
+        for m in &self.maps {
+            a.push("-map".into());
+            a.push(m.to_string());
+        }
+        a.extend(self.encoder_args.iter().cloned());
+        a.push(out.to_string_lossy().into_owned());
+        a
+    }
+
+    /// A copy-pasteable shell command (`reel graph`): one argument per line, the filtergraph
+    /// one chain per line, POSIX single quotes where needed.
+    pub fn to_shell(&self, out: &Path) -> String {
+        let pretty = self.filter.to_pretty();
+        let mut s = String::from("ffmpeg");
+        let args = self.to_args(out);
+        let mut i = 0;
+        while i < args.len() {
+            let arg = &args[i];
+            let next = args
+                .get(i + 1)
+                .filter(|n| !n.starts_with('-') || n.len() == 1);
+            s.push_str(" \\\n  ");
+            s.push_str(&shell_quote(arg));
+            if let Some(n) = next.filter(|_| arg.starts_with('-')) {
+                s.push(' ');
+                let shown = if arg == "-filter_complex" { &pretty } else { n };
+                s.push_str(&shell_quote(shown));
+                i += 1;
+            }
+            i += 1;
+        }
+        s
+    }
+}
+
+/// Quotes `s` for a POSIX shell when it holds anything but safe characters.
+pub fn shell_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Compiles a timeline into a plan. Pure; every problem found is reported.
+pub fn compile(timeline: &Timeline, options: &RenderOptions) -> SourceResult<RenderPlan> {
+    let mut cx = Ctx::new(timeline, options);
+    let spec = output::Spec::new(&cx);
+    let video = if spec.has_video() {
+        Some(visual::compose(&mut cx))
+    } else {
+        None
+    };
+    let sound = if spec.has_audio() {
+        audio::mix(&mut cx)
+    } else {
+        None
+    };
+    if !cx.errors.is_empty() {
+        return Err(cx.errors);
+    }
+    Ok(output::finish(cx, &spec, video, sound))
+}
+
+/// Compile state shared by the parts: the graph being built, the inputs, the canvas.
+pub(crate) struct Ctx<'a> {
+    /// The timeline being compiled.
+    tl: &'a Timeline,
+    /// Render options.
+    opts: &'a RenderOptions,
+    /// The graph under construction.
+    g: FilterGraph,
+    /// Inputs so far.
+    inputs: Vec<Input>,
+    /// Canvas actually rendered (preview shrinks it).
+    canvas: Canvas,
+    /// Pixel scale from timeline pixels to rendered pixels (1, or < 1 in preview).
+    px: f64,
+    /// Frames of the whole timeline.
+    frames: usize,
+    /// Errors found.
+    errors: Vec<Diagnostic>,
+    /// Inputs opened for a clip's picture (the clip's address in the borrowed timeline, input
+    /// index), reused for its sound.
+    media_inputs: Vec<(usize, usize)>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(tl: &'a Timeline, opts: &'a RenderOptions) -> Ctx<'a> {
+        let canvas = if opts.preview {
+            preview_canvas(tl.canvas)
+        } else {
+            tl.canvas
+        };
+        let px = f64::from(canvas.width) / f64::from(tl.canvas.width.max(1));
+        let frames = ((tl.duration * canvas.fps.as_f64()) - 1e-6).ceil().max(1.0) as usize;
+        Ctx {
+            tl,
+            opts,
+            g: FilterGraph::new(),
+            inputs: Vec::new(),
+            canvas,
+            px,
+            frames,
+            errors: Vec::new(),
+            media_inputs: Vec::new(),
+        }
+    }
+
+    /// Adds an input and returns its index.
+    fn input(&mut self, path: &Path, args_before_i: Vec<String>) -> usize {
+        self.inputs.push(Input {
+            args_before_i,
+            path: path.to_path_buf(),
+        });
+        self.inputs.len() - 1
+    }
+
+    /// Frames per second as a float.
+    fn fps(&self) -> f64 {
+        self.canvas.fps.as_f64()
+    }
+
+    /// The first frame at or after time `t`.
+    fn frame_at(&self, t: f64) -> usize {
+        ((t * self.fps()) - 1e-6).ceil().max(0.0) as usize
+    }
+}
+
+/// `setpts` expression putting frame 0 of a stream at frame `k` of the output (`N/FPS` form,
+/// exact for NTSC rates).
+fn pts_at_frame(fps: Fps, k: usize) -> String {
+    format!("PTS-STARTPTS+{}*{}/{}/TB", k, fps.den, fps.num)
+}
+
+/// `setpts` expression numbering frames 0,1,2… at `fps` from frame `k` on.
+fn pts_frames(fps: Fps, k: usize) -> String {
+    format!("(N+{k})*{}/{}/TB", fps.den, fps.num)
+}
+
+/// The preview canvas: the timeline canvas fitted into 512×288 (or 288×512 portrait), even
+/// sides, 15 fps.
+fn preview_canvas(c: Canvas) -> Canvas {
+    let (bw, bh) = if c.width >= c.height {
+        (512.0, 288.0)
+    } else {
+        (288.0, 512.0)
+    };
+    let k = (bw / f64::from(c.width))
+        .min(bh / f64::from(c.height))
+        .min(1.0);
+    let even = |v: f64| (((v * k) / 2.0).round() * 2.0).max(2.0) as u32;
+    Canvas {
+        width: even(f64::from(c.width)),
+        height: even(f64::from(c.height)),
+        fps: Fps { num: 15, den: 1 },
+    }
+}

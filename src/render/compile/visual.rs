@@ -1,0 +1,724 @@
+//! Visual clips: each clip's picture is prepared once (demux-time trim, fps, crop, fit, scale,
+//! filter), cut into pieces at its transition windows, and each piece is either part of the
+//! concatenated base (opaque full-frame), a still overlaid with `enable` (one frame, repeated by
+//! overlay), or an animated stream overlaid for its own frames only.
+//!
+//! Animated pieces lower motion to filters: a `perspective` "camera" (sub-pixel, so Ken Burns
+//! zooms do not jitter; see docs/rendering.md for the measurements), a moving gradient mask for
+//! wipes and reveals, `rotate`, `lutyuv` alpha driven by `sendcmd`, and overlay x/y expressions.
+
+use super::anim::{Knots, range};
+use super::base::{self, Base, Span};
+use super::layout::{self, Geometry, even};
+use super::look;
+use super::motion::Motion;
+use super::{Ctx, pts_at_frame, pts_frames};
+use crate::render::graph::{Filter, Link, Media, num};
+use crate::render::timeline::{Anim, ClipKind, Source, TimedClip};
+
+/// One visual clip being compiled.
+struct Clip<'a> {
+    clip: &'a TimedClip,
+    track: usize,
+    geo: Geometry,
+    motion: Motion<'a>,
+    /// Scale the picture is prepared at (the largest `scale` it takes).
+    s_ref: f64,
+    /// First output frame.
+    k0: usize,
+    /// One past the last output frame.
+    k1: usize,
+    /// A single picture (image, layer, frozen video).
+    still: bool,
+}
+
+/// A run of a clip's frames treated one way.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    clip: usize,
+    /// Clip-local first frame.
+    j0: usize,
+    /// Clip-local end frame (exclusive).
+    j1: usize,
+    animated: bool,
+}
+
+/// Builds the whole picture: base runs concatenated, then every other piece overlaid bottom to
+/// top. Returns the canvas-sized yuv420p stream.
+pub(super) fn compose(cx: &mut Ctx) -> Link {
+    let clips = collect(cx);
+    let pieces: Vec<Piece> = clips
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| pieces(cx, i, c))
+        .collect();
+    let spans: Vec<Span> = pieces
+        .iter()
+        .map(|p| {
+            let c = &clips[p.clip];
+            Span {
+                track: c.track,
+                k0: c.k0 + p.j0,
+                k1: c.k0 + p.j1,
+                opaque_full: !p.animated && opaque_full(cx, c),
+            }
+        })
+        .collect();
+    let (runs, visible) = base::plan(&spans, cx.frames);
+    let mut uses = vec![0usize; clips.len()];
+    for (i, p) in pieces.iter().enumerate() {
+        if !visible[i].is_empty() {
+            uses[p.clip] += 1;
+        }
+    }
+    for (_, _, b) in &runs {
+        if let Base::Span(i) = b {
+            uses[pieces[*i].clip] += 1;
+        }
+    }
+    let mut links: Vec<Vec<Link>> = Vec::new();
+    for (i, c) in clips.iter().enumerate() {
+        let link = if uses[i] > 0 {
+            Some(prepare(cx, c))
+        } else {
+            None
+        };
+        links.push(link.map_or_else(Vec::new, |l| cx.g.split(l, Media::Video, uses[i])));
+    }
+    let mut base_parts = Vec::new();
+    for (k0, k1, b) in &runs {
+        let part = match b {
+            Base::Background => background(cx, k1 - k0),
+            Base::Span(i) => {
+                let p = pieces[*i];
+                let link = links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video));
+                base_run(
+                    cx,
+                    &clips[p.clip],
+                    link,
+                    p.j0 + (k0 - spans[*i].k0),
+                    k1 - k0,
+                )
+            }
+        };
+        base_parts.push(part);
+    }
+    let mut out = concat(cx, base_parts);
+    let mut order: Vec<usize> = (0..pieces.len())
+        .filter(|&i| !visible[i].is_empty())
+        .collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(clips[pieces[i].clip].track), spans[i].k0));
+    for i in order {
+        let p = pieces[i];
+        let link = links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video));
+        out = overlay_piece(cx, &clips[p.clip], p, link, out, &visible[i]);
+    }
+    out
+}
+
+/// The visual clips inside the timeline, bottom track first.
+fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
+    let canvas = (cx.canvas.width, cx.canvas.height);
+    let mut out = Vec::new();
+    for (track, clips) in cx.tl.tracks.iter().enumerate().rev() {
+        for clip in clips {
+            if matches!(clip.kind, ClipKind::Audio | ClipKind::Luma) {
+                continue;
+            }
+            let (_, s_max) = range(&clip.visual.scale, clip.length, 0.02, 1.0);
+            let s_ref = s_max.max(1e-3);
+            let Some(geo) = layout::geometry(clip, canvas, cx.px, s_ref) else {
+                continue;
+            };
+            let k0 = cx.frame_at(clip.start);
+            let k1 = cx.frame_at(clip.start + clip.length).min(cx.frames);
+            if k1 <= k0 {
+                continue;
+            }
+            let still = match &clip.source {
+                Source::Media { info, .. } => info.is_still || clip.media.speed <= 0.0,
+                _ => true,
+            };
+            let motion = Motion::new(clip, canvas);
+            out.push(Clip {
+                clip,
+                track,
+                geo,
+                motion,
+                s_ref,
+                k0,
+                k1,
+                still,
+            });
+        }
+    }
+    out
+}
+
+/// Cuts a clip at its transition windows; the middle is animated only for whole-clip motion.
+fn pieces(cx: &Ctx, i: usize, c: &Clip) -> Vec<Piece> {
+    let n = c.k1 - c.k0;
+    let j_in = cx.frame_at(c.motion.d_in).min(n);
+    let j_out = n.saturating_sub(cx.frame_at(c.motion.d_out)).max(j_in);
+    let whole = c.motion.whole_clip() || needs_camera(c);
+    let mut out = Vec::new();
+    for (j0, j1, edge) in [(0, j_in, true), (j_in, j_out, false), (j_out, n, true)] {
+        if j1 > j0 {
+            out.push(Piece {
+                clip: i,
+                j0,
+                j1,
+                animated: edge || whole,
+            });
+        }
+    }
+    out
+}
+
+/// Constant skew also needs the per-frame camera.
+fn needs_camera(c: &Clip) -> bool {
+    let (kx, ky) = c.motion.skew(0.0);
+    kx != 0.0 || ky != 0.0
+}
+
+/// Whether the clip (when not animated) is opaque and covers the whole canvas.
+fn opaque_full(cx: &Ctx, c: &Clip) -> bool {
+    let opaque_source = match (&c.clip.source, c.clip.kind) {
+        (Source::Media { info, .. }, ClipKind::Video | ClipKind::Image) => !info.has_alpha,
+        _ => false,
+    };
+    let (x, y) = top_left(cx, c, 0.0, c.geo.visible);
+    let (w, h) = (f64::from(cx.canvas.width), f64::from(cx.canvas.height));
+    let (vw, vh) = (f64::from(c.geo.visible.0), f64::from(c.geo.visible.1));
+    opaque_source
+        && c.clip.visual.opacity.as_const() == Some(1.0)
+        && c.clip.visual.transform.rotate.as_const() == Some(0.0)
+        && x <= 0.0
+        && y <= 0.0
+        && x + vw >= w
+        && y + vh >= h
+}
+
+/// Top-left corner of a frame of `size` whose centre is the clip's centre at local time `t`.
+fn top_left(cx: &Ctx, c: &Clip, t: f64, size: (u32, u32)) -> (f64, f64) {
+    let r = c.motion.scale(t) / c.s_ref;
+    let shown = (
+        f64::from(c.geo.visible.0) * r,
+        f64::from(c.geo.visible.1) * r,
+    );
+    let canvas = (cx.canvas.width, cx.canvas.height);
+    let (mx, my) = layout::centre(c.clip.visual.position, canvas, shown, c.motion.offset(t));
+    let (sx, sy) = c.motion.shift(t);
+    (
+        mx + sx - f64::from(size.0) / 2.0,
+        my + sy - f64::from(size.1) / 2.0,
+    )
+}
+
+/// The clip's picture at its prepared size, every frame once (or one frame for stills).
+fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
+    let fps = cx.canvas.fps;
+    let (index, mut filters) = match &c.clip.source {
+        Source::Media { path, .. } if !c.still => {
+            let need = c.clip.length * c.clip.media.speed + 2.0 / cx.fps();
+            let mut args = Vec::new();
+            if c.clip.media.trim > 0.0 {
+                args.extend(["-ss".to_owned(), num(c.clip.media.trim)]);
+            }
+            args.extend(["-t".to_owned(), num(need)]);
+            let i = cx.input(path, args);
+            cx.media_inputs
+                .push((std::ptr::from_ref(c.clip) as usize, i));
+            let mut f = vec![Filter::new("setpts").pos("PTS-STARTPTS")];
+            if (c.clip.media.speed - 1.0).abs() > 1e-9 {
+                f.push(Filter::new("setpts").pos(format!("PTS/{}", num(c.clip.media.speed))));
+            }
+            f.push(Filter::new("fps").pos(fps.to_string()));
+            (i, f)
+        }
+        Source::Media { path, .. } => {
+            let args = if c.clip.media.trim > 0.0 {
+                vec!["-ss".to_owned(), num(c.clip.media.trim)]
+            } else {
+                Vec::new()
+            };
+            (
+                cx.input(path, args),
+                vec![Filter::new("trim").arg("end_frame", 1)],
+            )
+        }
+        Source::Layer { png, .. } => (cx.input(png, Vec::new()), Vec::new()),
+        Source::None => (0, Vec::new()),
+    };
+    filters.extend(shape_filters(c));
+    if let Some(l) = c.clip.visual.filter {
+        filters.extend(look::filters(l, c.geo.visible.1));
+    }
+    // Opaque pictures stay yuv420p (base runs need it; overlay adds alpha when it must).
+    let format = if has_alpha(c) { "yuva420p" } else { "yuv420p" };
+    filters.push(Filter::new("format").pos(format));
+    if let Some(a) = c
+        .clip
+        .visual
+        .transform
+        .rotate
+        .as_const()
+        .filter(|a| *a != 0.0)
+    {
+        filters.push(Filter::new("format").pos("yuva420p"));
+        filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
+    }
+    cx.g.chain(&[Link::Input(index, Media::Video)], filters)
+        .into()
+}
+
+/// asset.crop, flips, scale to the fitted size, cut to the box.
+fn shape_filters(c: &Clip) -> Vec<Filter> {
+    let g = c.geo;
+    let mut f = Vec::new();
+    if let Some((w, h, x, y)) = g.crop {
+        f.push(
+            Filter::new("crop")
+                .arg("w", w)
+                .arg("h", h)
+                .arg("x", x)
+                .arg("y", y),
+        );
+    }
+    let tr = &c.clip.visual.transform;
+    if tr.flip_h {
+        f.push(Filter::new("hflip"));
+    }
+    if tr.flip_v {
+        f.push(Filter::new("vflip"));
+    }
+    let cropped = g.crop.map_or(g.source, |(w, h, _, _)| (w, h));
+    if cropped != g.content {
+        f.push(
+            Filter::new("scale")
+                .arg("w", g.content.0)
+                .arg("h", g.content.1)
+                .arg("flags", "bicubic"),
+        );
+    }
+    if g.visible != g.content {
+        f.push(
+            Filter::new("crop")
+                .arg("w", g.visible.0)
+                .arg("h", g.visible.1),
+        );
+    }
+    f.push(Filter::new("setsar").pos(1));
+    f
+}
+
+/// Bounding box of a `size` picture rotated by `deg`, even sides.
+fn rotated(size: (u32, u32), deg: f64) -> (u32, u32) {
+    let (s, c) = deg.to_radians().sin_cos();
+    let (w, h) = (f64::from(size.0), f64::from(size.1));
+    (
+        even(w * c.abs() + h * s.abs()),
+        even(w * s.abs() + h * c.abs()),
+    )
+}
+
+fn rotate(angle: &str, out: (u32, u32)) -> Filter {
+    Filter::new("rotate")
+        .arg("a", angle.to_owned())
+        .arg("ow", out.0)
+        .arg("oh", out.1)
+        .arg("c", "none")
+}
+
+/// Frame size of the prepared stream.
+fn prepared_size(c: &Clip) -> (u32, u32) {
+    match c.clip.visual.transform.rotate.as_const() {
+        Some(a) if a != 0.0 => rotated(c.geo.visible, a),
+        _ => c.geo.visible,
+    }
+}
+
+/// A background-colour run of `n` frames.
+fn background(cx: &mut Ctx, n: usize) -> Link {
+    let bg = cx.tl.background;
+    let color = format!("0x{:02x}{:02x}{:02x}", bg.r, bg.g, bg.b);
+    let size = format!("{}x{}", cx.canvas.width, cx.canvas.height);
+    let f = vec![
+        Filter::new("color")
+            .arg("c", color)
+            .arg("s", size)
+            .arg("r", cx.canvas.fps.to_string()),
+        Filter::new("trim").arg("end_frame", n),
+        Filter::new("format").pos("yuv420p"),
+    ];
+    cx.g.chain(&[], f).into()
+}
+
+/// `n` frames of an opaque full-frame clip from clip-local frame `j0`, cut to the canvas.
+fn base_run(cx: &mut Ctx, c: &Clip, link: Link, j0: usize, n: usize) -> Link {
+    let mut f = frames(cx, c, j0, n);
+    let (x, y) = top_left(cx, c, 0.0, c.geo.visible);
+    if c.geo.visible != (cx.canvas.width, cx.canvas.height) || x != 0.0 || y != 0.0 {
+        f.push(
+            Filter::new("crop")
+                .arg("w", cx.canvas.width)
+                .arg("h", cx.canvas.height)
+                .arg("x", (-x).round() as i64)
+                .arg("y", (-y).round() as i64),
+        );
+    }
+    cx.g.chain(&[link], f).into()
+}
+
+/// Filters selecting `n` frames from clip-local frame `j0`, timestamps from 0.
+fn frames(cx: &Ctx, c: &Clip, j0: usize, n: usize) -> Vec<Filter> {
+    let fps = cx.canvas.fps;
+    if c.still {
+        vec![
+            Filter::new("loop")
+                .arg("loop", n as i64 - 1)
+                .arg("size", 1)
+                .arg("start", 0),
+            Filter::new("setpts").pos(pts_frames(fps, 0)),
+        ]
+    } else {
+        vec![
+            // Pads a source that ends a frame early instead of shifting later frames.
+            Filter::new("tpad").arg("stop_mode", "clone").arg("stop", 2),
+            Filter::new("trim")
+                .arg("start_frame", j0)
+                .arg("end_frame", j0 + n),
+            Filter::new("setpts").pos("PTS-STARTPTS"),
+        ]
+    }
+}
+
+/// Concatenates base runs (or passes a single one through).
+fn concat(cx: &mut Ctx, parts: Vec<Link>) -> Link {
+    if parts.len() == 1 {
+        return parts[0];
+    }
+    let n = parts.len();
+    cx.g.chain(
+        &parts,
+        vec![Filter::new("concat").arg("n", n).arg("v", 1).arg("a", 0)],
+    )
+    .into()
+}
+
+/// Overlays one piece onto `under`, only for the frames in `visible`.
+fn overlay_piece(
+    cx: &mut Ctx,
+    c: &Clip,
+    p: Piece,
+    link: Link,
+    under: Link,
+    visible: &[(usize, usize)],
+) -> Link {
+    let k0 = c.k0 + p.j0;
+    let whole = visible == [(k0, c.k0 + p.j1)];
+    let (top, size) = if p.animated {
+        animate(cx, c, p, link)
+    } else if c.still {
+        (static_still(cx, c, link), prepared_size(c))
+    } else {
+        let mut f = frames(cx, c, p.j0, p.j1 - p.j0);
+        f.extend(constant_alpha(c));
+        f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, k0)));
+        (cx.g.chain(&[link], f).into(), prepared_size(c))
+    };
+    let t0 = p.j0 as f64 / cx.fps();
+    let fps = cx.fps();
+    let xs = Knots::frames(p.j1 - p.j0, |j| {
+        top_left(cx, c, t0 + j as f64 / fps, size).0.round()
+    });
+    let ys = Knots::frames(p.j1 - p.j0, |j| {
+        top_left(cx, c, t0 + j as f64 / fps, size).1.round()
+    });
+    let var = format!("(n-{k0})");
+    let mut o = Filter::new("overlay")
+        .arg("x", xs.expr(&var))
+        .arg("y", ys.expr(&var));
+    if c.still && !p.animated {
+        // One frame, repeated by overlay (eof_action=repeat) while enabled.
+        o = o.arg("enable", enable(visible));
+    } else {
+        o = o.arg("eof_action", "pass");
+        if !whole {
+            o = o.arg("enable", enable(visible));
+        }
+    }
+    let o = o.arg("format", "yuv420");
+    cx.g.chain(&[under, top], vec![o]).into()
+}
+
+fn enable(ranges: &[(usize, usize)]) -> String {
+    let parts: Vec<String> = ranges
+        .iter()
+        .map(|(a, b)| format!("between(n,{a},{})", b - 1))
+        .collect();
+    parts.join("+")
+}
+
+/// A still shown unchanged: one frame, opacity applied once.
+fn static_still(cx: &mut Ctx, c: &Clip, link: Link) -> Link {
+    let f = constant_alpha(c);
+    if f.is_empty() {
+        return link;
+    }
+    cx.g.chain(&[link], f).into()
+}
+
+/// `lutyuv` scaling alpha by a constant opacity below 1.
+fn constant_alpha(c: &Clip) -> Vec<Filter> {
+    match c.clip.visual.opacity {
+        Anim::Const(a) if a < 1.0 => vec![
+            Filter::new("format").pos("yuva420p"),
+            Filter::new("lutyuv").arg("a", format!("val*{}", num(a.max(0.0)))),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// An animated piece: frames, camera, masks (wipe and varying alpha), rotation, constant
+/// alpha; returns the stream and its size.
+fn animate(cx: &mut Ctx, c: &Clip, p: Piece, link: Link) -> (Link, (u32, u32)) {
+    let n = p.j1 - p.j0;
+    let mut f = frames(cx, c, p.j0, n);
+    let (cam, mut size, padded) = camera(cx, c, p);
+    f.extend(cam);
+    let mut link: Link = cx.g.chain(&[link], f).into();
+    let values: Vec<f64> = (0..n).map(|j| c.motion.alpha(local(cx, p, j))).collect();
+    let first = values.first().copied().unwrap_or(1.0);
+    let varying = values.iter().any(|v| (v - first).abs() > 1e-4);
+    let masks: Vec<Link> = [
+        wipe_mask(cx, c, p, size),
+        varying.then(|| fade_mask(cx, &values, size)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(m) = multiply(cx, masks) {
+        link = apply_mask(cx, link, m, has_alpha(c) || padded);
+    }
+    let mut f = Vec::new();
+    if let Some((expr, out)) = rotation(cx, c, p, size) {
+        f.push(Filter::new("format").pos("yuva420p"));
+        f.push(rotate(&expr, out));
+        size = out;
+    }
+    if !varying && first < 1.0 - 1e-4 {
+        f.push(Filter::new("format").pos("yuva420p"));
+        f.push(Filter::new("lutyuv").arg("a", format!("val*{}", num(first.max(0.0)))));
+    }
+    f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, c.k0 + p.j0)));
+    (cx.g.chain(&[link], f).into(), size)
+}
+
+/// Whether the clip's own picture carries alpha (layers, PNGs with transparency).
+fn has_alpha(c: &Clip) -> bool {
+    match &c.clip.source {
+        Source::Media { info, .. } => info.has_alpha,
+        _ => true,
+    }
+}
+
+/// A uniform grey stream whose level is 255·alpha at each frame (a 2×2 `geq` scaled up:
+/// per-frame `lutyuv` commands would rebuild a 65536-entry table per plane, ~7 ms each).
+fn fade_mask(cx: &mut Ctx, values: &[f64], size: (u32, u32)) -> Link {
+    let level = Knots::frames_within(values.len(), 0.05, |j| {
+        (values[j] * 255.0).clamp(0.0, 255.0)
+    });
+    let f = vec![
+        Filter::new("color")
+            .arg("c", "black")
+            .arg("s", "2x2")
+            .arg("r", cx.canvas.fps.to_string()),
+        Filter::new("trim").arg("end_frame", values.len()),
+        Filter::new("format").pos("gray"),
+        Filter::new("geq").arg("lum", level.expr("N")),
+        Filter::new("scale")
+            .arg("w", size.0)
+            .arg("h", size.1)
+            .arg("flags", "neighbor"),
+    ];
+    cx.g.chain(&[], f).into()
+}
+
+/// The product of grey masks (`blend` multiply), if any.
+fn multiply(cx: &mut Ctx, masks: Vec<Link>) -> Option<Link> {
+    let mut it = masks.into_iter();
+    let first = it.next()?;
+    Some(it.fold(first, |a, b| {
+        cx.g.chain(
+            &[a, b],
+            vec![Filter::new("blend").arg("all_mode", "multiply")],
+        )
+        .into()
+    }))
+}
+
+/// Uses grey `mask` as the stream's alpha, multiplied by the alpha it already has.
+fn apply_mask(cx: &mut Ctx, link: Link, mask: Link, has_alpha: bool) -> Link {
+    if !has_alpha {
+        let main =
+            cx.g.chain(&[link], vec![Filter::new("format").pos("yuva420p")]);
+        return cx
+            .g
+            .chain(&[main.into(), mask], vec![Filter::new("alphamerge")])
+            .into();
+    }
+    let parts = cx.g.chain_n(&[link], vec![Filter::new("split").pos(2)], 2);
+    let a =
+        cx.g.chain(&[parts[1].into()], vec![Filter::new("alphaextract")]);
+    let a = cx.g.chain(
+        &[a.into(), mask],
+        vec![Filter::new("blend").arg("all_mode", "multiply")],
+    );
+    cx.g.chain(
+        &[parts[0].into(), a.into()],
+        vec![Filter::new("alphamerge")],
+    )
+    .into()
+}
+
+/// Local time of piece frame `j`.
+fn local(cx: &Ctx, p: Piece, j: usize) -> f64 {
+    (p.j0 + j) as f64 / cx.fps()
+}
+
+/// The `perspective` camera (zoom, pan, shear, animated scale inside the box), with a
+/// transparent border when the picture can shrink inside its frame. Its `in` counts frames
+/// from 1.
+fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
+    let n = p.j1 - p.j0;
+    let (vw, vh) = c.geo.visible;
+    let states: Vec<(f64, (f64, f64), (f64, f64))> = (0..n)
+        .map(|j| {
+            let t = local(cx, p, j);
+            (
+                c.motion.zoom(t) * c.motion.scale(t) / c.s_ref,
+                c.motion.pan(t),
+                c.motion.skew(t),
+            )
+        })
+        .collect();
+    let identity = states
+        .iter()
+        .all(|s| (s.0 - 1.0).abs() < 1e-6 && s.1 == (0.0, 0.0) && s.2 == (0.0, 0.0));
+    if identity
+        || c.clip
+            .visual
+            .transform
+            .rotate
+            .as_const()
+            .is_some_and(|a| a != 0.0)
+    {
+        return (Vec::new(), prepared_size(c), false);
+    }
+    let pad = if states.iter().any(|s| s.0 < 1.0 - 1e-6 || s.2 != (0.0, 0.0)) {
+        2
+    } else {
+        0
+    };
+    let (fw, fh) = (vw + 2 * pad, vh + 2 * pad);
+    let mut f = Vec::new();
+    if pad > 0 {
+        f.push(Filter::new("format").pos("yuva420p"));
+        f.push(
+            Filter::new("pad")
+                .arg("w", fw)
+                .arg("h", fh)
+                .arg("x", pad)
+                .arg("y", pad)
+                .arg("color", "black@0"),
+        );
+    }
+    let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)];
+    let mut persp = Filter::new("perspective");
+    const NAMES: [(&str, &str); 4] = [("x0", "y0"), ("x1", "y1"), ("x2", "y2"), ("x3", "y3")];
+    for (ci, (ux, uy)) in corners.iter().enumerate() {
+        let src = |j: usize| {
+            let (z, (px, py), (kx, ky)) = states[j];
+            let (cxp, cyp) = (f64::from(fw) / 2.0, f64::from(fh) / 2.0);
+            let dx = ux * f64::from(fw) - cxp - px * f64::from(vw);
+            let dy = uy * f64::from(fh) - cyp - py * f64::from(vh);
+            let det = (1.0 - kx * ky).max(1e-6);
+            (
+                cxp + (dx - kx * dy) / det / z,
+                cyp + (dy - ky * dx) / det / z,
+            )
+        };
+        persp = persp
+            .arg(
+                NAMES[ci].0,
+                Knots::frames_within(n, 0.01, |j| src(j).0).expr("(in-1)"),
+            )
+            .arg(
+                NAMES[ci].1,
+                Knots::frames_within(n, 0.01, |j| src(j).1).expr("(in-1)"),
+            );
+    }
+    f.push(persp.arg("interpolation", "linear").arg("eval", "frame"));
+    (f, (fw, fh), pad > 0)
+}
+
+/// The moving wipe/reveal mask of a piece (grey, `size`), if it has one.
+fn wipe_mask(cx: &mut Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<Link> {
+    let n = p.j1 - p.j0;
+    let states: Vec<_> = (0..n).map(|j| c.motion.mask(local(cx, p, j))).collect();
+    let first = states.iter().flatten().next().copied()?;
+    let (w, h) = size;
+    let shape = if first.soft {
+        "255*clip(0.5+(0.5-(X/W*4-2))/0.85,0,1)"
+    } else {
+        "255*lt(X/W*4-2,0)"
+    };
+    let xs = Knots::frames(n, |j| {
+        ((states[j].map_or(-2.0, |m| m.shift) + 2.0) * f64::from(w)).round()
+    });
+    let mut mf = vec![
+        Filter::new("color")
+            .arg("c", "black")
+            .arg("s", format!("{}x2", 4 * w))
+            .arg("r", cx.canvas.fps.to_string()),
+        Filter::new("trim").arg("end_frame", n),
+        Filter::new("format").pos("gray"),
+        Filter::new("geq").arg("lum", shape),
+        Filter::new("crop")
+            .arg("w", w)
+            .arg("h", 2)
+            .arg("x", xs.expr("n"))
+            .arg("y", 0),
+        Filter::new("scale")
+            .arg("w", w)
+            .arg("h", h)
+            .arg("flags", "neighbor"),
+    ];
+    if first.flip {
+        mf.push(Filter::new("hflip"));
+    }
+    Some(cx.g.chain(&[], mf).into())
+}
+
+/// A per-frame rotation (shuffle swings, rotate tweens): the angle expression and output size.
+fn rotation(cx: &Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<(String, (u32, u32))> {
+    if c.clip
+        .visual
+        .transform
+        .rotate
+        .as_const()
+        .is_some_and(|a| a != 0.0)
+    {
+        return None; // constant rotation was applied once in `prepare`
+    }
+    let n = p.j1 - p.j0;
+    let angles = Knots::frames(n, |j| c.motion.angle(local(cx, p, j)).to_radians());
+    if angles.constant() == Some(0.0) {
+        return None;
+    }
+    let out = (0..n)
+        .map(|j| rotated(size, c.motion.angle(local(cx, p, j))))
+        .fold((2, 2), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+    Some((angles.expr("n"), out))
+}
