@@ -915,3 +915,56 @@ fn compile_snapshot_batch_preview_transitions() {
     };
     insta::assert_snapshot!(snapshot_plan(&tl, &opts));
 }
+
+#[test]
+fn compile_luma_matte_white_is_transparent() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let red = lavfi_png(dir.path(), "red.png", "color=c=red:s=160x90", "null");
+    let blue = lavfi_png(dir.path(), "blue.png", "color=c=blue:s=160x90", "null");
+    // Matte: left half white, right half black, 80×45 (stretched to the clip).
+    let matte = lavfi_png(
+        dir.path(),
+        "matte.png",
+        "color=c=black:s=80x45",
+        "drawbox=x=0:y=0:w=40:h=45:c=white:t=fill",
+    );
+    let info = still_info((W, H), false);
+    let luma = TimedClip {
+        kind: ClipKind::Luma,
+        ..clip(
+            ClipKind::Image,
+            &matte,
+            still_info((80, 45), false),
+            0.5,
+            1.0,
+            Visual::default(),
+        )
+    };
+    let tl = timeline(
+        (W, H),
+        2.0,
+        vec![
+            vec![
+                clip(ClipKind::Image, &red, info, 0.0, 2.0, Visual::default()),
+                luma,
+            ],
+            vec![clip(
+                ClipKind::Image,
+                &blue,
+                info,
+                0.0,
+                2.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // Before and after the matte: red everywhere. During it: blue shows through the white half.
+    assert_px(&out, W, 0.2, (40, 45), [255, 0, 0], 24);
+    assert_px(&out, W, 1.0, (40, 45), [0, 0, 255], 24);
+    assert_px(&out, W, 1.0, (120, 45), [255, 0, 0], 24);
+    assert_px(&out, W, 1.8, (40, 45), [255, 0, 0], 24);
+}
