@@ -968,3 +968,77 @@ fn compile_luma_matte_white_is_transparent() {
     assert_px(&out, W, 1.0, (120, 45), [255, 0, 0], 24);
     assert_px(&out, W, 1.8, (40, 45), [255, 0, 0], 24);
 }
+
+#[test]
+fn compile_short_video_range_scale_to_speed_and_rotation() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A 1 s red video in a 2 s clip: after it ends the background shows (it is not in the base).
+    let red = lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 1.0);
+    let (white, info) = white_full(dir.path());
+    let bar = Visual {
+        box_size: Some((80, 10)),
+        fit: Fit::Cover,
+        transform: Transform {
+            rotate: Anim::Const(90.0),
+            ..Transform::default()
+        },
+        ..Visual::default()
+    };
+    let mut fast = clip(
+        ClipKind::Video,
+        &red,
+        video_info((W, H), 1.0),
+        0.0,
+        2.0,
+        Visual::default(),
+    );
+    fast.media.speed = 0.5; // half speed: the 1 s file lasts the whole 2 s clip
+    let mut tl = timeline(
+        (W, H),
+        3.0,
+        vec![
+            vec![clip(ClipKind::Image, &white, info, 0.0, 3.0, bar)],
+            vec![clip(
+                ClipKind::Video,
+                &red,
+                video_info((W, H), 1.0),
+                0.0,
+                2.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    assert_px(&out, W, 0.5, (20, 45), [255, 0, 0], 16);
+    assert_px(&out, W, 1.5, (20, 45), [0, 0, 0], 16);
+    // The 80×10 bar rotated 90° stands upright at the centre.
+    assert_px(&out, W, 0.5, (80, 20), [255, 255, 255], 24);
+    assert_px(&out, W, 0.5, (60, 45), [255, 0, 0], 24);
+    tl.tracks[1][0] = fast;
+    tl.output.range = Some(Range {
+        start: 1.0,
+        length: Some(1.0),
+    });
+    tl.output.scale_to = Some((80, 46));
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=width,height,nb_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "80,46,25");
+    // Range starts at 1 s, where the half-speed video is still red.
+    assert_px(&out, 80, 0.5, (10, 23), [255, 0, 0], 24);
+}

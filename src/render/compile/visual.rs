@@ -226,7 +226,11 @@ fn needs_camera(c: &Clip) -> bool {
 /// Whether the clip (when not animated) is opaque and covers the whole canvas.
 fn opaque_full(cx: &Ctx, c: &Clip) -> bool {
     let opaque_source = match (&c.clip.source, c.clip.kind) {
-        (Source::Media { info, .. }, ClipKind::Video | ClipKind::Image) => !info.has_alpha,
+        // A video that ends before its clip would leave the concatenated base short.
+        (Source::Media { info, .. }, ClipKind::Video | ClipKind::Image) => {
+            let needed = c.clip.media.trim + c.clip.length * c.clip.media.speed - 1.0 / cx.fps();
+            !info.has_alpha && (c.still || info.duration >= needed)
+        }
         _ => false,
     };
     let (x, y) = top_left(cx, c, 0.0, c.geo.visible);
