@@ -4,17 +4,95 @@
 //! and message-format decisions, and all terminal output. Library modules never print.
 
 pub mod args;
+pub mod render;
+mod report;
+pub mod summary;
+pub mod watch;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 pub use args::Cli;
+pub use report::Reporter;
+
+/// Exit status of a command, mapped to the process exit code in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything worked (warnings allowed).
+    Ok,
+    /// Errors in the input, or some rows failed.
+    Failed,
+    /// Bad usage: arguments that make no sense.
+    Usage,
+    /// Stopped by Ctrl-C / SIGTERM.
+    Interrupted,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(match s {
+            Status::Ok => 0,
+            Status::Failed => 1,
+            Status::Usage => 2,
+            Status::Interrupted => 130,
+        })
+    }
+}
+
+/// Settings every command shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Global {
+    /// `--message-format json`.
+    pub json: bool,
+    /// Colour on stderr.
+    pub color: bool,
+}
+
+impl Global {
+    fn from_cli(cli: &Cli) -> Global {
+        let color = match cli.color {
+            args::ColorChoice::Always => true,
+            args::ColorChoice::Never => false,
+            args::ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        Global {
+            json: cli.message_format == args::MessageFormat::Json,
+            color,
+        }
+    }
+}
 
 /// Runs the command line and decides the exit code (the only place that does).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        _ => ExitCode::from(2),
+    let global = Global::from_cli(&cli);
+    let result = dispatch(cli.command, &global);
+    match result {
+        Ok(status) => status.into(),
+        Err(e) => {
+            // Infrastructure failure (IO, ffmpeg missing…): one line with its causes.
+            let mut msg = format!("error: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
+    match command {
+        args::Command::Summary(a) => summary::run(a, global),
+        args::Command::Watch(a) => watch::run(a, global),
+        other => {
+            let _ = (other, global);
+            Ok(Status::Usage)
+        }
     }
 }

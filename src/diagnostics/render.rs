@@ -111,11 +111,21 @@ fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, 
     let _ = report.finish().write(&mut *cache, &mut *out);
 }
 
-/// Keeps a span inside its file (an empty span at the end of a file still renders).
+/// Keeps a span inside its file (an empty span at the end of a file still renders) and on
+/// character boundaries: ariadne panics on a span that cuts a character, which happens when a
+/// byte offset into a file with invalid UTF-8 meets its lossily decoded text.
 fn clamp(cache: &SourceCache<'_>, span: super::Span) -> std::ops::Range<usize> {
-    let len = cache.sources.get(span.file).text().len();
-    let start = (span.start as usize).min(len);
-    let end = (span.end as usize).clamp(start, len);
+    let file = cache.sources.get(span.file);
+    let text = file.text();
+    let len = text.len();
+    let mut start = (span.start as usize).min(len);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (span.end as usize).clamp(start, len);
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
     start..end
 }
 

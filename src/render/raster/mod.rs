@@ -1,1 +1,231 @@
-//! (being written)
+//! Rasterised layers: text, title, rich-text, shape, svg and html assets become one RGBA image
+//! each, drawn once in Rust, which the compositor overlays like any still image.
+//!
+//! Owns the bundled fonts and family resolution ([`Fonts`]), the text engine ([`text`]) and the
+//! asset-to-pixels mapping. Does not decide where a layer goes on the canvas or when: the
+//! compositor places the [`Layer`] by the clip's position, scale and timing.
+
+mod anim;
+mod assets;
+mod family;
+mod fonts;
+mod html;
+mod paint;
+mod shape;
+mod svg;
+pub mod text;
+mod woff;
+
+use std::path::Path;
+
+use tiny_skia::Pixmap;
+
+use crate::diagnostics::{Diagnostic, Warned};
+use crate::edit::Asset;
+
+pub use anim::{Animation, animate};
+pub use fonts::{FontChoice, Fonts};
+pub use paint::parse_color;
+
+/// One rasterised layer: a premultiplied RGBA image at its final pixel size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// The pixels (premultiplied alpha, as tiny-skia keeps them).
+    pub image: Pixmap,
+    /// Width of the layer's box in pixels (equals the image width).
+    pub width: u32,
+    /// Height of the layer's box in pixels (equals the image height).
+    pub height: u32,
+}
+
+impl Layer {
+    /// Wraps a pixmap.
+    pub fn new(image: Pixmap) -> Layer {
+        Layer {
+            width: image.width(),
+            height: image.height(),
+            image,
+        }
+    }
+
+    /// The pixels as straight (non-premultiplied) RGBA, row by row.
+    pub fn to_rgba(&self) -> Vec<u8> {
+        self.image.clone().take_demultiplied()
+    }
+
+    /// Writes the layer as a straight-alpha RGBA PNG.
+    pub fn write_png(&self, path: &Path) -> Result<(), Diagnostic> {
+        // tiny-skia demultiplies when encoding, so the PNG holds straight alpha.
+        self.image.save_png(path).map_err(|e| {
+            Diagnostic::error(format!("cannot write `{}`", path.display())).with_note(e.to_string())
+        })
+    }
+}
+
+/// Rasterises a static asset (`text`, `rich-text`, `title`, `shape`, `svg`, `html`, `html5`)
+/// into a layer. `clip_box` is the clip's `width`/`height` when both are set; `canvas` is the
+/// output size. Warnings (font substitutions, missing glyphs) carry no spans: the caller labels
+/// them with the clip.
+///
+/// Layer sizes: text and rich-text fill the clip box, else (text only) the asset's
+/// `width`/`height`, else the canvas; title fills the canvas (clip box if set) and places the
+/// text by its own `position`/`offset`; shape uses the asset's `width`/`height`, else the clip
+/// box, else the canvas; svg fits the clip box, else keeps its own size; html uses the asset's
+/// `width`/`height`, else the clip box, else the canvas.
+pub fn rasterize(
+    asset: &Asset,
+    clip_box: Option<(u32, u32)>,
+    canvas: (u32, u32),
+    fonts: &Fonts,
+) -> Warned<Result<Layer, Diagnostic>> {
+    let asset_box = |w: Option<i64>, h: Option<i64>| match (w, h) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => Some((w as u32, h as u32)),
+        _ => None,
+    };
+    let text_with = |style: Result<text::TextStyle, Diagnostic>| match style {
+        Ok(style) => text::render_text(&style, fonts),
+        Err(e) => Warned::new(Err(e)),
+    };
+    match asset {
+        Asset::Text(a) => {
+            let b = clip_box.or(asset_box(a.width, a.height)).unwrap_or(canvas);
+            text_with(assets::text_style(a, b))
+        }
+        Asset::RichText(a) => text_with(assets::rich_text_style(a, clip_box.unwrap_or(canvas))),
+        Asset::Title(a) => text_with(assets::title_style(a, clip_box.unwrap_or(canvas))),
+        Asset::Shape(a) => {
+            let b = asset_box(a.width, a.height).or(clip_box).unwrap_or(canvas);
+            Warned::new(shape::render_shape(a, b))
+        }
+        Asset::Svg(a) => Warned::new(svg::render_svg(&a.src, clip_box, fonts.svg_fontdb())),
+        Asset::Html(a) => Warned::new(html::render_html(&html::Page {
+            html: &a.html,
+            css: a.css.as_deref(),
+            js: None,
+            background: a.background.as_deref(),
+            position: a.position,
+            size: asset_box(a.width, a.height).or(clip_box).unwrap_or(canvas),
+        })),
+        Asset::Html5(a) => Warned::new(html::render_html(&html::Page {
+            html: &a.html,
+            css: a.css.as_deref(),
+            js: a.js.as_deref(),
+            background: None,
+            position: None,
+            size: clip_box.unwrap_or(canvas),
+        })),
+        other => Warned::new(Err(Diagnostic::error(format!(
+            "`{}` assets are not drawn as still layers",
+            asset_type(other)
+        )))),
+    }
+}
+
+/// The JSON `type` of an asset.
+fn asset_type(asset: &Asset) -> String {
+    serde_json::to_value(asset)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_else(|| "this".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text::tests::ink_box;
+    use super::*;
+
+    fn asset(json: serde_json::Value) -> Asset {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn raster(json: serde_json::Value, clip_box: Option<(u32, u32)>) -> (Layer, Vec<String>) {
+        let fonts = Fonts::bundled();
+        let w = rasterize(&asset(json), clip_box, (640, 360), &fonts);
+        let msgs = w.warnings.iter().map(|d| d.message.clone()).collect();
+        (w.output.unwrap(), msgs)
+    }
+
+    #[test]
+    fn text_asset_sizes_and_colours() {
+        let text = serde_json::json!({"type": "text", "text": "Hello",
+            "font": {"color": "#00ff00", "size": 40},
+            "background": {"color": "#000080"}, "width": 300, "height": 100});
+        let (l, w) = raster(text.clone(), None);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!((l.width, l.height), (300, 100));
+        assert!(ink_box(&l.image, (0, 255, 0)).is_some());
+        let c = l.image.pixel(1, 1).unwrap();
+        assert_eq!((c.blue(), c.alpha()), (128, 255));
+        let (l, _) = raster(text, Some((200, 50)));
+        assert_eq!((l.width, l.height), (200, 50));
+        let (l, _) = raster(serde_json::json!({"type": "text", "text": "x"}), None);
+        assert_eq!((l.width, l.height), (640, 360));
+    }
+
+    #[test]
+    fn rich_text_defaults_to_black_open_sans_and_warns_on_unknown_family() {
+        let (l, w) = raster(
+            serde_json::json!({"type": "rich-text", "text": "Hi there"}),
+            Some((300, 80)),
+        );
+        assert!(w.is_empty(), "{w:?}");
+        assert!(ink_box(&l.image, (0, 0, 0)).is_some());
+        let (_, w) = raster(
+            serde_json::json!({"type": "rich-text", "text": "Hi", "font": {"family": "Manrope"}}),
+            None,
+        );
+        assert_eq!(
+            w,
+            ["font family `Manrope` is not bundled; using DejaVu Sans"]
+        );
+    }
+
+    #[test]
+    fn title_is_placed_by_its_position() {
+        let title = |pos: &str| {
+            let (l, _) = raster(
+                serde_json::json!({"type": "title", "text": "Title", "position": pos, "color": "#ff0000"}),
+                None,
+            );
+            ink_box(&l.image, (255, 0, 0)).unwrap()
+        };
+        let (tl, br, c) = (title("topLeft"), title("bottomRight"), title("center"));
+        assert!(tl.0 < 60 && tl.1 < 60, "{tl:?}");
+        assert!(br.2 > 580 && br.3 > 300, "{br:?}");
+        assert!(c.0 > 200 && c.2 < 440 && c.1 > 140 && c.3 < 220, "{c:?}");
+    }
+
+    #[test]
+    fn bad_colours_are_errors_naming_the_field() {
+        let fonts = Fonts::bundled();
+        let a = asset(serde_json::json!({"type": "text", "text": "x", "font": {"color": "red"}}));
+        let err = rasterize(&a, None, (64, 64), &fonts).output.unwrap_err();
+        assert_eq!(err.message, "`font.color` is not a colour: `red`");
+    }
+
+    #[test]
+    fn non_static_assets_are_refused() {
+        let fonts = Fonts::bundled();
+        let a = asset(serde_json::json!({"type": "image", "src": "a.png"}));
+        let err = rasterize(&a, None, (64, 64), &fonts).output.unwrap_err();
+        assert!(err.message.contains("`image`"), "{}", err.message);
+    }
+
+    #[test]
+    fn png_is_written_with_straight_alpha() {
+        let (l, _) = raster(
+            serde_json::json!({"type": "shape", "shape": "rectangle",
+                "fill": {"color": "#ff8000", "opacity": 0.5}, "width": 8, "height": 8}),
+            None,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.png");
+        l.write_png(&path).unwrap();
+        let back = Pixmap::load_png(&path).unwrap();
+        let c = back.pixel(4, 4).unwrap().demultiply();
+        assert_eq!((c.red(), c.green(), c.blue()), (255, 128, 0));
+        assert!((125..=130).contains(&c.alpha()));
+        let rgba = l.to_rgba();
+        assert_eq!(&rgba[..3], &[255, 128, 0]);
+    }
+}

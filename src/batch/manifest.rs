@@ -1,0 +1,505 @@
+//! The incremental-render manifest: `.reel-manifest.json` in the output directory records, per
+//! output file, what it was rendered from, so an unchanged row is skipped and a changed asset
+//! re-renders exactly the rows that read it.
+//!
+//! An entry holds the blake3 of the row's expanded Edit JSON, of the template files, of the
+//! render settings (with reel's version), and of every local file the render read (media,
+//! fonts). Entries are added only after a successful render and the file is replaced
+//! atomically (temporary file + rename), so a crash never leaves a half-written manifest.
+//! Shards write `.reel-manifest-K-of-N.json`; loading merges every manifest in the directory,
+//! newest entry per output winning, so a later unsharded run sees what the shards rendered.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use blake3::Hash;
+use serde::{Deserialize, Serialize};
+
+/// File-name prefix of every manifest in an output directory.
+pub const PREFIX: &str = ".reel-manifest";
+
+/// What an output was rendered from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// 0-based row index it was rendered for.
+    pub row: usize,
+    /// blake3 of the expanded Edit JSON.
+    pub edit: Hash,
+    /// blake3 of the template files (to tell "template changed" from "data changed").
+    pub template: Hash,
+    /// blake3 of the render settings and reel's version.
+    pub settings: Hash,
+    /// Local files the render read, as indices into the manifest's file table.
+    files: Vec<u32>,
+    /// When it was rendered (ms since the Unix epoch); the newest entry wins on merge.
+    pub time: u64,
+}
+
+/// The hashes that decide whether a row is up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// blake3 of the expanded Edit JSON.
+    pub edit: Hash,
+    /// blake3 of the template files.
+    pub template: Hash,
+    /// blake3 of the render settings and reel's version.
+    pub settings: Hash,
+}
+
+/// Why a row renders (or `UpToDate`: why it does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// No record of this output.
+    New,
+    /// `--force`.
+    Forced,
+    /// Recorded, but the file is gone.
+    OutputMissing,
+    /// Preview/frame settings or reel's version changed.
+    SettingsChanged,
+    /// The template files changed and so did this row's Edit.
+    TemplateChanged,
+    /// The template is the same but this row's Edit changed: its data did.
+    DataChanged,
+    /// A file the last render read has different contents now.
+    AssetChanged(String),
+    /// A file the last render read is gone.
+    AssetMissing(String),
+    /// Nothing changed: skipped.
+    UpToDate,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::New => f.write_str("new"),
+            Reason::Forced => f.write_str("forced"),
+            Reason::OutputMissing => f.write_str("output missing"),
+            Reason::SettingsChanged => f.write_str("settings changed"),
+            Reason::TemplateChanged => f.write_str("template changed"),
+            Reason::DataChanged => f.write_str("data changed"),
+            Reason::AssetChanged(p) => write!(f, "asset changed: {p}"),
+            Reason::AssetMissing(p) => write!(f, "asset missing: {p}"),
+            Reason::UpToDate => f.write_str("up to date"),
+        }
+    }
+}
+
+/// Every manifest entry of an output directory, in memory.
+#[derive(Debug, Default)]
+pub struct Manifest {
+    /// (path as recorded, content hash) table shared by entries: a batch usually reads the
+    /// same few assets for every row, so this keeps 100,000 entries small.
+    files: Vec<(String, Hash)>,
+    /// Index of each (path, hash) in `files`.
+    file_ids: HashMap<(String, Hash), u32>,
+    /// Entries by output file name.
+    entries: HashMap<String, Entry>,
+}
+
+/// On-disk form (hex hashes).
+#[derive(Serialize, Deserialize)]
+struct Disk {
+    reel: String,
+    files: Vec<(String, String)>,
+    entries: std::collections::BTreeMap<String, DiskEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DiskEntry {
+    row: usize,
+    edit: String,
+    template: String,
+    settings: String,
+    files: Vec<u32>,
+    time: u64,
+}
+
+/// Errors reading or writing a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read or written.
+    #[error("cannot {action} manifest `{path}`")]
+    Io {
+        /// "read" or "write".
+        action: &'static str,
+        /// The manifest file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Manifest {
+    /// Loads and merges every `.reel-manifest*.json` in `dir` (none yet: empty). Files that do
+    /// not parse are skipped, each named in the returned warnings: the worst outcome is that
+    /// their rows render again.
+    pub fn load_dir(dir: &Path) -> (Manifest, Vec<String>) {
+        let mut manifest = Manifest::default();
+        let mut warnings = Vec::new();
+        let Ok(listing) = std::fs::read_dir(dir) else {
+            return (manifest, warnings);
+        };
+        let mut paths: Vec<PathBuf> = listing
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_manifest_name(p))
+            .collect();
+        paths.sort();
+        for path in paths {
+            if let Err(why) = manifest.merge_file(&path) {
+                warnings.push(format!(
+                    "ignoring manifest `{}` ({why}); its rows will render again",
+                    path.display()
+                ));
+            }
+        }
+        (manifest, warnings)
+    }
+
+    fn merge_file(&mut self, path: &Path) -> Result<(), String> {
+        let text = std::fs::read(path).map_err(|e| e.to_string())?;
+        let disk: Disk = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+        let hash = |s: &str| Hash::from_hex(s).map_err(|e| format!("bad hash `{s}`: {e}"));
+        let mut ids = Vec::with_capacity(disk.files.len());
+        for (p, h) in disk.files {
+            let h = hash(&h)?;
+            ids.push(self.intern(p, h));
+        }
+        for (name, e) in disk.entries {
+            let files = e
+                .files
+                .iter()
+                .map(|&i| ids.get(i as usize).copied().ok_or("bad file index"))
+                .collect::<Result<Vec<u32>, _>>()?;
+            let entry = Entry {
+                row: e.row,
+                edit: hash(&e.edit)?,
+                template: hash(&e.template)?,
+                settings: hash(&e.settings)?,
+                files,
+                time: e.time,
+            };
+            match self.entries.get(&name) {
+                Some(old) if old.time > entry.time => {}
+                _ => {
+                    self.entries.insert(name, entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn intern(&mut self, path: String, hash: Hash) -> u32 {
+        let key = (path, hash);
+        if let Some(&id) = self.file_ids.get(&key) {
+            return id;
+        }
+        let id = self.files.len() as u32;
+        self.files.push(key.clone());
+        self.file_ids.insert(key, id);
+        id
+    }
+
+    /// The entry for an output file name.
+    pub fn get(&self, output: &str) -> Option<&Entry> {
+        self.entries.get(output)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The files an entry's render read, with their hashes then.
+    pub fn files_of<'a>(&'a self, entry: &'a Entry) -> impl Iterator<Item = (&'a str, Hash)> + 'a {
+        entry.files.iter().map(|&i| {
+            let (p, h) = &self.files[i as usize];
+            (p.as_str(), *h)
+        })
+    }
+
+    /// Records a successful render of `output` from `key`, having read `files`.
+    pub fn insert(&mut self, output: &str, row: usize, key: Key, files: Vec<(String, Hash)>) {
+        let files = files.into_iter().map(|(p, h)| self.intern(p, h)).collect();
+        let entry = Entry {
+            row,
+            edit: key.edit,
+            template: key.template,
+            settings: key.settings,
+            files,
+            time: now_ms(),
+        };
+        self.entries.insert(output.to_string(), entry);
+    }
+
+    /// Why `output` (which would be rendered from `key`) must render, or
+    /// [`Reason::UpToDate`]. `exists` says whether the output file is there.
+    pub fn decide(&self, output: &str, key: &Key, exists: bool, hashes: &FileHashes) -> Reason {
+        let Some(entry) = self.entries.get(output) else {
+            return Reason::New;
+        };
+        if !exists {
+            return Reason::OutputMissing;
+        }
+        if entry.settings != key.settings {
+            return Reason::SettingsChanged;
+        }
+        if entry.edit != key.edit {
+            return if entry.template != key.template {
+                Reason::TemplateChanged
+            } else {
+                Reason::DataChanged
+            };
+        }
+        for (path, old) in self.files_of(entry) {
+            match hashes.get(Path::new(path)) {
+                None => return Reason::AssetMissing(shorten(path)),
+                Some(now) if now != old => return Reason::AssetChanged(shorten(path)),
+                Some(_) => {}
+            }
+        }
+        Reason::UpToDate
+    }
+
+    /// Writes the whole manifest to `path` atomically: a temporary file in the same directory,
+    /// flushed to disk, then renamed over the old one.
+    pub fn save(&self, path: &Path) -> Result<(), ManifestError> {
+        let io = |source| ManifestError::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        };
+        let disk = Disk {
+            reel: env!("CARGO_PKG_VERSION").to_string(),
+            files: self
+                .files
+                .iter()
+                .map(|(p, h)| (p.clone(), h.to_hex().to_string()))
+                .collect(),
+            entries: self
+                .entries
+                .iter()
+                .map(|(k, e)| (k.clone(), e.into()))
+                .collect(),
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".reel-manifest.tmp")
+            .tempfile_in(dir)
+            .map_err(io)?;
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        serde_json::to_writer(&mut w, &disk).map_err(|e| io(e.into()))?;
+        w.flush().map_err(io)?;
+        drop(w);
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+}
+
+impl From<&Entry> for DiskEntry {
+    fn from(e: &Entry) -> DiskEntry {
+        DiskEntry {
+            row: e.row,
+            edit: e.edit.to_hex().to_string(),
+            template: e.template.to_hex().to_string(),
+            settings: e.settings.to_hex().to_string(),
+            files: e.files.clone(),
+            time: e.time,
+        }
+    }
+}
+
+/// The manifest file this run writes: `.reel-manifest.json`, or `.reel-manifest-K-of-N.json`
+/// for a shard (so shards sharing a directory never write the same file).
+pub fn own_file_name(shard_tag: Option<&str>) -> String {
+    match shard_tag {
+        Some(tag) => format!("{PREFIX}-{tag}.json"),
+        None => format!("{PREFIX}.json"),
+    }
+}
+
+fn is_manifest_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(".json"))
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A path as users like to read it: relative to the current directory when inside it.
+pub fn shorten(path: &str) -> String {
+    let p = Path::new(path);
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.display().to_string()))
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// blake3 of files, each hashed at most once per run (a batch reads the same assets for
+/// every row). Shared between worker threads.
+#[derive(Debug, Default)]
+pub struct FileHashes {
+    /// Path → content hash (`None`: unreadable).
+    cache: Mutex<HashMap<PathBuf, Option<Hash>>>,
+}
+
+impl FileHashes {
+    /// The content hash of `path`, or `None` when it cannot be read.
+    pub fn get(&self, path: &Path) -> Option<Hash> {
+        if let Some(h) = self.cache.lock().expect("hash cache").get(path) {
+            return *h;
+        }
+        let hash = hash_file(path);
+        self.cache
+            .lock()
+            .expect("hash cache")
+            .insert(path.to_path_buf(), hash);
+        hash
+    }
+
+    /// Forgets every cached hash (watch mode, or before re-checking after a change).
+    pub fn clear(&self) {
+        self.cache.lock().expect("hash cache").clear();
+    }
+}
+
+fn hash_file(path: &Path) -> Option<Hash> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(file).ok()?;
+    Some(hasher.finalize())
+}
+
+/// blake3 of several byte strings, each length-prefixed so `("ab","c")` ≠ `("a","bc")`.
+pub fn hash_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> Hash {
+    let mut hasher = blake3::Hasher::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(edit: &str, template: &str, settings: &str) -> Key {
+        Key {
+            edit: hash_parts([edit.as_bytes()]),
+            template: hash_parts([template.as_bytes()]),
+            settings: hash_parts([settings.as_bytes()]),
+        }
+    }
+
+    #[test]
+    fn hash_parts_separates_fields() {
+        assert_ne!(
+            hash_parts([b"ab".as_slice(), b"c"]),
+            hash_parts([b"a".as_slice(), b"bc"])
+        );
+        assert_eq!(hash_parts([b"x".as_slice()]), hash_parts([b"x".as_slice()]));
+    }
+
+    #[test]
+    fn decide_names_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let asset = dir.path().join("photo.png");
+        std::fs::write(&asset, b"one").unwrap();
+        let hashes = FileHashes::default();
+        let asset_str = asset.display().to_string();
+        let mut m = Manifest::default();
+        let k = key("edit", "tpl", "hd");
+        m.insert(
+            "a.mp4",
+            0,
+            k,
+            vec![(asset_str.clone(), hashes.get(&asset).unwrap())],
+        );
+
+        assert_eq!(m.decide("b.mp4", &k, true, &hashes), Reason::New);
+        assert_eq!(m.decide("a.mp4", &k, false, &hashes), Reason::OutputMissing);
+        assert_eq!(m.decide("a.mp4", &k, true, &hashes), Reason::UpToDate);
+        let preview = key("edit", "tpl", "preview");
+        assert_eq!(
+            m.decide("a.mp4", &preview, true, &hashes),
+            Reason::SettingsChanged
+        );
+        let tpl = key("edit2", "tpl2", "hd");
+        assert_eq!(
+            m.decide("a.mp4", &tpl, true, &hashes),
+            Reason::TemplateChanged
+        );
+        let data = key("edit2", "tpl", "hd");
+        assert_eq!(m.decide("a.mp4", &data, true, &hashes), Reason::DataChanged);
+
+        std::fs::write(&asset, b"two").unwrap();
+        hashes.clear();
+        let why = m.decide("a.mp4", &k, true, &hashes);
+        assert!(
+            matches!(&why, Reason::AssetChanged(p) if p.ends_with("photo.png")),
+            "{why}"
+        );
+        std::fs::remove_file(&asset).unwrap();
+        hashes.clear();
+        let why = m.decide("a.mp4", &k, true, &hashes);
+        assert!(matches!(why, Reason::AssetMissing(_)), "{why}");
+    }
+
+    #[test]
+    fn save_and_load_round_trip_and_newest_entry_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let hashes = FileHashes::default();
+        let shared = (
+            "assets/logo.png".to_string(),
+            hash_parts([b"logo".as_slice()]),
+        );
+        let mut shard = Manifest::default();
+        shard.insert("a.mp4", 0, key("old", "t", "s"), vec![shared.clone()]);
+        shard
+            .save(&dir.path().join(own_file_name(Some("0-of-2"))))
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut whole = Manifest::default();
+        whole.insert("a.mp4", 0, key("new", "t", "s"), vec![shared.clone()]);
+        whole.insert("b.mp4", 1, key("b", "t", "s"), vec![shared.clone()]);
+        whole.save(&dir.path().join(own_file_name(None))).unwrap();
+        std::fs::write(dir.path().join(".reel-manifest-9-of-9.json"), "{not json").unwrap();
+
+        let (loaded, warnings) = Manifest::load_dir(dir.path());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("9-of-9"));
+        assert_eq!(loaded.len(), 2);
+        assert_eq!(loaded.files.len(), 1, "shared assets are stored once");
+        let a = loaded.get("a.mp4").unwrap();
+        assert_eq!(a.edit, key("new", "t", "s").edit);
+        let files: Vec<_> = loaded.files_of(a).collect();
+        assert_eq!(files, vec![("assets/logo.png", shared.1)]);
+        let k = key("new", "t", "s");
+        assert_eq!(
+            loaded.decide("a.mp4", &k, true, &hashes),
+            Reason::AssetMissing("assets/logo.png".into())
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left behind");
+    }
+}

@@ -1,0 +1,386 @@
+//! The second pass: a bounded pool of worker threads that build and render the rows the plan
+//! marked, fed by one reader thread through a bounded channel (at most `jobs` rows wait), so
+//! memory stays flat and expansion of later rows overlaps rendering of earlier ones.
+//!
+//! The calling thread owns the manifest: it records each success as it arrives and saves the
+//! manifest (atomically) at most once per [`SAVE_INTERVAL`] and at the end.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::time::{Duration, Instant};
+
+use blake3::Hash;
+
+use super::plan::{Item, Plan, State};
+use super::{
+    BatchError, Config, Event, FileHashes, JobProgress, Key, Manifest, RowReport, RowStatus, Source,
+};
+use crate::diagnostics::{Diagnostic, Warned};
+use crate::render::Cancel;
+
+/// How often the manifest is rewritten while a batch runs. A crash loses at most this much
+/// bookkeeping (those rows render again next time); rewriting after every row would cost
+/// O(rows²) bytes on big batches.
+pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often a running render reports progress: enough for a smooth bar, few enough events.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The render pass of one batch.
+#[derive(Debug)]
+pub struct Pool<'a> {
+    /// The batch settings.
+    pub config: &'a Config,
+    /// Asset hashes, cached for the run.
+    pub hashes: &'a FileHashes,
+    /// Set on Ctrl-C: no new jobs start, running ones stop.
+    pub cancel: &'a Cancel,
+    /// Where this run's manifest is saved.
+    pub manifest_path: &'a Path,
+}
+
+/// A row on its way to a worker.
+struct Task<R> {
+    index: usize,
+    output: Box<str>,
+    reason: String,
+    row: Result<R, Diagnostic>,
+}
+
+/// From workers to the calling thread.
+enum Msg {
+    Started {
+        slot: usize,
+        index: usize,
+        output: Box<str>,
+    },
+    Progress {
+        slot: usize,
+        progress: JobProgress,
+    },
+    Done(Box<Done>),
+}
+
+struct Done {
+    slot: Option<usize>,
+    index: usize,
+    report: RowReport,
+    diagnostics: Vec<Diagnostic>,
+    /// For a success: the manifest key and the files read with their hashes.
+    record: Option<(Key, Vec<(String, Hash)>)>,
+}
+
+impl Pool<'_> {
+    /// Renders every row the plan marked, returning one record per such row.
+    pub fn execute<S: Source>(
+        &self,
+        source: &S,
+        plan: &Plan,
+        manifest: &mut Manifest,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Vec<RowReport>, BatchError> {
+        let pending: Vec<&Item> = plan
+            .items
+            .iter()
+            .filter(|i| matches!(i.state, State::Render(_)))
+            .collect();
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let jobs = self.config.jobs.clamp(1, pending.len());
+        let (task_tx, task_rx) = mpsc::sync_channel::<Task<S::Row>>(jobs);
+        let task_rx = Mutex::new(task_rx);
+        let (msg_tx, msg_rx) = mpsc::channel::<Msg>();
+        let mut reports = Vec::with_capacity(pending.len());
+        let mut saver = Saver {
+            path: self.manifest_path,
+            last: Instant::now(),
+            dirty: false,
+            error: None,
+        };
+        std::thread::scope(|s| {
+            let feed_tx = msg_tx.clone();
+            let pending = &pending;
+            s.spawn(move || self.feed(source, pending, task_tx, feed_tx));
+            for slot in 0..jobs {
+                let (rx, tx) = (&task_rx, msg_tx.clone());
+                s.spawn(move || self.work(source, slot, rx, tx));
+            }
+            drop(msg_tx);
+            for msg in msg_rx {
+                handle(msg, manifest, &mut saver, &mut reports, on_event);
+            }
+        });
+        let done: HashSet<usize> = reports.iter().map(|r| r.row - 1).collect();
+        for item in pending.iter().filter(|i| !done.contains(&i.index)) {
+            let report = not_started(item.index, &item.output, reason_of(item));
+            on_event(Event::Finished {
+                slot: None,
+                report: &report,
+            });
+            reports.push(report);
+        }
+        if let Some(e) = saver.error {
+            return Err(e.into());
+        }
+        if saver.dirty {
+            manifest.save(self.manifest_path)?;
+        }
+        Ok(reports)
+    }
+
+    /// Reads the rows again and hands the marked ones to the workers, in order.
+    fn feed<S: Source>(
+        &self,
+        source: &S,
+        pending: &[&Item],
+        tasks: SyncSender<Task<S::Row>>,
+        msgs: Sender<Msg>,
+    ) {
+        let rows = match source.rows() {
+            Ok(rows) => rows,
+            Err(diagnostics) => {
+                // The data was readable a moment ago; report why not now, the rows stay
+                // "not started".
+                let index = pending.first().map_or(0, |i| i.index);
+                let report = not_started(index, "", None);
+                let done = Done {
+                    slot: None,
+                    index,
+                    report,
+                    diagnostics,
+                    record: None,
+                };
+                let _ = msgs.send(Msg::Done(Box::new(done)));
+                return;
+            }
+        };
+        let mut next = pending.iter().peekable();
+        for (index, row) in rows {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            // Rows that vanished between the passes (the data changed) stay "not started".
+            while next.peek().is_some_and(|i| i.index < index) {
+                next.next();
+            }
+            let Some(&item) = next.peek() else { break };
+            if item.index != index {
+                continue;
+            }
+            next.next();
+            let task = Task {
+                index,
+                output: item.output.clone(),
+                reason: reason_of(item).unwrap_or_default(),
+                row,
+            };
+            if tasks.send(task).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// One worker: takes rows until the channel closes.
+    fn work<S: Source>(
+        &self,
+        source: &S,
+        slot: usize,
+        tasks: &Mutex<Receiver<Task<S::Row>>>,
+        msgs: Sender<Msg>,
+    ) {
+        loop {
+            let task = match tasks.lock() {
+                Ok(rx) => rx.recv(),
+                Err(_) => return,
+            };
+            let Ok(task) = task else { return };
+            let done = if self.cancel.is_cancelled() {
+                let report = not_started(task.index, &task.output, Some(task.reason));
+                Done {
+                    slot: Some(slot),
+                    index: task.index,
+                    report,
+                    diagnostics: Vec::new(),
+                    record: None,
+                }
+            } else {
+                self.run_task(source, slot, task, &msgs)
+            };
+            if msgs.send(Msg::Done(Box::new(done))).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+impl Pool<'_> {
+    /// Builds and renders one row; every outcome becomes a [`Done`].
+    fn run_task<S: Source>(
+        &self,
+        source: &S,
+        slot: usize,
+        task: Task<S::Row>,
+        msgs: &Sender<Msg>,
+    ) -> Done {
+        let started = Instant::now();
+        let Task {
+            index,
+            output,
+            reason,
+            row,
+        } = task;
+        let _ = msgs.send(Msg::Started {
+            slot,
+            index,
+            output: output.clone(),
+        });
+        let finish = |status, error: Option<String>, diagnostics, record| Done {
+            slot: Some(slot),
+            index,
+            report: RowReport {
+                row: index + 1,
+                output: output.to_string(),
+                status,
+                seconds: started.elapsed().as_secs_f64(),
+                reason: Some(reason.clone()),
+                error,
+            },
+            diagnostics,
+            record,
+        };
+        let failed = |errors: Vec<Diagnostic>| {
+            let first = errors.first().map(|d| source.describe(d));
+            finish(RowStatus::Failed, first, errors, None)
+        };
+        let row = match row {
+            Ok(row) => row,
+            Err(d) => return failed(vec![d]),
+        };
+        // Warnings of the build were shown by the plan pass already.
+        let built = match source.build(&row).output {
+            Ok(built) => built,
+            Err(errors) => return failed(errors),
+        };
+        let key = Key {
+            edit: built.edit_hash,
+            template: self.config.template_hash,
+            settings: self.config.settings_hash,
+        };
+        let path = self.config.out_dir.join(&*output);
+        let mut last = None::<Instant>;
+        let mut progress = |p: JobProgress| {
+            if last.is_none_or(|t| t.elapsed() >= PROGRESS_INTERVAL) {
+                last = Some(Instant::now());
+                let _ = msgs.send(Msg::Progress { slot, progress: p });
+            }
+        };
+        let Warned {
+            output: result,
+            warnings,
+        } = source.render(built.job, &path, &mut progress, self.cancel);
+        match result {
+            Ok(rendered) => {
+                let files = rendered
+                    .files_read
+                    .iter()
+                    .filter_map(|p| self.hashes.get(p).map(|h| (p.display().to_string(), h)))
+                    .collect();
+                finish(RowStatus::Rendered, None, warnings, Some((key, files)))
+            }
+            Err(mut errors) if self.cancel.is_cancelled() => {
+                errors.clear(); // "cancelled" is what happened; the runner's error adds nothing
+                finish(RowStatus::Cancelled, None, errors, None)
+            }
+            Err(mut errors) => {
+                let first = errors.first().map(|d| source.describe(d));
+                errors.extend(warnings);
+                finish(RowStatus::Failed, first, errors, None)
+            }
+        }
+    }
+}
+
+/// Saves the manifest at most once per [`SAVE_INTERVAL`], remembering the first failure.
+struct Saver<'a> {
+    path: &'a Path,
+    last: Instant,
+    dirty: bool,
+    error: Option<super::manifest::ManifestError>,
+}
+
+/// Applies one worker message on the calling thread.
+fn handle(
+    msg: Msg,
+    manifest: &mut Manifest,
+    saver: &mut Saver<'_>,
+    reports: &mut Vec<RowReport>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) {
+    match msg {
+        Msg::Started {
+            slot,
+            index,
+            output,
+        } => on_event(Event::Started {
+            slot,
+            index,
+            output: &output,
+        }),
+        Msg::Progress { slot, progress } => on_event(Event::Progress { slot, progress }),
+        Msg::Done(done) => {
+            let Done {
+                slot,
+                index,
+                report,
+                diagnostics,
+                record,
+            } = *done;
+            if !diagnostics.is_empty() {
+                on_event(Event::Diagnostics {
+                    index,
+                    diagnostics: &diagnostics,
+                });
+            }
+            if let Some((key, files)) = record {
+                manifest.insert(&report.output, index, key, files);
+                saver.dirty = true;
+                if saver.last.elapsed() >= SAVE_INTERVAL && saver.error.is_none() {
+                    saver.last = Instant::now();
+                    match manifest.save(saver.path) {
+                        Ok(()) => saver.dirty = false,
+                        Err(e) => saver.error = Some(e),
+                    }
+                }
+            }
+            if report.output.is_empty() && report.status == RowStatus::NotStarted {
+                return; // the feed's "cannot read rows again": diagnostics only
+            }
+            on_event(Event::Finished {
+                slot,
+                report: &report,
+            });
+            reports.push(report);
+        }
+    }
+}
+
+fn not_started(index: usize, output: &str, reason: Option<String>) -> RowReport {
+    RowReport {
+        row: index + 1,
+        output: output.to_string(),
+        status: RowStatus::NotStarted,
+        seconds: 0.0,
+        reason,
+        error: None,
+    }
+}
+
+fn reason_of(item: &Item) -> Option<String> {
+    match &item.state {
+        State::Render(r) => Some(r.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,346 @@
+//! The batch summary: one record per selected row (output, status, seconds, first diagnostic),
+//! written as `summary.json` (`summary-K-of-N.json` for a shard) and shown as a table.
+//!
+//! Pure data plus atomic file IO; the CLI decides where the table is printed. `reel summary`
+//! merges the per-shard files with [`merge_dir`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What happened to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowStatus {
+    /// Rendered now.
+    Rendered,
+    /// Up to date: not rendered again.
+    Skipped,
+    /// Bad data, a missing asset, an ffmpeg error…: recorded, the rest went on.
+    Failed,
+    /// Was rendering when the batch was interrupted; its partial file was removed.
+    Cancelled,
+    /// Never started because the batch was interrupted first.
+    NotStarted,
+}
+
+/// One row's line in the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowReport {
+    /// 1-based row number, as a spreadsheet counts.
+    pub row: usize,
+    /// Output file, relative to the output directory (empty if the row failed before it had
+    /// a name).
+    pub output: String,
+    /// What happened.
+    pub status: RowStatus,
+    /// Wall-clock seconds spent on the row (0 when skipped).
+    pub seconds: f64,
+    /// Why it rendered (`new`, `asset changed: …`) or why it was skipped (`up to date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The first error, as text with its location, for failed rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Counts by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Rows rendered now.
+    pub rendered: usize,
+    /// Rows up to date.
+    pub skipped: usize,
+    /// Rows that failed.
+    pub failed: usize,
+    /// Rows cancelled mid-render.
+    pub cancelled: usize,
+    /// Rows not started.
+    pub not_started: usize,
+}
+
+/// A whole batch (or shard) summary, as stored in `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// reel's version.
+    pub reel: String,
+    /// `K/N` when this was one shard of several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Whether Ctrl-C / SIGTERM stopped the batch.
+    pub interrupted: bool,
+    /// Wall-clock seconds of the whole batch.
+    pub seconds: f64,
+    /// Counts by status.
+    pub counts: Counts,
+    /// One record per selected row, in row order.
+    pub rows: Vec<RowReport>,
+}
+
+impl Counts {
+    /// Counts the statuses of these rows.
+    pub fn of(rows: &[RowReport]) -> Counts {
+        let mut c = Counts::default();
+        for r in rows {
+            match r.status {
+                RowStatus::Rendered => c.rendered += 1,
+                RowStatus::Skipped => c.skipped += 1,
+                RowStatus::Failed => c.failed += 1,
+                RowStatus::Cancelled => c.cancelled += 1,
+                RowStatus::NotStarted => c.not_started += 1,
+            }
+        }
+        c
+    }
+
+    /// `28 rendered, 2 failed` style, leaving out zero counts.
+    pub fn describe(&self) -> String {
+        let parts = [
+            (self.rendered, "rendered"),
+            (self.skipped, "up to date"),
+            (self.failed, "failed"),
+            (self.cancelled, "cancelled"),
+            (self.not_started, "not started"),
+        ];
+        let text: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, s)| format!("{n} {s}"))
+            .collect();
+        if text.is_empty() {
+            "no rows selected".to_string()
+        } else {
+            text.join(", ")
+        }
+    }
+}
+
+impl Summary {
+    /// A summary of these rows (sorted by row number here).
+    pub fn new(
+        mut rows: Vec<RowReport>,
+        shard: Option<String>,
+        interrupted: bool,
+        seconds: f64,
+    ) -> Self {
+        rows.sort_by_key(|r| r.row);
+        Summary {
+            reel: env!("CARGO_PKG_VERSION").to_string(),
+            shard,
+            interrupted,
+            seconds,
+            counts: Counts::of(&rows),
+            rows,
+        }
+    }
+
+    /// Writes the summary as pretty JSON to `path`, atomically (temporary file + rename).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".summary.tmp")
+            .tempfile_in(dir)?;
+        {
+            let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+            serde_json::to_writer_pretty(&mut w, self)?;
+            w.write_all(b"\n")?;
+            w.flush()?;
+        }
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Reads a summary file.
+    pub fn load(path: &Path) -> Result<Summary, String> {
+        let text = std::fs::read(path).map_err(|e| e.to_string())?;
+        serde_json::from_slice(&text).map_err(|e| e.to_string())
+    }
+
+    /// The rows worth a line in the table: failed, cancelled and not started always; every row
+    /// when there are at most `all_up_to` of them.
+    pub fn table_rows(&self, all_up_to: usize) -> Vec<&RowReport> {
+        if self.rows.len() <= all_up_to {
+            return self.rows.iter().collect();
+        }
+        self.rows
+            .iter()
+            .filter(|r| !matches!(r.status, RowStatus::Rendered | RowStatus::Skipped))
+            .collect()
+    }
+}
+
+/// The summary file a run writes: `summary.json`, or `summary-K-of-N.json` for a shard.
+pub fn file_name(shard_tag: Option<&str>) -> String {
+    match shard_tag {
+        Some(tag) => format!("summary-{tag}.json"),
+        None => "summary.json".to_string(),
+    }
+}
+
+/// Reads every `summary-K-of-N.json` in `dir` and merges them into one summary (rows in row
+/// order, counts added up, seconds = the slowest shard). Returns the files read too.
+pub fn merge_dir(dir: &Path) -> Result<(Summary, Vec<PathBuf>), String> {
+    let listing =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = listing
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| is_shard_summary(p))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!(
+            "no `summary-K-of-N.json` files in `{}`",
+            dir.display()
+        ));
+    }
+    let mut rows = Vec::new();
+    let (mut interrupted, mut seconds) = (false, 0f64);
+    for path in &paths {
+        let s =
+            Summary::load(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        interrupted |= s.interrupted;
+        seconds = seconds.max(s.seconds);
+        rows.extend(s.rows);
+    }
+    Ok((Summary::new(rows, None, interrupted, seconds), paths))
+}
+
+fn is_shard_summary(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let Some(tag) = name
+        .strip_prefix("summary-")
+        .and_then(|n| n.strip_suffix(".json"))
+    else {
+        return false;
+    };
+    let mut parts = tag.split("-of-");
+    let is_num =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    is_num(parts.next()) && is_num(parts.next()) && parts.next().is_none()
+}
+
+/// Formats rows as an aligned text table (row, status, seconds, output, error or reason).
+pub fn table(rows: &[&RowReport]) -> String {
+    let out_w = rows
+        .iter()
+        .map(|r| r.output.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 40);
+    let mut text = format!(
+        "{:>6}  {:<11}  {:>7}  {:<out_w$}  {}\n",
+        "row", "status", "seconds", "output", "detail"
+    );
+    for r in rows {
+        let status = match r.status {
+            RowStatus::Rendered => "rendered",
+            RowStatus::Skipped => "up to date",
+            RowStatus::Failed => "FAILED",
+            RowStatus::Cancelled => "cancelled",
+            RowStatus::NotStarted => "not started",
+        };
+        let detail = r.error.as_deref().or(r.reason.as_deref()).unwrap_or("");
+        let detail = detail.lines().next().unwrap_or("");
+        text.push_str(&format!(
+            "{:>6}  {:<11}  {:>7.1}  {:<out_w$}  {}\n",
+            r.row, status, r.seconds, r.output, detail
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(row: usize, status: RowStatus) -> RowReport {
+        RowReport {
+            row,
+            output: format!("row-{row:04}.mp4"),
+            status,
+            seconds: 1.5,
+            reason: None,
+            error: (status == RowStatus::Failed).then(|| "bad".to_string()),
+        }
+    }
+
+    #[test]
+    fn shard_summaries_merge_in_row_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Summary::new(
+            vec![report(4, RowStatus::Rendered), report(1, RowStatus::Failed)],
+            Some("0/3".into()),
+            false,
+            3.0,
+        );
+        let b = Summary::new(
+            vec![report(2, RowStatus::Skipped)],
+            Some("1/3".into()),
+            true,
+            5.0,
+        );
+        a.save(&dir.path().join(file_name(Some("0-of-3")))).unwrap();
+        b.save(&dir.path().join(file_name(Some("1-of-3")))).unwrap();
+        std::fs::write(dir.path().join("summary.json"), "ignored: not a shard file").unwrap();
+        let (merged, files) = merge_dir(dir.path()).unwrap();
+        assert_eq!(files.len(), 2);
+        let rows: Vec<usize> = merged.rows.iter().map(|r| r.row).collect();
+        assert_eq!(rows, vec![1, 2, 4]);
+        assert_eq!(
+            merged.counts,
+            Counts {
+                rendered: 1,
+                skipped: 1,
+                failed: 1,
+                ..Counts::default()
+            }
+        );
+        assert!(merged.interrupted);
+        assert_eq!(merged.seconds, 5.0);
+        assert_eq!(
+            merged.counts.describe(),
+            "1 rendered, 1 up to date, 1 failed"
+        );
+    }
+
+    #[test]
+    fn shard_file_names_are_recognised_exactly() {
+        for (name, ok) in [
+            ("summary-0-of-3.json", true),
+            ("summary-12-of-100.json", true),
+            ("summary.json", false),
+            ("summary-a-of-3.json", false),
+            ("summary-1-of-.json", false),
+        ] {
+            assert_eq!(is_shard_summary(Path::new(name)), ok, "{name}");
+        }
+    }
+
+    #[test]
+    fn table_shows_failures_of_big_batches_only() {
+        let rows: Vec<RowReport> = (1..=50)
+            .map(|i| {
+                report(
+                    i,
+                    if i == 7 {
+                        RowStatus::Failed
+                    } else {
+                        RowStatus::Rendered
+                    },
+                )
+            })
+            .collect();
+        let s = Summary::new(rows, None, false, 1.0);
+        let shown = s.table_rows(40);
+        assert_eq!(shown.len(), 1);
+        let text = table(&shown);
+        assert!(
+            text.contains("FAILED") && text.contains("row-0007.mp4") && text.contains("bad"),
+            "{text}"
+        );
+        assert_eq!(s.table_rows(100).len(), 50);
+    }
+}

@@ -1,0 +1,381 @@
+//! `reel render`: every selected row to a video, through the batch engine ([`crate::batch`]).
+//!
+//! Owns the terminal side of a batch: indicatif bars (an overall bar with rows done / failed /
+//! up to date, videos per minute and ETA, plus one bar per running job fed by ffmpeg's
+//! progress) or plain lines when stderr is not a terminal; diagnostics through the
+//! [`Reporter`]; the closing table; Ctrl-C / SIGTERM → cancel → exit 130.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::RenderArgs;
+use super::{Global, Reporter, Status};
+use crate::batch::plan::{Plan, State};
+use crate::batch::{self, Event, RowReport, RowSet, RowStatus, Selection, Shard};
+use crate::diagnostics::{Diagnostic, SourceMap};
+
+/// The validated knobs of `reel render` (before the template is loaded).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Which rows.
+    pub selection: Selection,
+    /// Jobs at once.
+    pub jobs: usize,
+    /// ffmpeg threads per job: `Some(1)` when several jobs share the cores, else auto.
+    pub threads: Option<u32>,
+}
+
+impl Settings {
+    /// Checks `--rows`, `--shard` and `-j`; `Err` is a usage message.
+    pub fn from_args(args: &RenderArgs) -> Result<Settings, String> {
+        let rows = match &args.input.rows {
+            Some(text) => Some(RowSet::parse(text).map_err(|e| format!("invalid --rows: {e}"))?),
+            None => None,
+        };
+        let shard = match &args.shard {
+            Some(text) => Some(Shard::parse(text).map_err(|e| format!("invalid --shard: {e}"))?),
+            None => None,
+        };
+        let jobs = match args.jobs {
+            Some(0) => return Err("invalid -j: at least one job is needed".to_string()),
+            Some(n) => n,
+            None => default_jobs(),
+        };
+        Ok(Settings {
+            selection: Selection { rows, shard },
+            jobs,
+            threads: (jobs > 1).then_some(1),
+        })
+    }
+}
+
+/// One job per core, each ffmpeg single-threaded. Measured on the reference scene (2 cores,
+/// `bench/README.md` in the shared reference material): sequential renders with auto threads
+/// gave 21 videos/min, two single-threaded jobs at once 30 videos/min (98 % of the CPU-bound
+/// ceiling), because x264 and the filtergraph do not scale linearly over threads.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Terminal output of one batch: bars on a terminal, plain lines otherwise.
+pub struct Ui<'a> {
+    /// Prints diagnostics.
+    reporter: &'a Reporter,
+    /// Where diagnostics point.
+    sources: &'a SourceMap,
+    /// `Some` on a terminal.
+    bars: Option<Bars>,
+    /// Warnings already shown (the same warning for every row is shown once).
+    seen: HashSet<(String, Option<crate::diagnostics::Span>)>,
+    /// Counts so far.
+    tally: Tally,
+    /// When rendering started (for videos per minute).
+    started: Instant,
+    /// Dry run: no bars.
+    quiet: bool,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    to_render: usize,
+    finished: usize,
+    rendered: usize,
+    failed: usize,
+    up_to_date: usize,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    jobs: Vec<ProgressBar>,
+}
+
+impl<'a> Ui<'a> {
+    /// Output for a batch of `jobs` parallel jobs; bars only when stderr is a terminal and
+    /// neither JSON messages nor a dry run were asked for.
+    pub fn new(reporter: &'a Reporter, sources: &'a SourceMap, jobs: usize, quiet: bool) -> Self {
+        let tty = std::io::stderr().is_terminal() && !reporter.global().json;
+        Ui {
+            reporter,
+            sources,
+            bars: (tty && !quiet).then(|| Bars::new(jobs)),
+            seen: HashSet::new(),
+            tally: Tally::default(),
+            started: Instant::now(),
+            quiet,
+        }
+    }
+
+    /// Shows one batch event.
+    pub fn on_event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Warning(w) => self.line(&format!("warning: {w}")),
+            Event::Diagnostics { diagnostics, .. } => self.diagnostics(diagnostics),
+            Event::Planned(plan) => self.planned(plan),
+            Event::Started {
+                slot,
+                index,
+                output,
+            } => {
+                if let Some(bar) = self.bars.as_ref().and_then(|b| b.jobs.get(slot)) {
+                    bar.reset();
+                    bar.set_length(1);
+                    bar.set_prefix(format!("row {:>5} {output}", index + 1));
+                    bar.set_message("");
+                }
+            }
+            Event::Progress { slot, progress } => {
+                if let Some(bar) = self.bars.as_ref().and_then(|b| b.jobs.get(slot)) {
+                    bar.set_length((progress.total_seconds * 10.0).max(1.0) as u64);
+                    bar.set_position((progress.done_seconds * 10.0) as u64);
+                    bar.set_message(format!(
+                        "{:.1}/{:.1} s",
+                        progress.done_seconds, progress.total_seconds
+                    ));
+                }
+            }
+            Event::Finished { slot, report } => self.finished(slot, report),
+        }
+    }
+
+    /// Prints through the bars (so they are redrawn below the text) or plainly.
+    fn line(&self, text: &str) {
+        match &self.bars {
+            Some(b) => b.multi.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn diagnostics(&mut self, diagnostics: &[Diagnostic]) {
+        // A template warning repeats for every row: show each once.
+        let fresh: Vec<Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.is_error() || self.seen.insert((d.message.clone(), d.span())))
+            .cloned()
+            .collect();
+        match &self.bars {
+            Some(b) => b.multi.suspend(|| self.reporter.emit(&fresh, self.sources)),
+            None => self.reporter.emit(&fresh, self.sources),
+        }
+    }
+
+    fn planned(&mut self, plan: &Plan) {
+        self.tally.to_render = plan.to_render();
+        self.tally.up_to_date = plan.up_to_date();
+        self.tally.failed = plan.failed();
+        self.started = Instant::now();
+        let text = format!(
+            "{} row{} selected: {} to render, {} up to date, {} failed",
+            plan.items.len(),
+            if plan.items.len() == 1 { "" } else { "s" },
+            self.tally.to_render,
+            self.tally.up_to_date,
+            self.tally.failed
+        );
+        match &self.bars {
+            Some(b) => {
+                b.overall.set_length(self.tally.to_render as u64);
+                b.overall.set_message(self.tally.message(self.started));
+                b.overall.reset_eta();
+            }
+            None if !self.quiet => eprintln!("{text}"),
+            None => {}
+        }
+    }
+
+    fn finished(&mut self, slot: Option<usize>, report: &RowReport) {
+        let t = &mut self.tally;
+        t.finished += 1;
+        match report.status {
+            RowStatus::Rendered => t.rendered += 1,
+            RowStatus::Failed => t.failed += 1,
+            _ => {}
+        }
+        match &self.bars {
+            Some(b) => {
+                b.overall.inc(1);
+                b.overall.set_message(self.tally.message(self.started));
+                if let Some(bar) = slot.and_then(|s| b.jobs.get(s)) {
+                    bar.set_prefix("idle");
+                    bar.set_message("");
+                    bar.set_position(0);
+                }
+            }
+            None => eprintln!(
+                "[{}/{}] {}",
+                self.tally.finished,
+                self.tally.to_render,
+                row_line(report)
+            ),
+        }
+    }
+
+    /// Removes the bars.
+    pub fn finish(self) {
+        if let Some(b) = self.bars {
+            for bar in &b.jobs {
+                bar.finish_and_clear();
+            }
+            b.overall.finish_and_clear();
+            let _ = b.multi.clear();
+        }
+    }
+}
+
+impl Tally {
+    fn message(&self, started: Instant) -> String {
+        let minutes = started.elapsed().as_secs_f64() / 60.0;
+        let rate = if minutes > 0.0 {
+            self.rendered as f64 / minutes
+        } else {
+            0.0
+        };
+        format!(
+            "{} rendered · {} failed · {} up to date · {rate:.1} videos/min",
+            self.rendered, self.failed, self.up_to_date
+        )
+    }
+}
+
+impl Bars {
+    fn new(jobs: usize) -> Bars {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
+        let overall_style = ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} · {msg} · ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let overall = multi.add(
+            ProgressBar::new(0)
+                .with_style(overall_style)
+                .with_message("planning: expanding every selected row"),
+        );
+        overall.enable_steady_tick(Duration::from_millis(500));
+        let job_style = ProgressStyle::with_template("  {prefix:30!} [{bar:20}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        let jobs = (0..jobs)
+            .map(|_| {
+                multi.add(
+                    ProgressBar::new(1)
+                        .with_style(job_style.clone())
+                        .with_prefix("idle"),
+                )
+            })
+            .collect();
+        Bars {
+            multi,
+            overall,
+            jobs,
+        }
+    }
+}
+
+/// `row 3 → row-0003.mp4: rendered in 1.2 s` and the like (plain output and logs).
+fn row_line(r: &RowReport) -> String {
+    let out = if r.output.is_empty() {
+        String::new()
+    } else {
+        format!(" → {}", r.output)
+    };
+    match r.status {
+        RowStatus::Rendered => format!("row {}{out}: rendered in {:.1} s", r.row, r.seconds),
+        RowStatus::Skipped => format!("row {}{out}: up to date", r.row),
+        RowStatus::Failed => format!(
+            "row {}{out}: FAILED: {}",
+            r.row,
+            r.error.as_deref().unwrap_or("")
+        ),
+        RowStatus::Cancelled => format!("row {}{out}: cancelled", r.row),
+        RowStatus::NotStarted => format!("row {}{out}: not started", r.row),
+    }
+}
+
+/// Runs a batch over any [`batch::Source`] with terminal output, then prints the closing
+/// table (or the dry-run plan) and decides the exit status.
+pub fn execute<S: batch::Source>(
+    source: &S,
+    sources: &SourceMap,
+    config: &batch::Config,
+    cancel: &crate::render::Cancel,
+    reporter: &Reporter,
+) -> anyhow::Result<Status> {
+    let mut ui = Ui::new(reporter, sources, config.jobs, config.dry_run);
+    let result = batch::run(source, config, cancel, &mut |e| ui.on_event(e));
+    ui.finish();
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(batch::BatchError::Rows(diagnostics)) => {
+            reporter.emit(&diagnostics, sources);
+            return Ok(Status::Failed);
+        }
+        Err(batch::BatchError::Lock(e)) => {
+            eprintln!("error: {e}");
+            return Ok(Status::Failed);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if config.dry_run {
+        print_plan(&outcome.plan, reporter.global())?;
+        let summary = &outcome.summary;
+        eprintln!(
+            "dry run: {} to render, {} up to date, {} failing",
+            outcome.plan.to_render(),
+            summary.counts.skipped,
+            summary.counts.failed
+        );
+        return Ok(super::summary::status_of(summary));
+    }
+    super::summary::show(
+        &outcome.summary,
+        outcome.summary_path.as_deref(),
+        reporter.global(),
+    );
+    if let Some(tally) = reporter.tally() {
+        eprintln!("{tally}");
+    }
+    Ok(super::summary::status_of(&outcome.summary))
+}
+
+/// `--dry-run`: one line per selected row on stdout (`row  action  output  why`), or one JSON
+/// object per row with `--message-format json`.
+fn print_plan(plan: &Plan, global: &Global) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for item in &plan.items {
+        let (action, why) = match &item.state {
+            State::Render(reason) => ("render", reason.to_string()),
+            State::UpToDate => ("skip", "up to date".to_string()),
+            State::Failed(error) => ("fail", error.clone()),
+        };
+        if global.json {
+            let line = serde_json::json!({
+                "row": item.index + 1,
+                "output": &*item.output,
+                "action": action,
+                "reason": why,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {:<6}  {:<24}  {why}",
+                item.index + 1,
+                action,
+                item.output
+            )?;
+        }
+    }
+    out.flush()
+}
+
+/// Sets `cancel` on Ctrl-C and SIGTERM. A second signal while the batch is still stopping is
+/// ignored on purpose: stopping kills the ffmpeg children and removes their partial files,
+/// which a hard exit would skip.
+pub fn cancel_on_signals(cancel: &crate::render::Cancel) -> anyhow::Result<()> {
+    let flag = cancel.clone();
+    ctrlc::set_handler(move || flag.cancel())
+        .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))
+}

@@ -1,0 +1,69 @@
+//! `reel summary DIR`: merge the `summary-K-of-N.json` files that the shards of one batch wrote
+//! into one table and one `summary.json`. Also prints any batch summary for `reel render`.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::args::SummaryArgs;
+use super::{Global, Status};
+use crate::batch::summary::{self, Summary};
+
+/// Rows listed in the table when the batch is small; bigger batches list only the rows that
+/// did not render or skip cleanly.
+const TABLE_ALL_ROWS_UP_TO: usize = 40;
+
+/// Runs `reel summary`.
+pub fn run(args: SummaryArgs, global: &Global) -> anyhow::Result<Status> {
+    let (merged, files) = match summary::merge_dir(&args.dir) {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(Status::Failed);
+        }
+    };
+    let path = args.dir.join(summary::file_name(None));
+    merged.save(&path)?;
+    eprintln!("merged {} shard summaries", files.len());
+    show(&merged, Some(&path), global);
+    Ok(status_of(&merged))
+}
+
+/// Prints a batch summary: the table and totals on stderr, and with `--message-format json`
+/// the whole summary as one JSON line on stdout.
+pub fn show(summary: &Summary, written_to: Option<&Path>, global: &Global) {
+    let rows = summary.table_rows(TABLE_ALL_ROWS_UP_TO);
+    let mut text = String::new();
+    if !rows.is_empty() {
+        text.push_str(&summary::table(&rows));
+    }
+    text.push_str(&format!(
+        "{}{} in {:.1} s",
+        if summary.interrupted {
+            "interrupted: "
+        } else {
+            ""
+        },
+        summary.counts.describe(),
+        summary.seconds
+    ));
+    if let Some(path) = written_to {
+        text.push_str(&format!(" (summary: {})", path.display()));
+    }
+    eprintln!("{text}");
+    if global.json {
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer(&mut out, summary);
+        let _ = writeln!(out);
+    }
+}
+
+/// The exit status a summary calls for: 130 when interrupted, 1 when any row failed.
+pub fn status_of(summary: &Summary) -> Status {
+    if summary.interrupted {
+        Status::Interrupted
+    } else if summary.counts.failed > 0 {
+        Status::Failed
+    } else {
+        Status::Ok
+    }
+}

@@ -1,0 +1,306 @@
+//! Checks beyond the schema, on the coerced JSON: same-track overlaps, `alias://` references,
+//! even output sizes, an output size at all, and (optionally) missing local files.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::ValidateOptions;
+use super::names::{clip_name, display_path, num};
+use crate::diagnostics::{Diagnostic, suggest};
+use crate::edit::Origins;
+use crate::edit::model::{ALIAS_PREFIX, alias_name};
+
+/// Asset types whose `src` names a media file (not svg, whose `src` is markup).
+const FILE_KINDS: &[&str] = &[
+    "video",
+    "image",
+    "audio",
+    "luma",
+    "caption",
+    "rich-caption",
+    "image-to-video",
+];
+
+/// Collects diagnostics labelled through the origins table.
+pub(super) struct Checks<'a> {
+    origins: &'a Origins,
+    /// What was found, in order.
+    pub(super) diags: Vec<Diagnostic>,
+}
+
+/// One clip of the document: its indices and object.
+struct ClipRef<'v> {
+    track: usize,
+    index: usize,
+    clip: &'v Map<String, Value>,
+}
+
+impl ClipRef<'_> {
+    /// The clip's JSON pointer, with `rest` appended (`"/start"`), built only when reporting.
+    fn ptr(&self, rest: &str) -> String {
+        format!("/timeline/tracks/{}/clips/{}{rest}", self.track, self.index)
+    }
+}
+
+fn clips(edit: &Value) -> impl Iterator<Item = ClipRef<'_>> {
+    let tracks = edit
+        .pointer("/timeline/tracks")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    tracks.iter().enumerate().flat_map(|(t, track)| {
+        let list = track
+            .get("clips")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        list.iter().enumerate().filter_map(move |(c, clip)| {
+            Some(ClipRef {
+                track: t,
+                index: c,
+                clip: clip.as_object()?,
+            })
+        })
+    })
+}
+
+impl<'a> Checks<'a> {
+    /// An empty collector.
+    pub(super) fn new(origins: &'a Origins) -> Self {
+        Checks {
+            origins,
+            diags: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, ptr: &str, diag: Diagnostic, label: impl Into<String>) {
+        let d = self.origins.label(ptr, diag, label);
+        self.diags.push(d);
+    }
+
+    /// Runs every check.
+    pub(super) fn run(&mut self, edit: &Value, opts: &ValidateOptions) {
+        self.output(edit);
+        self.overlaps(edit);
+        self.aliases(edit);
+        if opts.check_files {
+            self.files(edit, opts.base_dir.as_deref());
+        }
+    }
+
+    /// `output` needs a size unless it is audio only; sizes must be even.
+    fn output(&mut self, edit: &Value) {
+        let Some(output) = edit.get("output").and_then(Value::as_object) else {
+            return;
+        };
+        let format = output.get("format").and_then(Value::as_str);
+        let sized = output.contains_key("resolution") || output.contains_key("size");
+        if !sized && format.is_some_and(|f| f != "mp3") {
+            let d = Diagnostic::error("`output` needs a `resolution` or a `size`").with_help(
+                "add `\"resolution\": \"hd\"` or `\"size\": {\"width\": 1280, \"height\": 720}`",
+            );
+            self.push("/output", d, "no size given");
+        }
+        for side in ["width", "height"] {
+            let ptr = format!("/output/size/{side}");
+            let Some(n) = edit.pointer(&ptr).and_then(Value::as_u64) else {
+                continue;
+            };
+            if n % 2 == 1 {
+                let d = Diagnostic::error(format!("`output.size.{side}` must be even, found {n}"))
+                    .with_help(format!("use {} or {}", n - 1, n + 1))
+                    .with_note("video encoders (and Shotstack) need even frame sizes");
+                self.push(&ptr, d, "odd size");
+            }
+        }
+    }
+
+    /// Warns when two clips of one track play at the same time at the same place (numeric
+    /// timing only). Not for luma clips, which overlap the clip they mask by design, nor for
+    /// clips placed apart (different `position`/`offset`), a layout Shotstack's own demos use.
+    fn overlaps(&mut self, edit: &Value) {
+        let mut by_track: Vec<Vec<(f64, f64, ClipRef<'_>)>> = Vec::new();
+        for c in clips(edit) {
+            let start = c.clip.get("start").and_then(Value::as_f64);
+            let length = c.clip.get("length").and_then(Value::as_f64);
+            let luma = c.clip.get("asset").and_then(|a| a.get("type")) == Some(&json!("luma"));
+            if let (Some(s), Some(l), false) = (start, length, luma) {
+                if by_track.len() <= c.track {
+                    by_track.resize_with(c.track + 1, Vec::new);
+                }
+                by_track[c.track].push((s, s + l, c));
+            }
+        }
+        for mut track in by_track {
+            track.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for i in 0..track.len() {
+                for j in i + 1..track.len() {
+                    if track[j].0 >= track[i].1 - 1e-9 {
+                        break;
+                    }
+                    if same_place(track[i].2.clip, track[j].2.clip) {
+                        self.overlap(&track[i], &track[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn overlap(&mut self, first: &(f64, f64, ClipRef<'_>), later: &(f64, f64, ClipRef<'_>)) {
+        let (a, b) = (&first.2, &later.2);
+        let d = Diagnostic::warning(format!(
+            "{} overlaps {}",
+            clip_name(b.track, b.index),
+            clip_name(a.track, a.index)
+        ))
+        .with_note(
+            "a track shows one clip at a time; put clips that play together on separate tracks",
+        );
+        let d = self
+            .origins
+            .label(&b.ptr("/start"), d, format!("starts at {} s", num(later.0)));
+        let msg = format!("clip {} plays until {} s", a.index + 1, num(first.1));
+        self.push(&a.ptr(""), d, msg);
+    }
+}
+
+impl Checks<'_> {
+    /// Duplicate aliases and `alias://` references to no clip.
+    fn aliases(&mut self, edit: &Value) {
+        let mut defined: HashMap<&str, String> = HashMap::new();
+        for c in clips(edit) {
+            let Some(name) = c.clip.get("alias").and_then(Value::as_str) else {
+                continue;
+            };
+            let ptr = c.ptr("/alias");
+            if let Some(first) = defined.get(name) {
+                let d = Diagnostic::error(format!("duplicate alias `{name}`"));
+                let d = self.origins.label(&ptr, d, "defined again here");
+                self.push(first, d, "first defined here");
+            } else {
+                defined.insert(name, ptr);
+            }
+        }
+        for c in clips(edit) {
+            let src = c.clip.get("asset").and_then(|a| a.get("src"));
+            let refs = [
+                ("/start", c.clip.get("start")),
+                ("/length", c.clip.get("length")),
+            ];
+            for (field, v) in refs.into_iter().chain([("/asset/src", src)]) {
+                let Some(name) = v.and_then(Value::as_str).and_then(alias_name) else {
+                    continue;
+                };
+                if !defined.contains_key(name) {
+                    self.unknown_alias(&c.ptr(field), name, &defined);
+                }
+            }
+        }
+    }
+
+    fn unknown_alias(&mut self, ptr: &str, name: &str, defined: &HashMap<&str, String>) {
+        let mut d = Diagnostic::error(format!("no clip has the alias `{name}`"));
+        match suggest(name, defined.keys().copied()) {
+            Some(s) => d = d.with_help(format!("did you mean `{ALIAS_PREFIX}{s}`?")),
+            None if defined.is_empty() => {
+                d = d.with_help(format!(
+                    "give the clip it refers to `\"alias\": \"{name}\"`"
+                ))
+            }
+            None => {}
+        }
+        self.push(ptr, d, "unknown alias");
+    }
+
+    /// Local files named by assets, the soundtrack and fonts must exist.
+    fn files(&mut self, edit: &Value, base: Option<&Path>) {
+        let mut srcs: Vec<String> = Vec::new();
+        for c in clips(edit) {
+            let kind = c
+                .clip
+                .get("asset")
+                .and_then(|a| a.get("type"))
+                .and_then(Value::as_str);
+            if kind.is_some_and(|k| FILE_KINDS.contains(&k)) {
+                srcs.push(c.ptr("/asset/src"));
+            }
+        }
+        srcs.push("/timeline/soundtrack/src".into());
+        let fonts = edit.pointer("/timeline/fonts").and_then(Value::as_array);
+        for i in 0..fonts.map_or(0, Vec::len) {
+            srcs.push(format!("/timeline/fonts/{i}/src"));
+        }
+        for ptr in srcs {
+            if let Some(src) = edit.pointer(&ptr).and_then(Value::as_str) {
+                self.file(&ptr, src, base);
+            }
+        }
+    }
+
+    fn file(&mut self, ptr: &str, src: &str, base: Option<&Path>) {
+        if src.trim().is_empty() || is_remote(src) {
+            return;
+        }
+        let path = resolve_path(src, base);
+        if path.exists() {
+            return;
+        }
+        let d = Diagnostic::error(format!("file not found: `{src}`"))
+            .with_note(format!("looked for {}", path.display()));
+        let path_name = display_path(ptr);
+        self.push(ptr, d, format!("`{path_name}` names a missing file"));
+    }
+}
+
+/// Whether two clips are placed alike (same `position`, `offset`, `width` and `height`).
+fn same_place(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    ["position", "offset", "width", "height"]
+        .iter()
+        .all(|k| a.get(*k) == b.get(*k))
+}
+
+/// Whether `src` is a URL (`https://`, `alias://`, `s3://`, `data:`) rather than a path.
+/// A one-letter scheme is a Windows drive (`C:\`), so a path.
+pub(super) fn is_remote(src: &str) -> bool {
+    if src.starts_with("data:") {
+        return true;
+    }
+    match src.find("://") {
+        Some(i) if i > 1 => src[..i]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')),
+        _ => false,
+    }
+}
+
+/// A relative `src` resolved against the template's directory.
+pub(super) fn resolve_path(src: &str, base: Option<&Path>) -> PathBuf {
+    let p = Path::new(src);
+    match base {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_remote_paths_are_not() {
+        assert!(is_remote("https://x.io/a.mp4"));
+        assert!(is_remote("alias://voice"));
+        assert!(is_remote("s3://bucket/a.mp4"));
+        assert!(!is_remote("assets/a.mp4"));
+        assert!(!is_remote("C://a.mp4"));
+        assert!(!is_remote("/abs/a.mp4"));
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_base() {
+        let base = Path::new("/t");
+        assert_eq!(resolve_path("a.png", Some(base)), Path::new("/t/a.png"));
+        assert_eq!(resolve_path("/x/a.png", Some(base)), Path::new("/x/a.png"));
+        assert_eq!(resolve_path("a.png", None), Path::new("a.png"));
+    }
+}

@@ -1,0 +1,318 @@
+//! Media facts as the resolver sees them: `ffprobe -of json`, cached by content hash.
+//!
+//! Owns [`MediaInfo`] (duration, size, frame rate, streams, still or not), the ffprobe call and
+//! its cache (`<cache>/probe/<blake3 of the file>.json`, so a renamed or touched file is not
+//! probed again and an edited file always is). It does not decide what a clip does with the
+//! facts; that is `resolve`.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::cache::{self, Cache, CacheStats};
+
+/// Bumped when [`MediaInfo`] or its derivation changes, so old cache entries are ignored.
+const CACHE_VERSION: u32 = 2;
+
+/// What a media file contains.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// Seconds; `None` for stills and streams with no known length.
+    pub duration: Option<f64>,
+    /// Width in pixels of the first video stream.
+    pub width: Option<u32>,
+    /// Height in pixels of the first video stream.
+    pub height: Option<u32>,
+    /// Frames per second of the first video stream (average, else nominal).
+    pub fps: Option<f64>,
+    /// Whether there is a video stream (cover art in audio files does not count).
+    pub has_video: bool,
+    /// Whether there is an audio stream.
+    pub has_audio: bool,
+    /// A single-frame image (png, jpg, webp, bmp, one-frame gif…).
+    pub is_still: bool,
+    /// ffprobe's container name (`mov,mp4,m4a,3gp,3g2,mj2`, `png_pipe`).
+    pub format: String,
+    /// Codec of the first video stream, if any.
+    pub video_codec: Option<String>,
+    /// Codec of the first audio stream, if any.
+    pub audio_codec: Option<String>,
+    /// Pixel format of the first video stream (`yuv420p`, `rgba`), if any.
+    pub pix_fmt: Option<String>,
+}
+
+impl MediaInfo {
+    /// Whether the picture has an alpha channel (`rgba`, `yuva420p`, `ya8`, `gbrap`…; a `pal8`
+    /// PNG with a transparent palette entry reports no alpha and counts as opaque).
+    pub fn has_alpha(&self) -> bool {
+        self.pix_fmt.as_deref().is_some_and(pix_fmt_has_alpha)
+    }
+}
+
+/// Whether an ffmpeg pixel format name carries alpha. Pure.
+fn pix_fmt_has_alpha(name: &str) -> bool {
+    ["yuva", "gbrap", "ya", "rgba", "bgra", "argb", "abgr"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// Why a file could not be probed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The file is missing or unreadable.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        /// The media file.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+    /// ffprobe is not installed.
+    #[error(
+        "ffprobe was not found on PATH (it ships with ffmpeg: `apt-get install ffmpeg`, `brew install ffmpeg`)"
+    )]
+    NoFfprobe,
+    /// ffprobe rejected the file.
+    #[error("`{}` is not readable media: {reason}", path.display())]
+    Invalid {
+        /// The media file.
+        path: PathBuf,
+        /// ffprobe's own words (last line of its stderr).
+        reason: String,
+    },
+}
+
+/// Probes `path` using the user's cache ([`cache::default_dir`]).
+pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
+    probe_cached(path, &Cache::user())
+}
+
+/// Probes `path`, reading and filling `cache`. A cache entry that cannot be read or written is
+/// ignored (probing again is always correct).
+pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError> {
+    let read_err = |source| ProbeError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let hash = cache::hash_file_memo(path).map_err(read_err)?;
+    let entry = cache.entry(
+        cache::PROBES,
+        &format!("{}-v{CACHE_VERSION}.json", hash.to_hex()),
+    );
+    if let Some(info) = read_entry(&entry) {
+        CacheStats::bump(&cache.stats().probe_hits);
+        return Ok(info);
+    }
+    CacheStats::bump(&cache.stats().probe_runs);
+    let info = run_ffprobe(path)?;
+    if let Ok(json) = serde_json::to_vec_pretty(&info) {
+        // A read-only cache only costs a re-probe next time.
+        let _ = cache::write_atomic(&entry, &json);
+    }
+    Ok(info)
+}
+
+fn read_entry(entry: &Path) -> Option<MediaInfo> {
+    let bytes = std::fs::read(entry).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Probes without any cache.
+pub fn run_ffprobe(path: &Path) -> Result<MediaInfo, ProbeError> {
+    let output = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path())
+        .args([
+            "-v",
+            "error",
+            "-of",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(path)
+        .output()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ProbeError::NoFfprobe,
+            _ => ProbeError::Read {
+                path: path.to_owned(),
+                source: e,
+            },
+        })?;
+    let invalid = |reason: String| ProbeError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
+    if !output.status.success() {
+        return Err(invalid(ffprobe_reason(path, &output.stderr)));
+    }
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| invalid(format!("ffprobe printed unreadable JSON ({e})")))?;
+    let info = media_info(&json);
+    if !info.has_video && !info.has_audio {
+        return Err(invalid("it has no video or audio stream".into()));
+    }
+    Ok(info)
+}
+
+/// The last line of ffprobe's stderr, without the repeated file name.
+fn ffprobe_reason(path: &Path, stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().rev().find(|l| !l.trim().is_empty());
+    let line = line.unwrap_or("ffprobe failed without a message").trim();
+    let prefix = format!("{}: ", path.display());
+    line.strip_prefix(&prefix).unwrap_or(line).to_string()
+}
+
+/// Derives [`MediaInfo`] from ffprobe's `-show_format -show_streams` JSON. Pure.
+pub fn media_info(json: &Value) -> MediaInfo {
+    let streams = json["streams"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let is_type = |s: &&Value, t: &str| s["codec_type"] == t;
+    let video = streams
+        .iter()
+        .find(|s| is_type(s, "video") && s["disposition"]["attached_pic"] != 1);
+    let audio = streams.iter().find(|s| is_type(s, "audio"));
+    let format = json["format"]["format_name"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let num = |v: &Value| v.as_str().and_then(|s| s.parse::<f64>().ok());
+    let frames = video.and_then(|v| num(&v["nb_frames"]));
+    let is_still = video.is_some()
+        && audio.is_none()
+        && (format.ends_with("_pipe") || format == "image2" || frames == Some(1.0));
+    let duration = if is_still {
+        None
+    } else {
+        num(&json["format"]["duration"])
+            .or_else(|| video.and_then(|v| num(&v["duration"])))
+            .or_else(|| audio.and_then(|a| num(&a["duration"])))
+    };
+    let dim = |k: &str| video.and_then(|v| v[k].as_u64()).map(|n| n as u32);
+    let codec = |s: Option<&Value>| s.and_then(|s| s["codec_name"].as_str()).map(String::from);
+    MediaInfo {
+        duration,
+        width: dim("width"),
+        height: dim("height"),
+        fps: video.and_then(|v| rate(&v["avg_frame_rate"]).or_else(|| rate(&v["r_frame_rate"]))),
+        has_video: video.is_some(),
+        has_audio: audio.is_some(),
+        is_still,
+        format,
+        video_codec: codec(video),
+        audio_codec: codec(audio),
+        pix_fmt: video.and_then(|v| v["pix_fmt"].as_str()).map(String::from),
+    }
+}
+
+/// `"30000/1001"` → 29.97; `"0/0"` → None.
+fn rate(v: &Value) -> Option<f64> {
+    let (n, d) = v.as_str()?.split_once('/')?;
+    let (n, d) = (n.parse::<f64>().ok()?, d.parse::<f64>().ok()?);
+    (n > 0.0 && d > 0.0).then(|| n / d)
+}
+
+impl fmt::Display for MediaInfo {
+    /// The `reel probe FILE` text: one `key: value` per line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match (self.is_still, self.has_video, self.has_audio) {
+            (true, _, _) => "still image",
+            (false, true, true) => "video with audio",
+            (false, true, false) => "video without audio",
+            (false, false, _) => "audio",
+        };
+        writeln!(f, "kind: {kind}")?;
+        writeln!(f, "format: {}", self.format)?;
+        if let Some(d) = self.duration {
+            writeln!(f, "duration: {d:.3} s")?;
+        }
+        if let (Some(w), Some(h)) = (self.width, self.height) {
+            writeln!(f, "size: {w}x{h}")?;
+        }
+        if let (Some(fps), false) = (self.fps, self.is_still) {
+            writeln!(f, "fps: {}", (fps * 1000.0).round() / 1000.0)?;
+        }
+        if let Some(c) = &self.video_codec {
+            let pix = self.pix_fmt.as_deref().unwrap_or("unknown pixels");
+            let alpha = if self.has_alpha() { ", with alpha" } else { "" };
+            writeln!(f, "video: {c} ({pix}{alpha})")?;
+        }
+        if let Some(c) = &self.audio_codec {
+            writeln!(f, "audio: {c}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn video_with_audio() {
+        let j = json!({
+            "streams": [
+                {"codec_type": "video", "codec_name": "h264", "width": 160, "height": 90,
+                 "avg_frame_rate": "30000/1001", "nb_frames": "30"},
+                {"codec_type": "audio", "codec_name": "aac", "avg_frame_rate": "0/0"}
+            ],
+            "format": {"format_name": "mov,mp4", "duration": "1.001000"}
+        });
+        let i = media_info(&j);
+        assert_eq!((i.width, i.height), (Some(160), Some(90)));
+        assert!((i.fps.unwrap() - 29.97).abs() < 0.01);
+        assert_eq!(i.duration, Some(1.001));
+        assert!(i.has_video && i.has_audio && !i.is_still);
+    }
+
+    #[test]
+    fn png_is_still_without_duration() {
+        let j = json!({
+            "streams": [{"codec_type": "video", "codec_name": "png", "width": 4, "height": 2,
+                          "avg_frame_rate": "25/1"}],
+            "format": {"format_name": "png_pipe"}
+        });
+        let i = media_info(&j);
+        assert!(i.is_still);
+        assert_eq!(i.duration, None);
+    }
+
+    #[test]
+    fn cover_art_is_not_video() {
+        let j = json!({
+            "streams": [
+                {"codec_type": "audio", "codec_name": "mp3"},
+                {"codec_type": "video", "codec_name": "mjpeg", "disposition": {"attached_pic": 1}}
+            ],
+            "format": {"format_name": "mp3", "duration": "2.5"}
+        });
+        let i = media_info(&j);
+        assert!(!i.has_video && i.has_audio && !i.is_still);
+        assert_eq!(i.duration, Some(2.5));
+    }
+
+    #[test]
+    fn alpha_pixel_formats() {
+        for f in ["rgba", "yuva420p", "ya8", "gbrap10le", "bgra", "rgba64be"] {
+            assert!(pix_fmt_has_alpha(f), "{f}");
+        }
+        for f in [
+            "yuv420p", "rgb24", "gray", "gray10le", "pal8", "bgr0", "nv12",
+        ] {
+            assert!(!pix_fmt_has_alpha(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn reason_drops_the_file_name() {
+        let r = ffprobe_reason(
+            Path::new("bad.mp4"),
+            b"[mov @ 0x1] moov atom not found\nbad.mp4: Invalid data found when processing input\n",
+        );
+        assert_eq!(r, "Invalid data found when processing input");
+    }
+}

@@ -1,0 +1,136 @@
+//! Text-like assets (text, rich-text, title, shape, svg, html) as cached PNG layers.
+//!
+//! The rasteriser (`raster::rasterize`) draws an asset once; this module stores the result in
+//! the cache under a content address (the asset's JSON, its box, the canvas, the user font
+//! files' contents and reel's version, which fixes the bundled fonts and the drawing code), so
+//! a row or a watch rebuild that did not change a layer does not draw it again.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Diagnostic, Warned};
+use crate::edit::Asset;
+use crate::render::cache::{self, Cache, CacheStats};
+use crate::render::raster::{self, Fonts};
+use crate::render::timeline::Source;
+
+/// What layers depend on besides the asset.
+pub struct LayerContext<'a> {
+    /// Where PNGs are stored.
+    pub cache: &'a Cache,
+    /// Fonts, with the Edit's `timeline.fonts` already added.
+    pub fonts: &'a Fonts,
+    /// Output size (the default box).
+    pub canvas: (u32, u32),
+    /// Content hashes of the user font files, in `timeline.fonts` order.
+    pub font_hashes: &'a [String],
+}
+
+/// Whether `asset` is drawn as a still layer.
+pub fn is_layer(asset: &Asset) -> bool {
+    matches!(
+        asset,
+        Asset::Text(_)
+            | Asset::RichText(_)
+            | Asset::Title(_)
+            | Asset::Shape(_)
+            | Asset::Svg(_)
+            | Asset::Html(_)
+            | Asset::Html5(_)
+    )
+}
+
+/// The cache address of a layer. Pure.
+pub fn layer_key(
+    asset: &Asset,
+    clip_box: Option<(u32, u32)>,
+    canvas: (u32, u32),
+    font_hashes: &[String],
+) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // Serialising the typed asset cannot fail (plain data, string keys).
+    h.update(&serde_json::to_vec(asset).unwrap_or_default());
+    h.update(format!("|{clip_box:?}|{canvas:?}|").as_bytes());
+    for f in font_hashes {
+        h.update(f.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The layer PNG of `asset` (drawn now, or found in the cache) as a [`Source::Layer`].
+pub fn layer(
+    asset: &Asset,
+    clip_box: Option<(u32, u32)>,
+    ctx: &LayerContext<'_>,
+) -> Warned<Result<Source, Diagnostic>> {
+    let key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
+    let png = ctx.cache.entry(cache::LAYERS, &format!("{key}.png"));
+    if let Some((width, height)) = png_size(&png) {
+        return Warned::new(Ok(Source::Layer { png, width, height }));
+    }
+    let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts);
+    let warnings = drawn.warnings;
+    let output = drawn.output.and_then(|layer| {
+        store(&layer, &png)?;
+        CacheStats::bump(&ctx.cache.stats().layers_written);
+        Ok(Source::Layer {
+            png,
+            width: layer.width,
+            height: layer.height,
+        })
+    });
+    Warned { output, warnings }
+}
+
+/// Writes the PNG beside its final name, then renames it (a crash never leaves half a PNG).
+fn store(layer: &raster::Layer, png: &Path) -> Result<(), Diagnostic> {
+    let cannot = |e: std::io::Error| {
+        Diagnostic::error(format!("cannot write the layer cache `{}`", png.display()))
+            .with_note(e.to_string())
+    };
+    let tmp = cache::temp_beside(png).map_err(cannot)?;
+    layer.write_png(tmp.path())?;
+    tmp.persist(png).map_err(|e| cannot(e.error))?;
+    Ok(())
+}
+
+/// Width and height from a PNG's IHDR chunk; `None` if the file is missing or not a PNG.
+fn png_size(path: &PathBuf) -> Option<(u32, u32)> {
+    use std::io::Read;
+    let mut head = [0u8; 24];
+    std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;
+    if &head[..8] != b"\x89PNG\r\n\x1a\n" || &head[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&head[16..20]), be(&head[20..24])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_changes_with_every_input() {
+        let a: Asset =
+            serde_json::from_value(serde_json::json!({"type": "text", "text": "hi"})).unwrap();
+        let b: Asset =
+            serde_json::from_value(serde_json::json!({"type": "text", "text": "ho"})).unwrap();
+        let k = layer_key(&a, None, (160, 90), &[]);
+        assert_eq!(k, layer_key(&a, None, (160, 90), &[]));
+        assert_ne!(k, layer_key(&b, None, (160, 90), &[]));
+        assert_ne!(k, layer_key(&a, Some((10, 10)), (160, 90), &[]));
+        assert_ne!(k, layer_key(&a, None, (320, 180), &[]));
+        assert_ne!(k, layer_key(&a, None, (160, 90), &["f".into()]));
+    }
+
+    #[test]
+    fn png_size_reads_ihdr() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.png");
+        tiny_skia::Pixmap::new(7, 3).unwrap().save_png(&p).unwrap();
+        assert_eq!(png_size(&p), Some((7, 3)));
+        std::fs::write(&p, b"nope").unwrap();
+        assert_eq!(png_size(&p), None);
+    }
+}

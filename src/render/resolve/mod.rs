@@ -1,0 +1,434 @@
+//! Resolve: an Edit plus the files it names → a [`Timeline`] ready to compile.
+//!
+//! Fills `auto` / `end` / `alias://` timing ([`timing`], pure), finds and probes every media
+//! file ([`media`]: downloads, probe cache), loads `timeline.fonts`, rasterises text-like
+//! assets into cached PNG layers ([`layer`]), and lowers Shotstack's properties to render
+//! parameters ([`lower`], pure). Every problem becomes a diagnostic at the clip's template span
+//! (via [`Origins`]) and all of them are reported together. It does not build ffmpeg arguments
+//! (that is `compile`) and never spawns ffmpeg itself (only ffprobe, through `probe`).
+
+pub mod layer;
+pub mod lower;
+pub mod media;
+pub mod timing;
+
+use std::path::PathBuf;
+
+use crate::diagnostics::{Diagnostic, Sink, SourceResult, Warned};
+use crate::edit::{Asset, Clip, Edit, Origins};
+use crate::render::cache::{self, Cache};
+use crate::render::fetch::{self, Location};
+use crate::render::raster::Fonts;
+use crate::render::timeline::{self as tl, ClipKind, Source, TimedClip, Timeline};
+
+use self::layer::LayerContext;
+use self::lower::Problem;
+use self::media::Prober;
+use self::timing::{ClipTiming, Field, Timed, TimingError};
+
+/// Everything resolve needs besides the Edit.
+pub struct ResolveContext<'a> {
+    /// Directory relative `src` paths are read from (the template's directory).
+    pub base_dir: PathBuf,
+    /// Probe results, downloads and rasterised layers.
+    pub cache: Cache,
+    /// Bundled fonts; the Edit's `timeline.fonts` files are added to them.
+    pub fonts: &'a Fonts,
+    /// Where each value of the Edit came from, to label diagnostics; `None` for bare JSON.
+    pub origins: Option<&'a Origins>,
+}
+
+/// What resolve knows about one clip before timing.
+enum Prepared {
+    /// A probed media file.
+    Media(media::Media),
+    /// A drawn layer ([`Source::Layer`]).
+    Layer(Source),
+    /// Already reported.
+    Failed,
+}
+
+/// One clip on its way through resolve.
+struct Item<'e> {
+    track: usize,
+    pointer: String,
+    clip: &'e Clip,
+    prepared: Prepared,
+}
+
+/// Resolves `edit` into a [`Timeline`]: every clip timed, probed or rasterised. Errors and
+/// warnings name the clip (and carry its template span when `ctx.origins` is given).
+pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Timeline>> {
+    let mut sink = Sink::default();
+    let canvas = take(lower::canvas(&edit.output), ctx, &mut sink);
+    let background = take(
+        lower::background(edit.timeline.background.as_deref()),
+        ctx,
+        &mut sink,
+    );
+    let mut prober = Prober::new(&ctx.base_dir, &ctx.cache);
+    let font_hashes = load_fonts(edit, ctx, &mut prober, &mut sink);
+    let layers = LayerContext {
+        cache: &ctx.cache,
+        fonts: ctx.fonts,
+        canvas: canvas.map_or((1280, 720), |c| (c.width, c.height)),
+        font_hashes: &font_hashes,
+    };
+    let items = prepare_all(edit, &mut prober, &layers, ctx, &mut sink);
+    let mut layer_files = Vec::new();
+    let tracks = place(
+        &items,
+        edit.timeline.tracks.len(),
+        ctx,
+        &mut sink,
+        &mut layer_files,
+    );
+    let soundtrack = take(soundtrack(edit, &mut prober), ctx, &mut sink).flatten();
+    if items.is_empty() {
+        let d = Diagnostic::error("the timeline has no clips");
+        sink.push(label(ctx, "/timeline/tracks", d));
+    }
+    let duration = tracks
+        .iter()
+        .flatten()
+        .map(|c| c.start + c.length)
+        .fold(0.0, f64::max);
+    let mut files = prober.files;
+    files.extend(layer_files);
+    sink.finish(Timeline {
+        // Without a canvas an error was recorded, so this placeholder is never returned.
+        canvas: canvas.unwrap_or(tl::Canvas {
+            width: 2,
+            height: 2,
+            fps: tl::Fps::from_f64(25.0),
+        }),
+        duration,
+        background: background.unwrap_or(tl::Color::BLACK),
+        tracks,
+        soundtrack,
+        output: lower::output_spec(&edit.output),
+        files,
+    })
+}
+
+/// Prepares every clip, in document order.
+fn prepare_all<'e>(
+    edit: &'e Edit,
+    prober: &mut Prober<'_>,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) -> Vec<Item<'e>> {
+    edit.clips()
+        .map(|(t, c, clip)| {
+            let pointer = format!("/timeline/tracks/{t}/clips/{c}");
+            let prepared = prepare(clip, &pointer, prober, layers, ctx, sink);
+            Item {
+                track: t,
+                pointer,
+                clip,
+                prepared,
+            }
+        })
+        .collect()
+}
+
+/// Times every prepared clip and builds the tracks.
+fn place(
+    items: &[Item<'_>],
+    track_count: usize,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+    layer_files: &mut Vec<PathBuf>,
+) -> Vec<Vec<TimedClip>> {
+    let inputs: Vec<ClipTiming> = items
+        .iter()
+        .map(|it| ClipTiming {
+            track: it.track,
+            start: it.clip.start.clone(),
+            length: it.clip.length.clone(),
+            alias: it.clip.alias.clone(),
+            auto_length: match &it.prepared {
+                Prepared::Media(m) => Some(m.auto_length),
+                Prepared::Layer(_) => Some(media::DEFAULT_LENGTH),
+                Prepared::Failed => None,
+            },
+        })
+        .collect();
+    let (timed, errors) = timing::resolve_timing(&inputs);
+    for e in &errors {
+        sink.push(timing_diagnostic(e, items, ctx));
+    }
+    let mut tracks = vec![Vec::new(); track_count];
+    for (it, time) in items.iter().zip(timed) {
+        // Failed clips are timed only to report timing problems of the clips after them.
+        let (Some(time), false) = (time, matches!(it.prepared, Prepared::Failed)) else {
+            continue;
+        };
+        if let Prepared::Layer(Source::Layer { png, .. }) = &it.prepared {
+            layer_files.push(png.clone());
+        }
+        if let Some(tc) = take(timed_clip(it, time), ctx, sink) {
+            tracks[it.track].push(tc);
+        }
+    }
+    tracks
+}
+
+/// Finds, probes or draws the clip's source. Problems go to `sink`.
+fn prepare(
+    clip: &Clip,
+    ptr: &str,
+    prober: &mut Prober<'_>,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) -> Prepared {
+    let asset = &clip.asset;
+    let result = match asset {
+        Asset::Video(_) | Asset::Image(_) | Asset::Audio(_) | Asset::Luma(_) => {
+            media::media(asset, prober, ptr).map(Prepared::Media)
+        }
+        Asset::TextToSpeech(_) | Asset::TextToImage(_) | Asset::ImageToVideo(_) => {
+            Err(media::needs_provider(asset.kind_name(), ptr))
+        }
+        Asset::Caption(_) | Asset::RichCaption(_) => Err(caption_unsupported(asset, ptr)),
+        _ => return prepare_layer(clip, ptr, layers, ctx, sink),
+    };
+    take(result, ctx, sink).unwrap_or(Prepared::Failed)
+}
+
+fn prepare_layer(
+    clip: &Clip,
+    ptr: &str,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) -> Prepared {
+    let boxed = lower::clip_box(clip, ptr).and_then(|b| {
+        lower::check_asset_size(&clip.asset, ptr)?;
+        Ok(b)
+    });
+    let Some(clip_box) = take(boxed, ctx, sink) else {
+        return Prepared::Failed;
+    };
+    let drawn = layer::layer(&clip.asset, clip_box, layers);
+    let at = format!("{ptr}/asset");
+    sink.extend(drawn.warnings.into_iter().map(|w| label(ctx, &at, w)));
+    match drawn.output {
+        Ok(source) => Prepared::Layer(source),
+        Err(d) => {
+            sink.push(label(ctx, &at, d));
+            Prepared::Failed
+        }
+    }
+}
+
+/// Captions are drawn from a transcript (`alias://` of a clip to transcribe) or a subtitle file.
+fn caption_unsupported(asset: &Asset, ptr: &str) -> Problem {
+    let kind = asset.kind_name();
+    let src = asset.src().unwrap_or("");
+    let d = if src.starts_with(crate::edit::ALIAS_PREFIX) {
+        Diagnostic::error(format!(
+            "a `{kind}` of `{src}` needs a transcript: not supported offline"
+        ))
+        .with_note("transcribing speech needs Shotstack's cloud service")
+    } else {
+        Diagnostic::error(format!(
+            "`{kind}` assets are not supported by the offline renderer"
+        ))
+    };
+    let d = d.with_help("draw the captions as `text` or `rich-text` clips timed to the speech");
+    Problem::new(format!("{ptr}/asset/src"), d)
+}
+
+/// The timeline clip of a prepared, timed item (`place` never passes failed ones).
+fn timed_clip(it: &Item<'_>, time: Timed) -> Result<TimedClip, Problem> {
+    let (kind, source) = match &it.prepared {
+        Prepared::Media(m) => (
+            m.kind,
+            Source::Media {
+                path: m.path.clone(),
+                info: media::timeline_info(&m.info),
+            },
+        ),
+        Prepared::Layer(source) => (ClipKind::Layer, source.clone()),
+        Prepared::Failed => (ClipKind::Layer, Source::None),
+    };
+    Ok(TimedClip {
+        pointer: it.pointer.clone(),
+        start: time.start,
+        length: time.length,
+        kind,
+        source,
+        visual: lower::visual(it.clip, time.length, &it.pointer)?,
+        media: lower::media_params(&it.clip.asset, time.length),
+    })
+}
+
+/// `timeline.soundtrack`: fetched, probed, must have sound.
+fn soundtrack(edit: &Edit, prober: &mut Prober<'_>) -> Result<Option<tl::Soundtrack>, Problem> {
+    let Some(s) = &edit.timeline.soundtrack else {
+        return Ok(None);
+    };
+    let ptr = "/timeline/soundtrack/src".to_string();
+    let (path, info) = prober
+        .probe(&s.src)
+        .map_err(|m| Problem::new(ptr.clone(), Diagnostic::error(m)))?;
+    if !info.has_audio {
+        let d = Diagnostic::error(format!("the soundtrack `{}` has no sound", s.src));
+        return Err(Problem::new(ptr, d));
+    }
+    Ok(Some(tl::Soundtrack {
+        path,
+        info: media::timeline_info(&info),
+        volume: s.volume.unwrap_or(1.0).max(0.0),
+        fade: s.effect.and_then(|e| tl::AudioFade::parse(e.as_str())),
+    }))
+}
+
+/// Adds `timeline.fonts` to the fonts; returns their content hashes (for layer cache keys).
+/// A font URL that cannot be downloaded is a warning (the family may still resolve to a bundled
+/// font); a missing local file or a file that is not a font is an error.
+fn load_fonts(
+    edit: &Edit,
+    ctx: &ResolveContext<'_>,
+    prober: &mut Prober<'_>,
+    sink: &mut Sink,
+) -> Vec<String> {
+    let mut hashes = Vec::new();
+    for (i, font) in edit.timeline.fonts.iter().flatten().enumerate() {
+        let ptr = format!("/timeline/fonts/{i}/src");
+        let remote = matches!(
+            fetch::locate(&font.src, &ctx.base_dir),
+            Ok(Location::Remote(_))
+        );
+        let path = match prober.local(&font.src, "font file") {
+            Ok(path) => path,
+            Err(m) if remote => {
+                ctx.fonts.add_missing_src(&font.src);
+                sink.push(label(ctx, &ptr, Diagnostic::warning(m)));
+                continue;
+            }
+            Err(m) => {
+                sink.push(label(ctx, &ptr, Diagnostic::error(m)));
+                continue;
+            }
+        };
+        match ctx.fonts.add_file(&path, &font.src) {
+            Ok(_) => {
+                let hash = cache::hash_file(&path).map(|h| h.to_hex().to_string());
+                hashes.push(hash.unwrap_or_default());
+            }
+            Err(d) => sink.push(label(ctx, &ptr, d)),
+        }
+    }
+    hashes
+}
+
+/// A timing error as a diagnostic at the clip field, with the other clips involved.
+fn timing_diagnostic(e: &TimingError, items: &[Item<'_>], ctx: &ResolveContext<'_>) -> Diagnostic {
+    let at = |(clip, field): (usize, Field)| format!("{}/{}", items[clip].pointer, field.key());
+    let d = Diagnostic::error(e.to_string());
+    match e {
+        TimingError::DuplicateAlias { first, .. } => {
+            let d = label(ctx, &at(e.at()), d);
+            secondary(ctx, &at((*first, Field::Alias)), d, "first used here")
+        }
+        TimingError::UnknownAlias {
+            suggestion: Some(s),
+            ..
+        } => label(
+            ctx,
+            &at(e.at()),
+            d.with_help(format!("did you mean `alias://{s}`?")),
+        ),
+        TimingError::Cycle(chain) => {
+            let path: Vec<String> = chain
+                .iter()
+                .chain(chain.first())
+                .map(|&(clip, field)| {
+                    format!("`{}` of {}", field.key(), describe(&items[clip].pointer))
+                })
+                .collect();
+            let d = d
+                .with_note(path.join(" → "))
+                .with_help("give one of these clips a number of seconds");
+            let d = label(ctx, &at(chain[0]), d);
+            chain[1..].iter().fold(d, |d, &link| {
+                secondary(ctx, &at(link), d, "part of the loop")
+            })
+        }
+        _ => label(ctx, &at(e.at()), d),
+    }
+}
+
+/// Records a `(pointer, diagnostic)` problem in `sink`, passing an `Ok` value through.
+fn take<T>(r: Result<T, Problem>, ctx: &ResolveContext<'_>, sink: &mut Sink) -> Option<T> {
+    r.map_err(|p| sink.push(label(ctx, &p.pointer, *p.diagnostic)))
+        .ok()
+}
+
+/// Labels `d` with the template span of `ptr` (or its nearest recorded ancestor), the label
+/// naming the clip; without origins, a note names the clip and the pointer.
+fn label(ctx: &ResolveContext<'_>, ptr: &str, d: Diagnostic) -> Diagnostic {
+    let place = match clip_of(ptr) {
+        Some(clip) => format!("in {}", describe(clip)),
+        None => "here".to_string(),
+    };
+    match ctx.origins.filter(|o| o.nearest(ptr).is_some()) {
+        Some(o) => o.label(ptr, d, place),
+        None if place == "here" => d.with_note(format!("at `{ptr}`")),
+        None => d.with_note(format!("{place} (`{ptr}`)")),
+    }
+}
+
+/// A further label at `ptr` (only when origins are known).
+fn secondary(ctx: &ResolveContext<'_>, ptr: &str, d: Diagnostic, msg: &str) -> Diagnostic {
+    match ctx.origins.and_then(|o| o.nearest(ptr)) {
+        Some(o) => d.with_label(o.span, msg),
+        None => d.with_note(format!("{msg}: `{ptr}`")),
+    }
+}
+
+/// `/timeline/tracks/T/clips/C` of a pointer inside a clip.
+fn clip_of(ptr: &str) -> Option<&str> {
+    let rest = ptr.strip_prefix("/timeline/tracks/")?;
+    let mut parts = rest.splitn(4, '/');
+    let (_, clips, _) = (parts.next()?, parts.next()?, parts.next()?);
+    (clips == "clips").then(|| {
+        let len = ptr.len() - parts.next().map_or(0, |tail| tail.len() + 1);
+        &ptr[..len]
+    })
+}
+
+/// "clip 2 of track 1" (1-based) for `/timeline/tracks/0/clips/1`.
+fn describe(clip_ptr: &str) -> String {
+    let nums: Vec<usize> = clip_ptr.split('/').filter_map(|s| s.parse().ok()).collect();
+    match nums[..] {
+        [t, c] => format!("clip {} of track {}", c + 1, t + 1),
+        _ => format!("`{clip_ptr}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_pointers_are_described() {
+        assert_eq!(
+            clip_of("/timeline/tracks/0/clips/12/asset/src"),
+            Some("/timeline/tracks/0/clips/12")
+        );
+        assert_eq!(
+            clip_of("/timeline/tracks/3/clips/1"),
+            Some("/timeline/tracks/3/clips/1")
+        );
+        assert_eq!(clip_of("/timeline/fonts/0/src"), None);
+        assert_eq!(
+            describe("/timeline/tracks/0/clips/12"),
+            "clip 13 of track 1"
+        );
+    }
+}

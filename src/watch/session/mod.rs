@@ -1,0 +1,526 @@
+//! One watch build: load the template again when it changed, expand every selected row (cheap:
+//! milliseconds), render the stale rows one at a time, record each good render in the batch
+//! manifest, and report through [`Event`]s. The library never prints: the CLI turns events
+//! into diagnostics, row lines and the status line.
+//!
+//! Generic over the pipeline through batch's [`Source`] trait (plus [`Project`] for the files
+//! to watch), so the row logic is tested with fakes and the CLI plugs in the real pipeline.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::batch::manifest::{self, hash_parts};
+use crate::batch::{FileHashes, Key, Manifest, Reason, Selection, Source, name};
+use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, Span};
+use crate::render::Cancel;
+
+use super::classify::Plan;
+use super::deps::Deps;
+use super::rows;
+use super::runner::Built;
+use super::serve::{Gallery, Shown};
+
+/// A loaded template with its rows: a batch [`Source`] that also names the files it read.
+pub trait Project: Source {
+    /// The template and include files, and the data file.
+    fn inputs(&self) -> Inputs;
+    /// Where diagnostics point.
+    fn sources(&self) -> &SourceMap;
+}
+
+/// The files a template load read.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The template and every include.
+    pub template: Vec<PathBuf>,
+    /// The data file, if any.
+    pub data: Option<PathBuf>,
+}
+
+/// A template that did not load.
+#[derive(Debug)]
+pub struct LoadFailure {
+    /// What is wrong.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Where they point.
+    pub sources: Arc<SourceMap>,
+    /// What was read before it failed (at least the template).
+    pub inputs: Inputs,
+}
+
+/// Settings fixed for the session.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The output directory (exists).
+    pub out_dir: PathBuf,
+    /// `--rows`.
+    pub selection: Selection,
+    /// [`rows::settings_hash`] of `--preview` / `--frame`.
+    pub settings: blake3::Hash,
+}
+
+/// Something to show the user.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Errors and warnings, with the map they point into.
+    Diagnostics(&'a [Diagnostic], &'a SourceMap),
+    /// A row starts rendering.
+    Rendering {
+        /// 1-based row number.
+        row: usize,
+        /// Output file name.
+        output: &'a str,
+        /// Why it renders.
+        reason: &'a Reason,
+    },
+    /// A row rendered.
+    Rendered {
+        /// 1-based row number.
+        row: usize,
+        /// The output file.
+        path: &'a Path,
+        /// Wall-clock seconds.
+        seconds: f64,
+    },
+    /// A problem of the session itself (the manifest could not be saved).
+    Warning(String),
+    /// The build is over.
+    Finished(&'a Outcome),
+}
+
+/// What one build did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// The session's first build (status says "rendered", later ones "re-rendered").
+    pub first: bool,
+    /// Rows rendered.
+    pub rendered: usize,
+    /// Rows that failed (their last good output stays).
+    pub failed: usize,
+    /// Selected rows that were up to date.
+    pub up_to_date: usize,
+    /// Cancelled by a newer change or Ctrl-C.
+    pub cancelled: bool,
+    /// Where the first error is (`promo.edit:12`), or its message when it has no place.
+    pub first_error: Option<String>,
+    /// Wall-clock seconds of the whole build.
+    pub seconds: f64,
+}
+
+/// A row that must render.
+struct Todo<J> {
+    index: usize,
+    output: String,
+    key: Key,
+    reason: Reason,
+    job: J,
+}
+
+/// The state kept between builds.
+pub struct Session<P, L, E> {
+    load: L,
+    on_event: E,
+    settings: Settings,
+    project: Option<(P, blake3::Hash)>,
+    inputs: Inputs,
+    manifest: Manifest,
+    hashes: FileHashes,
+    gallery: Option<Arc<Mutex<Gallery>>>,
+    builds: u64,
+}
+
+impl<P, L, E> Session<P, L, E>
+where
+    P: Project,
+    L: FnMut() -> Result<P, LoadFailure>,
+    E: FnMut(Event<'_>),
+{
+    /// A session that loads the template with `load`, reports through `on_event` and, with
+    /// `--serve`, publishes to `gallery`. Reads the manifest already in the output directory.
+    pub fn new(
+        settings: Settings,
+        load: L,
+        mut on_event: E,
+        gallery: Option<Arc<Mutex<Gallery>>>,
+    ) -> Self {
+        let (manifest, warnings) = Manifest::load_dir(&settings.out_dir);
+        for w in warnings {
+            on_event(Event::Warning(w));
+        }
+        Session {
+            load,
+            on_event,
+            settings,
+            project: None,
+            inputs: Inputs::default(),
+            manifest,
+            hashes: FileHashes::default(),
+            gallery,
+            builds: 0,
+        }
+    }
+
+    /// Runs one build for `plan`, stopping early when `cancel` is set.
+    pub fn build(&mut self, plan: &Plan, cancel: &Cancel) -> Built {
+        let started = Instant::now();
+        self.builds += 1;
+        let mut out = Outcome {
+            first: self.builds == 1,
+            ..Outcome::default()
+        };
+        if !plan.assets.is_empty() {
+            self.hashes.clear();
+        }
+        let mut log = Log::default();
+        let mut shown = Vec::new();
+        if (plan.reload || self.project.is_none()) && !self.reload(&mut out, &mut log) {
+            return self.finish(out, started, shown, log);
+        }
+        if let Some((project, template_hash)) = &self.project {
+            let mut ctx = Ctx {
+                settings: &self.settings,
+                manifest: &mut self.manifest,
+                hashes: &self.hashes,
+                on_event: &mut self.on_event,
+                sources: project.sources(),
+                out: &mut out,
+                log: &mut log,
+            };
+            let todo = ctx.expand(project, *template_hash, &plan.assets, &mut shown);
+            ctx.render_all(project, todo, cancel, &mut shown);
+        }
+        self.finish(out, started, shown, log)
+    }
+
+    /// Loads the template again; false (with the failure reported) when it does not load.
+    fn reload(&mut self, out: &mut Outcome, log: &mut Log) -> bool {
+        match (self.load)() {
+            Ok(project) => {
+                self.inputs = project.inputs();
+                let hash = template_hash(&self.inputs.template);
+                self.project = Some((project, hash));
+                true
+            }
+            Err(failure) => {
+                self.project = None;
+                let LoadFailure {
+                    diagnostics,
+                    sources,
+                    inputs,
+                } = failure;
+                self.inputs.template.extend(inputs.template);
+                self.inputs.data = inputs.data.or(self.inputs.data.take());
+                report(&mut self.on_event, &diagnostics, &sources, out, log);
+                false
+            }
+        }
+    }
+
+    /// Saves the manifest, publishes to the page, reports, and tells the loop what was read.
+    fn finish(&mut self, mut out: Outcome, started: Instant, shown: Vec<Shown>, log: Log) -> Built {
+        if out.rendered > 0 {
+            let path = self.settings.out_dir.join(manifest::own_file_name(None));
+            if let Err(e) = self.manifest.save(&path) {
+                (self.on_event)(Event::Warning(format!("{e}")));
+            }
+        }
+        out.seconds = started.elapsed().as_secs_f64();
+        let deps = self.deps(&shown);
+        if let Some(g) = &self.gallery
+            && !out.cancelled
+            && let Ok(mut g) = g.lock()
+        {
+            g.publish(shown, out.failed > 0, log.text, status_text(&out));
+        }
+        (self.on_event)(Event::Finished(&out));
+        Built {
+            deps,
+            complete: !out.cancelled,
+        }
+    }
+
+    /// The template, data and every file the selected rows' renders read.
+    fn deps(&self, shown: &[Shown]) -> Deps {
+        let mut assets = BTreeSet::new();
+        for s in shown {
+            if let Some(name) = s.path.file_name().and_then(|n| n.to_str()) {
+                assets.extend(rows::files_read(&self.manifest, name));
+            }
+        }
+        Deps {
+            template: self.inputs.template.iter().cloned().collect(),
+            data: self.inputs.data.clone(),
+            assets,
+            output_dir: self.settings.out_dir.clone(),
+        }
+    }
+}
+
+/// What expanding and rendering rows needs, borrowed from the session.
+struct Ctx<'a, E> {
+    settings: &'a Settings,
+    manifest: &'a mut Manifest,
+    hashes: &'a FileHashes,
+    on_event: &'a mut E,
+    sources: &'a SourceMap,
+    out: &'a mut Outcome,
+    log: &'a mut Log,
+}
+
+impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
+    /// Expands every selected row and returns the stale ones; `shown` gets every selected row
+    /// that has an output name.
+    fn expand<P: Source>(
+        &mut self,
+        project: &P,
+        template: blake3::Hash,
+        saved: &BTreeSet<PathBuf>,
+        shown: &mut Vec<Shown>,
+    ) -> Vec<Todo<P::Job>> {
+        let rows = match project.rows() {
+            Ok(rows) => rows,
+            Err(diags) => {
+                self.report(&diags);
+                return Vec::new();
+            }
+        };
+        let mut todo = Vec::new();
+        let mut names = HashSet::new();
+        for (index, row) in rows {
+            if self.settings.selection.exhausted(index) {
+                break;
+            }
+            if !self.settings.selection.contains(index) {
+                continue;
+            }
+            let built = row
+                .map_err(|d| vec![d])
+                .and_then(|row| self.built(project, &row));
+            let Some(built) = built.map_err(|d| self.report(&d)).ok() else {
+                continue;
+            };
+            todo.extend(self.stale(index, built, template, saved, &mut names, shown));
+        }
+        todo
+    }
+
+    /// Names and keys a built row, adds it to `shown`, and returns it when it must render.
+    fn stale<J>(
+        &mut self,
+        index: usize,
+        built: crate::batch::Built<J>,
+        template: blake3::Hash,
+        saved: &BTreeSet<PathBuf>,
+        names: &mut HashSet<String>,
+        shown: &mut Vec<Shown>,
+    ) -> Option<Todo<J>> {
+        let output = name::file_name(built.name.as_deref(), index, built.extension);
+        if !names.insert(output.clone()) {
+            let row = index + 1;
+            let msg = format!("row {row} writes `{output}` too, as an earlier row does");
+            self.report(&[Diagnostic::error(msg)]);
+            return None;
+        }
+        let key = Key {
+            edit: built.edit_hash,
+            template,
+            settings: self.settings.settings,
+        };
+        let path = self.settings.out_dir.join(&output);
+        let exists = path.exists();
+        shown.push(Shown {
+            row: index + 1,
+            path,
+            rendered: false,
+        });
+        match rows::decide(self.manifest, &output, &key, exists, self.hashes, saved) {
+            Reason::UpToDate => {
+                self.out.up_to_date += 1;
+                None
+            }
+            reason => Some(Todo {
+                index,
+                output,
+                key,
+                reason,
+                job: built.job,
+            }),
+        }
+    }
+
+    /// Builds one row, showing its warnings.
+    fn built<P: Source>(
+        &mut self,
+        project: &P,
+        row: &P::Row,
+    ) -> Result<crate::batch::Built<P::Job>, Vec<Diagnostic>> {
+        let warned = project.build(row);
+        self.warn(&warned.warnings);
+        warned.output
+    }
+
+    /// Renders the stale rows in order until done or cancelled.
+    fn render_all<P: Source>(
+        &mut self,
+        project: &P,
+        todo: Vec<Todo<P::Job>>,
+        cancel: &Cancel,
+        shown: &mut [Shown],
+    ) {
+        for t in todo {
+            if cancel.is_cancelled() {
+                self.out.cancelled = true;
+                return;
+            }
+            let path = self.settings.out_dir.join(&t.output);
+            if self.render(project, t, cancel)
+                && let Some(s) = shown.iter_mut().find(|s| s.path == path)
+            {
+                s.rendered = true;
+            }
+        }
+    }
+
+    /// Renders one row; true when it rendered.
+    fn render<P: Source>(&mut self, project: &P, t: Todo<P::Job>, cancel: &Cancel) -> bool {
+        (self.on_event)(Event::Rendering {
+            row: t.index + 1,
+            output: &t.output,
+            reason: &t.reason,
+        });
+        let started = Instant::now();
+        let path = self.settings.out_dir.join(&t.output);
+        let warned = project.render(t.job, &path, &mut |_| {}, cancel);
+        self.warn(&warned.warnings);
+        match warned.output {
+            Ok(rendered) => {
+                let files = rendered
+                    .files_read
+                    .iter()
+                    .filter_map(|f| Some((f.display().to_string(), self.hashes.get(f)?)))
+                    .collect();
+                self.manifest.insert(&t.output, t.index, t.key, files);
+                self.out.rendered += 1;
+                let seconds = started.elapsed().as_secs_f64();
+                (self.on_event)(Event::Rendered {
+                    row: t.index + 1,
+                    path: &path,
+                    seconds,
+                });
+                true
+            }
+            Err(_) if cancel.is_cancelled() => {
+                self.out.cancelled = true;
+                false
+            }
+            Err(diags) => {
+                self.report(&diags);
+                false
+            }
+        }
+    }
+
+    fn report(&mut self, diags: &[Diagnostic]) {
+        report(self.on_event, diags, self.sources, self.out, self.log);
+    }
+
+    fn warn(&mut self, diags: &[Diagnostic]) {
+        self.log.show(self.on_event, diags, self.sources);
+    }
+}
+
+/// The diagnostics of one build: shown once each (a template error repeats for every row),
+/// and kept as plain text for the `--serve` page.
+#[derive(Debug, Default)]
+struct Log {
+    text: String,
+    seen: HashSet<(String, Option<Span>)>,
+}
+
+impl Log {
+    /// Shows the diagnostics not shown yet in this build.
+    fn show(
+        &mut self,
+        on_event: &mut impl FnMut(Event<'_>),
+        diags: &[Diagnostic],
+        sources: &SourceMap,
+    ) {
+        let fresh: Vec<Diagnostic> = diags
+            .iter()
+            .filter(|d| self.seen.insert((d.message.clone(), d.span())))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            on_event(Event::Diagnostics(&fresh, sources));
+            self.text.push_str(&plain_text(&fresh, sources));
+        }
+    }
+}
+
+/// Shows diagnostics, counts a failure and remembers where the first error is.
+fn report(
+    on_event: &mut impl FnMut(Event<'_>),
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    out: &mut Outcome,
+    log: &mut Log,
+) {
+    log.show(on_event, diags, sources);
+    if let Some(first) = diags.iter().find(|d| d.is_error()) {
+        out.failed += 1;
+        if out.first_error.is_none() {
+            out.first_error = Some(locate(first, sources));
+        }
+    }
+}
+
+fn plain_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    diagnostics::render_text(diags, sources, RenderConfig { color: false })
+}
+
+/// `error in promo.edit:12` for a diagnostic with a place, else `error: MESSAGE`.
+pub fn locate(d: &Diagnostic, sources: &SourceMap) -> String {
+    match d.span() {
+        Some(span) => {
+            let file = sources.get(span.file);
+            let (line, _) = file.line_col(span.start as usize);
+            format!("error in {}:{line}", file.name)
+        }
+        None => format!("error: {}", d.message),
+    }
+}
+
+/// blake3 of the template files' contents, in order (unreadable files hash as empty).
+fn template_hash(files: &[PathBuf]) -> blake3::Hash {
+    let texts: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(f).unwrap_or_default())
+        .collect();
+    hash_parts(texts.iter().map(Vec::as_slice))
+}
+
+/// The status line without its time: `3 rows re-rendered in 0.8 s`, `error in promo.edit:12`.
+pub fn status_text(o: &Outcome) -> String {
+    let rows = |n: usize| format!("{n} row{}", if n == 1 { "" } else { "s" });
+    let verb = if o.first { "rendered" } else { "re-rendered" };
+    let secs = format!("in {:.1} s", o.seconds);
+    if o.cancelled {
+        return format!("cancelled after {} {secs}", rows(o.rendered));
+    }
+    match (&o.first_error, o.rendered, o.up_to_date) {
+        (Some(err), 0, _) => err.clone(),
+        (Some(err), n, _) => format!(
+            "{err} ({} {verb}, {} failed) {secs}",
+            rows(n),
+            rows(o.failed)
+        ),
+        (None, 0, 0) => format!("no rows selected {secs}"),
+        (None, 0, _) => format!("up to date {secs}"),
+        (None, n, _) => format!("{} {verb} {secs}", rows(n)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
