@@ -1042,3 +1042,39 @@ fn compile_short_video_range_scale_to_speed_and_rotation() {
     // Range starts at 1 s, where the half-speed video is still red.
     assert_px(&out, 80, 0.5, (10, 23), [255, 0, 0], 24);
 }
+
+/// As [`compile_reference_scene_args`], but through the real pipeline: the shared
+/// `reference-scene.json` (NAME = Jane) is resolved (probing, the text layer rasterised by
+/// `raster`) and compiled by `plan_edit`. Writes `$REEL_BENCH_DIR/reel_args.txt`.
+#[test]
+#[ignore]
+fn compile_reference_scene_end_to_end_args() {
+    use reel::render::{RenderJob, cache::Cache, raster::Fonts};
+    let dir = PathBuf::from(std::env::var("REEL_BENCH_DIR").expect("REEL_BENCH_DIR"));
+    let text = std::fs::read_to_string(util::shared("bench/reference-scene.json")).unwrap();
+    let edit: reel::edit::Edit = serde_json::from_str(&text.replace("{{ NAME }}", "Jane")).unwrap();
+    let fonts = Fonts::bundled();
+    let threads = std::env::var("REEL_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok());
+    let job = RenderJob {
+        base_dir: dir.clone(),
+        out_path: dir.join("reel"),
+        options: RenderOptions {
+            threads,
+            ..RenderOptions::default()
+        },
+        origins: None,
+        fonts: &fonts,
+        cache: Cache::new(dir.join("cache")),
+    };
+    let planned = reel::render::plan_edit(&edit, &job);
+    let (_, plan) = planned.output.unwrap_or_else(|e| panic!("{e:#?}"));
+    let args = plan.to_args(&dir.join("reel.mp4"));
+    std::fs::write(dir.join("reel_args.txt"), args.join("\n") + "\n").unwrap();
+    std::fs::write(
+        dir.join("reel_graph.sh"),
+        plan.to_shell(&dir.join("reel.mp4")),
+    )
+    .unwrap();
+}
