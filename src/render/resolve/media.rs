@@ -93,20 +93,16 @@ impl<'a> Prober<'a> {
         if let Some(r) = self.seen.get(src) {
             return r.clone();
         }
-        let probed = probe_src(src, self.base_dir, self.cache);
-        self.record(src, probed)
+        let (path, result) = probe_src(src, self.base_dir, self.cache);
+        self.record(src, (path, result.clone()));
+        result
     }
 
-    fn record(
-        &mut self,
-        src: &str,
-        (path, result): Probed,
-    ) -> Result<(PathBuf, MediaInfo), String> {
+    fn record(&mut self, src: &str, (path, result): Probed) {
         if let Some(path) = path {
             self.note_file(path);
         }
-        self.seen.insert(src.to_string(), result.clone());
-        result
+        self.seen.insert(src.to_string(), result);
     }
 
     fn note_file(&mut self, path: PathBuf) {
