@@ -6,6 +6,7 @@
 //! manifest (atomically) at most once per [`SAVE_INTERVAL`] and at the end.
 
 use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -207,7 +208,7 @@ impl Pool<'_> {
                     record: None,
                 }
             } else {
-                self.run_task(source, slot, task, &msgs)
+                self.run_task_isolated(source, slot, task, &msgs)
             };
             if msgs.send(Msg::Done(Box::new(done))).is_err() {
                 return;
@@ -217,6 +218,44 @@ impl Pool<'_> {
 }
 
 impl Pool<'_> {
+    /// [`Pool::run_task`], with a panic in the pipeline (a bug, but possibly triggered by one
+    /// odd row) recorded as that row's failure instead of ending the batch.
+    fn run_task_isolated<S: Source>(
+        &self,
+        source: &S,
+        slot: usize,
+        task: Task<S::Row>,
+        msgs: &Sender<Msg>,
+    ) -> Done {
+        let (index, output, reason) = (task.index, task.output.clone(), task.reason.clone());
+        let run = AssertUnwindSafe(|| self.run_task(source, slot, task, msgs));
+        std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let message =
+                format!("internal error while rendering this row (please report it): {what}");
+            let report = RowReport {
+                row: index + 1,
+                output: output.to_string(),
+                status: RowStatus::Failed,
+                seconds: 0.0,
+                reason: Some(reason),
+                error: Some(message.clone()),
+            };
+            let diagnostics = vec![Diagnostic::error(message)];
+            Done {
+                slot: Some(slot),
+                index,
+                report,
+                diagnostics,
+                record: None,
+            }
+        })
+    }
+
     /// Builds and renders one row; every outcome becomes a [`Done`].
     fn run_task<S: Source>(
         &self,
