@@ -4,9 +4,11 @@
 //! and message-format decisions, and all terminal output. Library modules never print.
 
 pub mod args;
+pub mod check;
 pub mod render;
 mod report;
 pub mod summary;
+pub mod watch;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -87,7 +89,11 @@ pub fn main() -> ExitCode {
 
 fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
     match command {
+        args::Command::Check(a) => check::check(a, global),
+        args::Command::Build(a) => check::build(a, global),
+        args::Command::Render(a) => render::run(a, global),
         args::Command::Summary(a) => summary::run(a, global),
+        args::Command::Watch(a) => watch::run(a, global),
         other => {
             let _ = (other, global);
             Ok(Status::Usage)

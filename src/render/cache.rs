@@ -5,11 +5,12 @@
 //! a failed download never leaves a half-written entry under its final name). It does not know
 //! what the entries mean: `probe`, `fetch` and `resolve` choose their own sub-directories.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Sub-directory of probe results (`<hash>.json`).
 pub const PROBES: &str = "probe";
@@ -113,6 +114,25 @@ pub fn hash_file(path: &Path) -> io::Result<blake3::Hash> {
     }
 }
 
+/// [`hash_file`], remembered for this process by (path, size, modification time), so a batch
+/// of many rows using one large video hashes it once. A file rewritten with the same size
+/// within one mtime tick would keep its old hash: the same trade-off make and cargo accept.
+pub fn hash_file_memo(path: &Path) -> io::Result<blake3::Hash> {
+    type Key = (PathBuf, u64, Option<std::time::SystemTime>);
+    static MEMO: OnceLock<Mutex<HashMap<Key, blake3::Hash>>> = OnceLock::new();
+    let meta = fs::metadata(path)?;
+    let key = (path.to_owned(), meta.len(), meta.modified().ok());
+    let memo = MEMO.get_or_init(Mutex::default);
+    if let Some(h) = memo.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return Ok(h);
+    }
+    let hash = hash_file(path)?;
+    if let Ok(mut m) = memo.lock() {
+        m.insert(key, hash);
+    }
+    Ok(hash)
+}
+
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, then a rename.
 /// Creates the parent directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -150,6 +170,16 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("c.json")]);
+    }
+
+    #[test]
+    fn memo_rehashes_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        fs::write(&p, b"one").unwrap();
+        assert_eq!(hash_file_memo(&p).unwrap(), blake3::hash(b"one"));
+        fs::write(&p, b"three").unwrap();
+        assert_eq!(hash_file_memo(&p).unwrap(), blake3::hash(b"three"));
     }
 
     #[test]

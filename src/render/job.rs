@@ -173,6 +173,69 @@ fn culprit(stderr: &str, timeline: &Timeline) -> Option<String> {
 mod tests {
     use super::*;
 
+    use crate::diagnostics::{FileId, Span};
+    use crate::edit::origins::Origin;
+    use crate::render::timeline::{
+        Canvas, ClipKind, Color, Fps, MediaInfo, MediaParams, OutputSpec, TimedClip, Visual,
+    };
+
+    fn timeline_with(path: &str) -> Timeline {
+        let clip = TimedClip {
+            pointer: "/timeline/tracks/1/clips/0".into(),
+            start: 0.0,
+            length: 1.0,
+            kind: ClipKind::Video,
+            source: Source::Media {
+                path: PathBuf::from(path),
+                info: MediaInfo {
+                    duration: 1.0,
+                    width: 16,
+                    height: 9,
+                    fps: 25.0,
+                    has_video: true,
+                    has_audio: false,
+                    is_still: false,
+                    has_alpha: false,
+                },
+            },
+            visual: Visual::default(),
+            media: MediaParams::default(),
+        };
+        Timeline {
+            canvas: Canvas {
+                width: 16,
+                height: 9,
+                fps: Fps::from_f64(25.0),
+            },
+            duration: 1.0,
+            background: Color::BLACK,
+            tracks: vec![vec![], vec![clip]],
+            soundtrack: None,
+            output: OutputSpec::default(),
+            files: vec![],
+        }
+    }
+
+    #[test]
+    fn ffmpeg_failures_are_labelled_at_the_clip_whose_file_failed() {
+        let t = timeline_with("/m/broken.mp4");
+        let span = Span::new(FileId(0), 5..9);
+        let mut origins = Origins::new();
+        origins.insert("/timeline/tracks/1/clips/0", Origin { span, cell: None });
+        let failed = |tail: &str| RunError::Failed {
+            status: std::process::Command::new("false").status().unwrap(),
+            stderr_tail: tail.into(),
+        };
+        let tail = "[error] /m/broken.mp4: Invalid data found when processing input";
+        let d = run_diagnostic(failed(tail), &t, Some(&origins));
+        assert_eq!(d.span(), Some(span));
+        assert!(d.notes[0].contains("Invalid data"));
+        let d = run_diagnostic(failed("[error] encoder exploded"), &t, Some(&origins));
+        assert_eq!(d.span(), None);
+        let d = run_diagnostic(RunError::NoFfmpeg, &t, None);
+        assert!(d.help.unwrap().contains("brew install ffmpeg"));
+    }
+
     #[test]
     fn output_extension_follows_the_format() {
         assert_eq!(

@@ -99,7 +99,7 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError>
         path: path.to_owned(),
         source,
     };
-    let hash = cache::hash_file(path).map_err(read_err)?;
+    let hash = cache::hash_file_memo(path).map_err(read_err)?;
     let entry = cache.entry(
         cache::PROBES,
         &format!("{}-v{CACHE_VERSION}.json", hash.to_hex()),

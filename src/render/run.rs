@@ -167,7 +167,15 @@ fn finish(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let part = part_path(out);
-    let result = run_to(args, &part, job.duration, on_progress, cancel);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| RunError::Io {
+            what: "cannot create the output directory",
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let ffmpeg = ffmpeg_sidecar::paths::ffmpeg_path();
+    let result = run_to(&ffmpeg, args, &part, job.duration, on_progress, cancel);
     if let Err(e) = result {
         let _ = std::fs::remove_file(&part);
         return Err(e);
@@ -219,7 +227,8 @@ fn extract_frame(
     let part = part_path(&frame.path);
     let mut args = args;
     args.push(part.clone().into_os_string());
-    let result = run_to(&args, &part, 0.0, &mut |_| {}, cancel).and_then(|()| {
+    let ffmpeg = ffmpeg_sidecar::paths::ffmpeg_path();
+    let result = run_to(&ffmpeg, &args, &part, 0.0, &mut |_| {}, cancel).and_then(|()| {
         std::fs::rename(&part, &frame.path).map_err(|source| RunError::Io {
             what: "cannot rename",
             path: frame.path.clone(),
@@ -235,6 +244,7 @@ fn extract_frame(
 /// Spawns ffmpeg with `args` (which write `target`), reports progress and waits. Kills it on
 /// cancel.
 fn run_to(
+    ffmpeg: &Path,
     args: &[OsString],
     target: &Path,
     total: f64,
@@ -244,7 +254,7 @@ fn run_to(
     if cancel.is_cancelled() {
         return Err(RunError::Cancelled);
     }
-    let mut cmd = FfmpegCommand::new_with_path(ffmpeg_sidecar::paths::ffmpeg_path());
+    let mut cmd = FfmpegCommand::new_with_path(ffmpeg);
     // After sidecar's own `-loglevel level+info`: keep warnings and errors, tagged by level.
     cmd.args(["-hide_banner", "-loglevel", "level+warning", "-nostats"])
         .args(["-progress", "pipe:1", "-y"])
@@ -396,6 +406,24 @@ mod tests {
         assert_eq!(p.speed, None);
         let end = progress_line(&mut p, "progress=end").unwrap();
         assert_eq!(end.done_seconds, 2.0);
+    }
+
+    #[test]
+    fn missing_ffmpeg_says_how_to_install_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = dir.path().join("o.part.mp4");
+        let err = run_to(
+            &dir.path().join("no-such-ffmpeg"),
+            &[],
+            &part,
+            1.0,
+            &mut |_| {},
+            &Cancel::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, RunError::NoFfmpeg), "{err:?}");
+        assert!(err.to_string().contains("apt-get install ffmpeg"));
+        assert!(!part.exists());
     }
 
     #[test]

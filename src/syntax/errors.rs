@@ -206,7 +206,7 @@ fn phrase(rule: Rule) -> &'static str {
         prop => "a property `key=value`",
         entry => "`key: value`",
         at_clause | kw_at => "`at`",
-        for_clause => "`for`",
+        for_clause | kw_for => "`for`",
         over_clause | kw_over => "`over`",
         kw_in => "`in`",
         kw_else => "`else`",
@@ -214,7 +214,7 @@ fn phrase(rule: Rule) -> &'static str {
         EOI => "the end of the file",
         output | background | font | soundtrack | data | name | let_stmt | merge | track
         | if_stmt | for_stmt | include | define | use_stmt | clip | kw_output | kw_background
-        | kw_font | kw_soundtrack | kw_data | kw_name | kw_let | kw_merge | kw_track | kw_for
+        | kw_font | kw_soundtrack | kw_data | kw_name | kw_let | kw_merge | kw_track
         | kw_include | kw_define | kw_use => "a statement",
         _ => "",
     }

@@ -130,6 +130,15 @@ impl Lower {
     fn stmt(&self, pair: Pair<'_, Rule>, place: Place) -> SourceResult<Item> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
+        if rule == Rule::clip {
+            // An unknown word is a typo first, misplaced second.
+            let word = pair
+                .clone()
+                .into_inner()
+                .next()
+                .expect("grammar: clip has a word");
+            asset_type(&self.ident(word))?;
+        }
         placement(rule, place, span, &pair)?;
         let kind = match rule {
             Rule::output => ItemKind::Output(self.output(pair)?),

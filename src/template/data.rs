@@ -27,8 +27,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::{Cell, Row};
-use crate::diagnostics::{Diagnostic, FileId, SourceMap};
-use crate::edit::origins::{CellRef, pointer_segment};
+use crate::diagnostics::{Diagnostic, FileId, SourceMap, Span};
+use crate::edit::origins::CellRef;
 
 /// The kinds of data file reel reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,18 +271,14 @@ fn describe(index: usize, kind: &str, name: &str) -> String {
     format!("row {}, {kind} \"{name}\"", index + 1)
 }
 
-/// A row from a JSON object whose member spans were recorded (pointer `/key`).
-fn object_row(
-    index: usize,
-    map: serde_json::Map<String, Value>,
-    origins: &crate::edit::Origins,
-) -> Row {
+/// A row from a JSON object and the spans of its members, in order.
+fn object_row(index: usize, map: serde_json::Map<String, Value>, spans: &[Span]) -> Row {
     let fields = map
         .into_iter()
-        .map(|(key, value)| {
-            let pointer = format!("/{}", pointer_segment(&key));
-            let origin = origins.get(&pointer).map(|o| CellRef {
-                span: o.span,
+        .enumerate()
+        .map(|(i, (key, value))| {
+            let origin = spans.get(i).map(|&span| CellRef {
+                span,
                 describe: describe(index, "field", &key),
             });
             (key, Cell { value, origin })
@@ -292,7 +288,7 @@ fn object_row(
 }
 
 /// The error for a JSON row that is not an object.
-fn not_an_object(index: usize, value: &Value, span: crate::diagnostics::Span) -> Diagnostic {
+fn not_an_object(index: usize, value: &Value, span: Span) -> Diagnostic {
     let kind = match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

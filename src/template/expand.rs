@@ -13,7 +13,7 @@ mod scope;
 
 use std::collections::HashMap;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::Environment;
 use serde_json::Value as Json;
 
 use crate::diagnostics::{Diagnostic, SourceResult, Span, Warned, suggest};
@@ -49,18 +49,21 @@ pub struct ExpandContext {
 }
 
 impl ExpandContext {
-    /// A context over `env` (its undefined behaviour is set to strict).
-    pub fn new(mut env: Environment<'static>, keep_merge: bool) -> Self {
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
+    /// A context over `env`. Use [`crate::template::env::environment`] (or
+    /// [`ExpandContext::standard`]): its semi-strict undefined makes `if missing` false while
+    /// printing or filtering an undefined value is an error. Whatever the environment, an
+    /// expression whose result is undefined is reported as an error here.
+    pub fn new(env: Environment<'static>, keep_merge: bool) -> Self {
         ExpandContext {
             compiled: Compiled::new(env, |env| Exprs::new(env)),
             keep_merge,
         }
     }
 
-    /// A context over reel's standard environment.
+    /// A context over reel's standard environment (builtins plus `slug`, `seconds`,
+    /// `basename`, `money`, `file_exists`).
     pub fn standard(keep_merge: bool) -> Self {
-        Self::new(environment(), keep_merge)
+        Self::new(crate::template::env::environment(), keep_merge)
     }
 
     /// Whether merge fields are kept as placeholders.
@@ -75,14 +78,6 @@ impl std::fmt::Debug for ExpandContext {
             .field("keep_merge", &self.keep_merge)
             .finish_non_exhaustive()
     }
-}
-
-/// The minijinja environment expansion uses: strict undefined, no auto-escaping.
-// Replace with `crate::template::env::environment()` once it lands on main.
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env
 }
 
 /// Expands `doc` for one `row`: every error of the row is reported together.
@@ -184,8 +179,8 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         match &item.kind {
             ItemKind::If(i) => {
                 for b in &i.branches {
-                    match self.eval(&b.cond) {
-                        Some((v, _)) if v.is_true() => return self.block(&b.items, body),
+                    match self.condition(&b.cond) {
+                        Some(true) => return self.block(&b.items, body),
                         Some(_) => {}
                         None => return,
                     }
@@ -219,7 +214,10 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             Err(_) => {
                 self.errors.push(
                     Diagnostic::error("`for` needs a list")
-                        .with_label(f.iter.span, format!("this is {}", list.kind()))
+                        .with_label(
+                            f.iter.span,
+                            format!("this is a {}, not a list", list.kind()),
+                        )
                         .with_help("split text into a list with `| split(\";\")`"),
                 );
                 return;

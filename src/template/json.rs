@@ -35,41 +35,75 @@ pub fn parse_spanned(text: &str, file: FileId) -> SourceResult<(Value, Origins)>
     Ok((value, rec.origins))
 }
 
-/// Collects origins while parsing: every value up to `max_depth` levels below the root.
+/// Collects where values were written while parsing: by pointer into [`Origins`], or only the
+/// spans of the root object's members (what a data row needs, without building pointers).
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    /// What was recorded.
+    /// Spans by pointer (pointer mode).
     pub(crate) origins: Origins,
-    max_depth: usize,
+    /// Spans of the root's members, in order (members mode).
+    pub(crate) members: Vec<Span>,
+    mode: Mode,
     depth: usize,
     pointer: String,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Every value at most this many levels below the root.
+    Pointers(usize),
+    /// Values exactly one level below the root.
+    Members,
+    /// Nothing (skipping a value).
+    Nothing,
+}
+
 impl Recorder {
-    /// Records values at most `max_depth` levels deep (0: the root only).
+    /// Records values at most `max_depth` levels deep by pointer (0: the root only).
     pub(crate) fn new(max_depth: usize) -> Self {
+        Recorder::with_mode(Mode::Pointers(max_depth))
+    }
+
+    /// Records only the spans of the root's members, in order.
+    pub(crate) fn members() -> Self {
+        Recorder::with_mode(Mode::Members)
+    }
+
+    /// Records nothing.
+    pub(crate) fn none() -> Self {
+        Recorder::with_mode(Mode::Nothing)
+    }
+
+    fn with_mode(mode: Mode) -> Self {
         Recorder {
             origins: Origins::new(),
-            max_depth,
+            members: Vec::new(),
+            mode,
             depth: 0,
             pointer: String::new(),
         }
     }
 
     fn record(&mut self, span: Span) {
-        if self.depth <= self.max_depth {
-            let origin = Origin { span, cell: None };
-            self.origins.insert(self.pointer.clone(), origin);
+        match self.mode {
+            Mode::Pointers(max) if self.depth <= max => {
+                let origin = Origin { span, cell: None };
+                self.origins.insert(self.pointer.clone(), origin);
+            }
+            Mode::Members if self.depth == 1 => self.members.push(span),
+            _ => {}
         }
     }
 
     /// Enters a member or element; returns the pointer length to restore.
-    fn push(&mut self, segment: &str) -> usize {
+    fn push(&mut self, segment: impl std::fmt::Display) -> usize {
         let len = self.pointer.len();
         self.depth += 1;
-        if self.depth <= self.max_depth {
-            self.pointer.push('/');
-            self.pointer.push_str(&pointer_segment(segment));
+        if let Mode::Pointers(max) = self.mode
+            && self.depth <= max
+        {
+            use std::fmt::Write as _;
+            let _ = write!(self.pointer, "/{segment}");
         }
         len
     }
@@ -230,7 +264,7 @@ impl<'a> Parser<'a> {
             }
             self.bump();
             self.skip_ws()?;
-            let mark = rec.push(&key);
+            let mark = rec.push(pointer_segment(&key));
             let value_start = self.pos;
             let value = self.value(rec)?;
             rec.pop(mark);
@@ -286,7 +320,7 @@ impl<'a> Parser<'a> {
                 None => return Err(self.unclosed(open, b']')),
                 _ => {}
             }
-            let mark = rec.push(&items.len().to_string());
+            let mark = rec.push(items.len());
             let value_start = self.pos;
             items.push(self.value(rec)?);
             rec.pop(mark);
@@ -374,9 +408,9 @@ impl<'a> Parser<'a> {
     /// The end of a bad token, for labels: up to whitespace or punctuation (at least one char).
     fn token_end(&self, start: usize) -> usize {
         let rest = &self.text[start..];
-        if rest.starts_with('"') {
+        if let Some(body) = rest.strip_prefix('"') {
             // A whole string literal (to its closing quote or the line's end).
-            let close = rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2);
+            let close = body.find(['"', '\n']).map_or(rest.len(), |i| i + 2);
             return start + close.min(rest.len());
         }
         let first = rest.chars().next().map_or(0, char::len_utf8);

@@ -40,9 +40,11 @@ pub fn classify(path: &Path, deps: &Deps) -> ChangeKind {
 }
 
 /// Whether `path` is one of reel's own outputs: anything inside the output directory (videos,
-/// stills, the manifest) or a `.part` file wherever it is.
+/// stills, the manifest, the lock) or a partial render (`NAME.part.mp4`, `NAME.part`)
+/// wherever it is.
 fn is_own_output(path: &Path, deps: &Deps) -> bool {
-    path.starts_with(&deps.output_dir) || path.extension().is_some_and(|e| e == "part")
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    path.starts_with(&deps.output_dir) || name.ends_with(".part") || name.contains(".part.")
 }
 
 /// What the next build must do, accumulated over any number of changes.
@@ -126,6 +128,8 @@ mod tests {
             ("/p/out/ann.mp4", ChangeKind::Output),
             ("/p/out/ann.mp4.part", ChangeKind::Output),
             ("/p/ann.part", ChangeKind::Output),
+            ("/p/ann.part.mp4", ChangeKind::Output),
+            ("/p/parts.csv", ChangeKind::Unrelated),
             ("/p/out/manifest.json", ChangeKind::Output),
             ("/p/.promo.edit.swp", ChangeKind::Unrelated),
             ("/p/promo.edit~", ChangeKind::Unrelated),

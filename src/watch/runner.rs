@@ -85,39 +85,21 @@ impl Loop {
         C: FnMut(&Changes, &Plan),
     {
         let tx = self.tx.clone();
-        let mut watcher = Watcher::new(poll, move |c| {
+        let watcher = Watcher::new(poll, move |c| {
             let _ = tx.send(Msg::Changed(c));
         })?;
         let (jobs, worker) = spawn_worker(build, self.tx.clone()).map_err(notify::Error::io)?;
-        let mut current: Option<(u64, Cancel)> = None;
+        let mut edge = Edge {
+            watcher,
+            jobs,
+            current: None,
+        };
         let (mut machine, mut effects) = Machine::start(initial.normalized());
-        loop {
-            for effect in effects {
-                match effect {
-                    Effect::Start(id, plan) => {
-                        let cancel = Cancel::new();
-                        current = Some((id, cancel.clone()));
-                        let _ = jobs.send((id, plan, cancel));
-                    }
-                    Effect::Cancel(id) => match &current {
-                        Some((cur, cancel)) if *cur == id => cancel.cancel(),
-                        _ => {}
-                    },
-                    Effect::Watch(deps) => watcher.update(&deps),
-                    Effect::Exit => {
-                        drop(jobs);
-                        let _ = worker.join();
-                        return Ok(());
-                    }
-                }
-            }
+        while edge.apply(effects) {
             effects = match self.rx.recv_timeout(RETRY_MISSING) {
                 Ok(Msg::Changed(changes)) => {
-                    let plan = Plan::for_changes(
-                        changes.paths.iter().map(|p| p.as_path()),
-                        machine.deps(),
-                    );
-                    on_change(&changes, &plan);
+                    let paths = changes.paths.iter().map(|p| p.as_path());
+                    on_change(&changes, &Plan::for_changes(paths, machine.deps()));
                     machine.changed(&changes.paths)
                 }
                 Ok(Msg::Done(id, built)) => {
@@ -125,7 +107,7 @@ impl Loop {
                 }
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => machine.stop(),
                 Err(RecvTimeoutError::Timeout) => {
-                    let appeared = watcher.retry_missing();
+                    let appeared = edge.watcher.retry_missing();
                     if !appeared.is_empty() {
                         let changes = Changes {
                             paths: appeared,
@@ -137,6 +119,38 @@ impl Loop {
                 }
             };
         }
+        drop(edge);
+        let _ = worker.join();
+        Ok(())
+    }
+}
+
+/// What carries out the machine's effects.
+struct Edge {
+    watcher: Watcher,
+    jobs: Sender<Job>,
+    current: Option<(u64, Cancel)>,
+}
+
+impl Edge {
+    /// Carries out `effects`; false once the loop must exit.
+    fn apply(&mut self, effects: Vec<Effect>) -> bool {
+        for effect in effects {
+            match effect {
+                Effect::Start(id, plan) => {
+                    let cancel = Cancel::new();
+                    self.current = Some((id, cancel.clone()));
+                    let _ = self.jobs.send((id, plan, cancel));
+                }
+                Effect::Cancel(id) => match &self.current {
+                    Some((cur, cancel)) if *cur == id => cancel.cancel(),
+                    _ => {}
+                },
+                Effect::Watch(deps) => self.watcher.update(&deps),
+                Effect::Exit => return false,
+            }
+        }
+        true
     }
 }
 

@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod edit;
 mod render;
+mod resolve;
 mod syntax;
 mod template;
 mod util;

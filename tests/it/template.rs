@@ -23,11 +23,11 @@ struct Loaded {
     warnings: Vec<Diagnostic>,
 }
 
-fn load(path: &Path, options: &DataOptions) -> Result<Loaded, (SourceMap, Diagnostic)> {
+fn load(path: &Path, options: &DataOptions) -> Result<Loaded, Box<(SourceMap, Diagnostic)>> {
     let sources = SourceMap::new();
     let mut rows = match data::open(path, &sources, options) {
         Ok(rows) => rows,
-        Err(d) => return Err((sources, d)),
+        Err(d) => return Err(Box::new((sources, d))),
     };
     let collected: Vec<_> = rows.by_ref().collect();
     let warnings = rows.warnings().to_vec();
@@ -39,7 +39,7 @@ fn load(path: &Path, options: &DataOptions) -> Result<Loaded, (SourceMap, Diagno
 }
 
 fn load_ok(name: &str) -> Loaded {
-    load(&fixture(name), &DataOptions::default()).unwrap_or_else(|(_, d)| panic!("{name}: {d}"))
+    load(&fixture(name), &DataOptions::default()).unwrap_or_else(|e| panic!("{name}: {}", e.1))
 }
 
 fn render(sources: &SourceMap, diags: &[Diagnostic]) -> String {
@@ -134,7 +134,7 @@ fn csv_semicolon_and_tab_delimiters() {
         delimiter: Some(data::parse_delimiter(";").unwrap()),
         ..DataOptions::default()
     };
-    let l = load(&fixture("semicolon.csv"), &options).unwrap_or_else(|(_, d)| panic!("{d}"));
+    let l = load(&fixture("semicolon.csv"), &options).unwrap_or_else(|e| panic!("{}", e.1));
     let rows = ok_rows(&l);
     assert_eq!(
         values(rows[0]),
@@ -177,7 +177,7 @@ fn csv_ragged_rows_fail_alone() {
 
 #[test]
 fn csv_empty_header_only_and_duplicate_header() {
-    let (sources, d) = load(&fixture("empty.csv"), &DataOptions::default()).unwrap_err();
+    let (sources, d) = *load(&fixture("empty.csv"), &DataOptions::default()).unwrap_err();
     insta::assert_snapshot!("csv_empty", render(&sources, &[d]));
 
     let l = load_ok("header_only.csv");
@@ -185,7 +185,7 @@ fn csv_empty_header_only_and_duplicate_header() {
     assert_eq!(l.warnings.len(), 1);
     insta::assert_snapshot!("csv_header_only", render(&l.sources, &l.warnings));
 
-    let (sources, d) = load(&fixture("dup_header.csv"), &DataOptions::default()).unwrap_err();
+    let (sources, d) = *load(&fixture("dup_header.csv"), &DataOptions::default()).unwrap_err();
     insta::assert_snapshot!("csv_duplicate_header", render(&sources, &[d]));
 }
 
@@ -195,7 +195,7 @@ fn csv_invalid_utf8_names_the_byte_offset() {
     let path = dir.path().join("latin1.csv");
     // Row 2 holds "Zoë" in Latin-1: the 0xEB byte is at offset 22.
     std::fs::write(&path, b"name,city\nJane,Rome\nZo\xEB,Paris\nBo,Oslo\n").unwrap();
-    let l = load(&path, &DataOptions::default()).unwrap_or_else(|(_, d)| panic!("{d}"));
+    let l = load(&path, &DataOptions::default()).unwrap_or_else(|e| panic!("{}", e.1));
     assert_eq!(l.rows.len(), 3);
     assert!(l.rows[0].1.is_ok() && l.rows[2].1.is_ok());
     let d = l.rows[1].1.as_ref().unwrap_err();
@@ -213,7 +213,7 @@ fn csv_one_megabyte_cell() {
     let big = "x".repeat(1 << 20);
     let text = format!("id,blob,after\n1,\"{big}\",end\n2,small,\"q\"\n");
     std::fs::write(&path, &text).unwrap();
-    let l = load(&path, &DataOptions::default()).unwrap_or_else(|(_, d)| panic!("{d}"));
+    let l = load(&path, &DataOptions::default()).unwrap_or_else(|e| panic!("{}", e.1));
     let rows = ok_rows(&l);
     assert_eq!(rows.len(), 2);
     assert_eq!(
@@ -303,7 +303,7 @@ fn format_from_option_overrides_extension() {
         format: Some(DataFormat::Jsonl),
         ..DataOptions::default()
     };
-    let l = load(&path, &options).unwrap_or_else(|(_, d)| panic!("{d}"));
+    let l = load(&path, &options).unwrap_or_else(|e| panic!("{}", e.1));
     assert_eq!(values(ok_rows(&l)[1]), json!({"a": 2}));
     let sources = SourceMap::new();
     let e = data::open(Path::new("rows.xlsx"), &sources, &DataOptions::default()).unwrap_err();
@@ -347,6 +347,56 @@ fn select_and_count_skip_without_building() {
     }
     let e = data::count(&fixture("broken.json"), &sources, &options).unwrap_err();
     assert!(e.message.contains("expected `,` or `}`"), "{}", e.message);
+}
+
+#[test]
+fn csv_blank_lines_and_bare_cr_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blank.csv");
+    let text = "a,b\n\n1,2\r\n\r\n3,\"x\"\r4,5";
+    std::fs::write(&path, text).unwrap();
+    let l = load(&path, &DataOptions::default()).unwrap_or_else(|e| panic!("{}", e.1));
+    let rows = ok_rows(&l);
+    assert_eq!(rows.len(), 3);
+    let cells: Vec<String> = rows
+        .iter()
+        .flat_map(|r| cell_sources(&l, r))
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(cells, ["1", "2", "3", "\"x\"", "4", "5"]);
+    assert_eq!(rows[2].index, 2, "blank lines are not rows");
+}
+
+#[test]
+fn json_top_level_must_hold_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("{\"a\": 1}", "this JSON object has no `rows` array"),
+        ("{\"rows\": 3}", "`rows` must be an array of objects"),
+        ("\"text\"", "a JSON data file must hold an array of rows"),
+        ("  \n", "is empty"),
+    ];
+    for (text, want) in cases {
+        let path = dir.path().join("d.json");
+        std::fs::write(&path, text).unwrap();
+        let e = load(&path, &DataOptions::default()).unwrap_err();
+        assert!(e.1.message.contains(want), "{text}: {}", e.1.message);
+    }
+    std::fs::write(dir.path().join("e.json"), "[ ]").unwrap();
+    let l = load(&dir.path().join("e.json"), &DataOptions::default())
+        .unwrap_or_else(|e| panic!("{}", e.1));
+    assert!(l.rows.is_empty());
+    assert_eq!(l.warnings.len(), 1);
+}
+
+#[test]
+fn rows_can_move_to_another_thread() {
+    fn assert_send<T: Send>(_: &T) {}
+    let sources = SourceMap::new();
+    let rows = data::open(&fixture("rows.jsonl"), &sources, &DataOptions::default()).unwrap();
+    assert_send(&rows);
+    let handle = std::thread::spawn(move || rows.count());
+    assert_eq!(handle.join().unwrap(), 3);
 }
 
 #[test]
@@ -583,4 +633,72 @@ mod json_template {
             _ => 0,
         }
     }
+}
+
+/// Loader figures (not run by default; run in release for real numbers):
+/// `cargo test --release --test it template::bench_loader -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_loader() {
+    let dir = tempfile::tempdir().unwrap();
+    for rows in [10_000usize, 100_000] {
+        let csv = dir.path().join(format!("{rows}.csv"));
+        let mut text = String::from("NAME,city,price,notes\n");
+        for i in 0..rows {
+            text.push_str(&format!("Zoë {i},City {},{i}.50,\"note, {i}\"\n", i % 97));
+        }
+        std::fs::write(&csv, &text).unwrap();
+        let jsonl = dir.path().join(format!("{rows}.jsonl"));
+        let mut text = String::new();
+        for i in 0..rows {
+            text.push_str(&format!(
+                "{{\"NAME\": \"Zoë {i}\", \"price\": {i}.5, \"tags\": [1, 2]}}\n"
+            ));
+        }
+        std::fs::write(&jsonl, &text).unwrap();
+        let json = dir.path().join(format!("{rows}.json"));
+        let body: Vec<&str> = text.lines().collect();
+        std::fs::write(&json, format!("[{}]", body.join(",\n"))).unwrap();
+        drop(text);
+        for path in [&csv, &jsonl, &json] {
+            let before = rss_kib();
+            let mut grew = 0;
+            let start = std::time::Instant::now();
+            let sources = SourceMap::new();
+            let mut n = 0;
+            for (_, row) in data::open(path, &sources, &DataOptions::default()).unwrap() {
+                assert!(row.unwrap().fields.len() >= 3);
+                n += 1;
+                if n % 5000 == 0 {
+                    grew = grew.max(rss_kib().saturating_sub(before));
+                }
+            }
+            let load = start.elapsed();
+            let start = std::time::Instant::now();
+            let counted = data::count(path, &sources, &DataOptions::default()).unwrap();
+            let count = start.elapsed();
+            assert_eq!((n, counted), (rows, rows));
+            let size = std::fs::metadata(path).unwrap().len() as f64 / 1e6;
+            println!(
+                "{:>12}: {rows} rows ({size:.1} MB) loaded in {:.1} ms, counted in {:.1} ms, RSS grew by at most {grew} KiB while loading",
+                path.file_name().unwrap().to_string_lossy(),
+                load.as_secs_f64() * 1e3,
+                count.as_secs_f64() * 1e3,
+            );
+            if rows == 10_000 {
+                assert!(load.as_secs_f64() < 0.5, "{path:?}: {load:?}");
+            }
+        }
+    }
+}
+
+/// The process's resident set (VmRSS), in KiB; 0 where /proc is missing.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
 }

@@ -58,15 +58,16 @@ pub(super) fn number(f: f64) -> Value {
     }
 }
 
-/// Rewrites an integral float (`60.0`) as an integer where the schema wants an integer.
-pub(super) fn normalize_integer(v: &mut Value, types: Types) {
-    if types.has(Types::INTEGER)
-        && !types.has(Types::NUMBER)
-        && let Value::Number(n) = v
-        && n.is_f64()
-        && let Some(f) = n.as_f64()
-    {
-        *v = number(f);
+/// An integral float (`60.0`) as an integer, where the schema wants an integer (serde reads
+/// integer fields only from integers).
+pub(super) fn normalize_integer(v: &Value, types: Types) -> Option<Value> {
+    match v {
+        Value::Number(n)
+            if n.is_f64() && types.has(Types::INTEGER) && !types.has(Types::NUMBER) =>
+        {
+            n.as_f64().map(number)
+        }
+        _ => None,
     }
 }
 
@@ -100,8 +101,9 @@ mod tests {
             json!("1080")
         );
         assert!(coerce(&json!(5), Types::NUMBER).is_none());
-        let mut v = json!(60.0);
-        normalize_integer(&mut v, Types::INTEGER);
+        let v = normalize_integer(&json!(60.0), Types::INTEGER).unwrap();
         assert!(v.is_i64());
+        assert!(normalize_integer(&json!(60), Types::INTEGER).is_none());
+        assert!(normalize_integer(&json!(60.0), Types::NUMBER).is_none());
     }
 }

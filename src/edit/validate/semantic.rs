@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::ValidateOptions;
 use super::names::{clip_name, display_path, num};
@@ -30,12 +30,18 @@ pub(super) struct Checks<'a> {
     pub(super) diags: Vec<Diagnostic>,
 }
 
-/// One clip of the document: its indices, pointer and object.
+/// One clip of the document: its indices and object.
 struct ClipRef<'v> {
     track: usize,
     index: usize,
-    ptr: String,
     clip: &'v Map<String, Value>,
+}
+
+impl ClipRef<'_> {
+    /// The clip's JSON pointer, with `rest` appended (`"/start"`), built only when reporting.
+    fn ptr(&self, rest: &str) -> String {
+        format!("/timeline/tracks/{}/clips/{}{rest}", self.track, self.index)
+    }
 }
 
 fn clips(edit: &Value) -> impl Iterator<Item = ClipRef<'_>> {
@@ -52,7 +58,6 @@ fn clips(edit: &Value) -> impl Iterator<Item = ClipRef<'_>> {
             Some(ClipRef {
                 track: t,
                 index: c,
-                ptr: format!("/timeline/tracks/{t}/clips/{c}"),
                 clip: clip.as_object()?,
             })
         })
@@ -110,13 +115,16 @@ impl<'a> Checks<'a> {
         }
     }
 
-    /// Warns when two clips of one track play at the same time (numeric timing only).
+    /// Warns when two clips of one track play at the same time at the same place (numeric
+    /// timing only). Not for luma clips, which overlap the clip they mask by design, nor for
+    /// clips placed apart (different `position`/`offset`), a layout Shotstack's own demos use.
     fn overlaps(&mut self, edit: &Value) {
         let mut by_track: Vec<Vec<(f64, f64, ClipRef<'_>)>> = Vec::new();
         for c in clips(edit) {
             let start = c.clip.get("start").and_then(Value::as_f64);
             let length = c.clip.get("length").and_then(Value::as_f64);
-            if let (Some(s), Some(l)) = (start, length) {
+            let luma = c.clip.get("asset").and_then(|a| a.get("type")) == Some(&json!("luma"));
+            if let (Some(s), Some(l), false) = (start, length, luma) {
                 if by_track.len() <= c.track {
                     by_track.resize_with(c.track + 1, Vec::new);
                 }
@@ -125,13 +133,14 @@ impl<'a> Checks<'a> {
         }
         for mut track in by_track {
             track.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut latest: Option<usize> = None;
             for i in 0..track.len() {
-                if let Some(j) = latest.filter(|&j| track[i].0 < track[j].1 - 1e-9) {
-                    self.overlap(&track[j], &track[i]);
-                }
-                if latest.is_none_or(|j| track[i].1 > track[j].1) {
-                    latest = Some(i);
+                for j in i + 1..track.len() {
+                    if track[j].0 >= track[i].1 - 1e-9 {
+                        break;
+                    }
+                    if same_place(track[i].2.clip, track[j].2.clip) {
+                        self.overlap(&track[i], &track[j]);
+                    }
                 }
             }
         }
@@ -147,13 +156,11 @@ impl<'a> Checks<'a> {
         .with_note(
             "a track shows one clip at a time; put clips that play together on separate tracks",
         );
-        let d = self.origins.label(
-            &format!("{}/start", b.ptr),
-            d,
-            format!("starts at {} s", num(later.0)),
-        );
+        let d = self
+            .origins
+            .label(&b.ptr("/start"), d, format!("starts at {} s", num(later.0)));
         let msg = format!("clip {} plays until {} s", a.index + 1, num(first.1));
-        self.push(&a.ptr, d, msg);
+        self.push(&a.ptr(""), d, msg);
     }
 }
 
@@ -165,7 +172,7 @@ impl Checks<'_> {
             let Some(name) = c.clip.get("alias").and_then(Value::as_str) else {
                 continue;
             };
-            let ptr = format!("{}/alias", c.ptr);
+            let ptr = c.ptr("/alias");
             if let Some(first) = defined.get(name) {
                 let d = Diagnostic::error(format!("duplicate alias `{name}`"));
                 let d = self.origins.label(&ptr, d, "defined again here");
@@ -175,14 +182,17 @@ impl Checks<'_> {
             }
         }
         for c in clips(edit) {
-            for field in ["start", "length", "asset/src"] {
-                let ptr = format!("{}/{field}", c.ptr);
-                let Some(s) = edit.pointer(&ptr).and_then(Value::as_str) else {
+            let src = c.clip.get("asset").and_then(|a| a.get("src"));
+            let refs = [
+                ("/start", c.clip.get("start")),
+                ("/length", c.clip.get("length")),
+            ];
+            for (field, v) in refs.into_iter().chain([("/asset/src", src)]) {
+                let Some(name) = v.and_then(Value::as_str).and_then(alias_name) else {
                     continue;
                 };
-                let Some(name) = alias_name(s) else { continue };
                 if !defined.contains_key(name) {
-                    self.unknown_alias(&ptr, name, &defined);
+                    self.unknown_alias(&c.ptr(field), name, &defined);
                 }
             }
         }
@@ -212,7 +222,7 @@ impl Checks<'_> {
                 .and_then(|a| a.get("type"))
                 .and_then(Value::as_str);
             if kind.is_some_and(|k| FILE_KINDS.contains(&k)) {
-                srcs.push(format!("{}/asset/src", c.ptr));
+                srcs.push(c.ptr("/asset/src"));
             }
         }
         srcs.push("/timeline/soundtrack/src".into());
@@ -240,6 +250,13 @@ impl Checks<'_> {
         let path_name = display_path(ptr);
         self.push(ptr, d, format!("`{path_name}` names a missing file"));
     }
+}
+
+/// Whether two clips are placed alike (same `position`, `offset`, `width` and `height`).
+fn same_place(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    ["position", "offset", "width", "height"]
+        .iter()
+        .all(|k| a.get(*k) == b.get(*k))
 }
 
 /// Whether `src` is a URL (`https://`, `alias://`, `s3://`, `data:`) rather than a path.

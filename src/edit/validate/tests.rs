@@ -280,6 +280,21 @@ fn overlapping_clips_on_a_track_warn() {
 }
 
 #[test]
+fn overlaps_of_lumas_and_of_clips_placed_apart_are_fine() {
+    let v = json!({
+        "timeline": { "tracks": [ { "clips": [
+            { "asset": { "type": "luma", "src": "m.mp4" }, "start": 0, "length": 5 },
+            { "asset": { "type": "image", "src": "a.png" }, "start": 0, "length": 5,
+              "offset": { "x": -0.2 } },
+            { "asset": { "type": "image", "src": "b.png" }, "start": 1, "length": 5,
+              "offset": { "x": 0.2 } }
+        ] } ] },
+        "output": { "format": "mp4", "resolution": "sd" }
+    });
+    assert!(ok(&v).1.is_empty());
+}
+
+#[test]
 fn aliases_must_exist_and_be_unique() {
     let v = json!({
         "timeline": { "tracks": [

@@ -1,5 +1,6 @@
 //! The schema walk: checks a JSON value against the [`schema`](crate::edit::schema) tree in one
-//! pass, coercing scalars in place and collecting every problem as a labelled [`Diagnostic`].
+//! read-only pass, collecting every problem as a labelled [`Diagnostic`] and every coercion as
+//! a patch (pointer, new value), so a document that needs none is never copied.
 
 use serde_json::{Map, Value};
 
@@ -8,7 +9,7 @@ use super::names::{display_path, found, num, object_name};
 use crate::diagnostics::{Diagnostic, suggest};
 use crate::edit::Origins;
 use crate::edit::origins::pointer_segment;
-use crate::edit::schema::{Node, NodeId, Schema};
+use crate::edit::schema::{Node, NodeId, Pattern, Schema};
 
 /// Enum values are listed in a note only when there are at most this many (the 61 transitions
 /// would bury the message).
@@ -21,6 +22,18 @@ pub(super) struct Walker<'a> {
     ptr: String,
     /// Everything found so far, errors and warnings, in document order.
     pub(super) diags: Vec<Diagnostic>,
+    /// Coerced values to write back, by JSON pointer, in document order.
+    pub(super) patches: Vec<(String, Value)>,
+}
+
+/// How a value fits a node's `type`.
+enum Typed {
+    /// As it is.
+    Fits,
+    /// After coercion to this value.
+    Coerced(Value),
+    /// Not at all (reported).
+    Mismatch,
 }
 
 impl<'a> Walker<'a> {
@@ -31,22 +44,32 @@ impl<'a> Walker<'a> {
             origins,
             ptr: String::with_capacity(64),
             diags: Vec::new(),
+            patches: Vec::new(),
         }
     }
 
     /// Checks a whole Edit document.
-    pub(super) fn check_root(&mut self, value: &mut Value) {
+    pub(super) fn check_root(&mut self, value: &Value) {
         self.check(self.schema.root, value);
     }
 
     /// Checks `value` against `id`. Returns `false` when the value does not have the node's
     /// shape at this level (type, enum or pattern), which is how `oneOf` picks a branch.
-    fn check(&mut self, id: NodeId, value: &mut Value) -> bool {
+    fn check(&mut self, id: NodeId, value: &Value) -> bool {
         let node = self.schema.get(id);
         if !node.alternatives.is_empty() {
             return self.alternatives(node, value);
         }
-        if !self.check_type(node, value) || !self.check_enum(node, value) {
+        let coerced;
+        let value = match self.check_type(node, value) {
+            Typed::Fits => value,
+            Typed::Coerced(v) => {
+                coerced = v;
+                &coerced
+            }
+            Typed::Mismatch => return false,
+        };
+        if !self.check_enum(node, value) {
             return false;
         }
         match value {
@@ -83,23 +106,25 @@ impl<'a> Walker<'a> {
             .is_some_and(|o| o.cell.is_some())
     }
 
-    fn check_type(&mut self, node: &Node, value: &mut Value) -> bool {
+    fn check_type(&mut self, node: &Node, value: &Value) -> Typed {
         if node.types.accepts(value) {
-            coerce::normalize_integer(value, node.types);
-            return true;
+            if let Some(int) = coerce::normalize_integer(value, node.types) {
+                self.patches.push((self.ptr.clone(), int));
+            }
+            return Typed::Fits;
         }
         if let Some((new, how)) = coerce::coerce(value, node.types) {
             if !self.value_from_data() {
                 self.warn_coercion(value, &new, how);
             }
-            *value = new;
-            return true;
+            self.patches.push((self.ptr.clone(), new.clone()));
+            return Typed::Coerced(new);
         }
         let path = display_path(&self.ptr);
         let want = node.types.describe();
         let d = Diagnostic::error(format!("`{path}` must be {want}, found {}", found(value)));
         self.push(d, format!("expected {want}"));
-        false
+        Typed::Mismatch
     }
 
     fn warn_coercion(&mut self, old: &Value, new: &Value, how: Coercion) {
@@ -156,21 +181,20 @@ impl<'a> Walker<'a> {
     }
 
     fn check_string(&mut self, node: &Node, s: &str) -> bool {
-        let path = display_path(&self.ptr);
-        let blank = node.pattern == Some(crate::edit::schema::Pattern::NotBlank);
-        if node.min_length.is_some_and(|m| s.chars().count() < m)
-            || (blank && !node.pattern.is_some_and(|p| p.matches(s)))
-        {
+        let blank = node.pattern == Some(Pattern::NotBlank) && !Pattern::NotBlank.matches(s);
+        if blank || node.min_length.is_some_and(|m| s.chars().count() < m) {
+            let path = display_path(&self.ptr);
             self.push(Diagnostic::error(format!("`{path}` is empty")), "empty");
             return true;
         }
         if let Some(max) = node.max_length.filter(|m| s.len() > *m) {
+            let path = display_path(&self.ptr);
             let d = Diagnostic::error(format!("`{path}` is too long (at most {max} characters)"));
             self.push(d, format!("{} characters", s.chars().count()));
         }
         match node.pattern {
             Some(p) if !p.matches(s) => {
-                let want = p.describe();
+                let (path, want) = (display_path(&self.ptr), p.describe());
                 let d = Diagnostic::error(format!("`{path}` must be {want}, found {s:?}"));
                 self.push(d, format!("expected {want}"));
                 false
@@ -179,8 +203,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn check_object(&mut self, node: &'static Node, map: &mut Map<String, Value>) {
-        for (key, v) in map.iter_mut() {
+    fn check_object(&mut self, node: &'static Node, map: &Map<String, Value>) {
+        for (key, v) in map {
             match node.property(key) {
                 Some(child) => {
                     self.at(key, |w| w.check(child, v));
@@ -191,7 +215,7 @@ impl<'a> Walker<'a> {
         }
         for req in &node.required {
             if !map.contains_key(req) {
-                let what = object_name(&self.ptr);
+                let what = self.object_name(node);
                 let d = Diagnostic::error(format!("missing `{req}` in {what}"));
                 self.push(d, format!("needs `{req}`"));
             }
@@ -200,7 +224,7 @@ impl<'a> Walker<'a> {
 
     fn unknown_key(&mut self, node: &Node, key: &str) {
         let names = node.properties.iter().map(|(k, _)| k.as_str());
-        let what = object_name(&self.ptr);
+        let what = self.object_name(node);
         let mut d = Diagnostic::error(format!("unknown property `{key}` in {what}"));
         if let Some(s) = suggest(key, names.clone()) {
             d = d.with_help(format!("did you mean `{s}`?"));
@@ -212,18 +236,28 @@ impl<'a> Walker<'a> {
         self.at(&seg, |w| w.push(d, "unknown property"));
     }
 
-    fn check_array(&mut self, node: &Node, items: &mut [Value]) {
+    /// "the `video` asset" for asset objects, else named by pointer ("clip 2 on track 1").
+    fn object_name(&self, node: &Node) -> String {
+        let is_asset = node.name.as_deref().is_some_and(|n| n.ends_with("Asset"));
+        let kind = node.property("type").map(|t| &self.schema.get(t).enum_text);
+        match kind.map(Vec::as_slice) {
+            Some([kind]) if is_asset => format!("the `{kind}` asset"),
+            _ => object_name(&self.ptr),
+        }
+    }
+
+    fn check_array(&mut self, node: &Node, items: &[Value]) {
         if let Some(min) = node.min_items.filter(|m| items.len() < *m) {
             let path = display_path(&self.ptr);
             let d = Diagnostic::error(format!("`{path}` needs at least {min} item(s)"));
             self.push(d, format!("{} item(s)", items.len()));
         }
         let Some(item) = node.items else { return };
-        let mut buf = itoa_buf();
-        for (i, v) in items.iter_mut().enumerate() {
-            buf.clear();
-            push_index(&mut buf, i);
-            self.at(&buf, |w| w.check(item, v));
+        for (i, v) in items.iter().enumerate() {
+            let len = self.ptr.len();
+            push_index(&mut self.ptr, i);
+            self.check(item, v);
+            self.ptr.truncate(len);
         }
     }
 }
@@ -237,22 +271,19 @@ pub(super) fn with_choices(d: Diagnostic, values: &[String]) -> Diagnostic {
     d.with_note(format!("expected one of {}", list.join(", ")))
 }
 
-fn itoa_buf() -> String {
-    String::with_capacity(8)
-}
-
-fn push_index(buf: &mut String, i: usize) {
+/// Appends `/i` to a pointer.
+fn push_index(ptr: &mut String, i: usize) {
     use std::fmt::Write;
-    let _ = write!(buf, "{i}");
+    let _ = write!(ptr, "/{i}");
 }
 
 /// `oneOf` / `anyOf`: the asset union by its `type`, the rest by trying each branch.
 impl Walker<'_> {
-    fn alternatives(&mut self, node: &'static Node, value: &mut Value) -> bool {
+    fn alternatives(&mut self, node: &'static Node, value: &Value) -> bool {
         if let Some(tags) = &node.discriminator {
             return self.tagged(tags, value);
         }
-        let mark = self.diags.len();
+        let (mark, patch_mark) = (self.diags.len(), self.patches.len());
         let mut best: Option<Vec<Diagnostic>> = None;
         // First the branches the value fits as it is, then those it fits after coercion.
         for exact in [true, false] {
@@ -265,6 +296,7 @@ impl Walker<'_> {
                     return true;
                 }
                 let errors = self.diags.split_off(mark);
+                self.patches.truncate(patch_mark);
                 if shaped && best.is_none() {
                     best = Some(errors);
                 }
@@ -311,7 +343,7 @@ impl Walker<'_> {
         node.types.describe()
     }
 
-    fn tagged(&mut self, tags: &'static [(String, NodeId)], value: &mut Value) -> bool {
+    fn tagged(&mut self, tags: &'static [(String, NodeId)], value: &Value) -> bool {
         let Value::Object(map) = value else {
             let d = Diagnostic::error(format!("asset must be an object, found {}", found(value)));
             self.push(d, "expected an object");

@@ -1,5 +1,5 @@
 //! Animated values: Shotstack tween evaluation, easing curves, and their lowering to ffmpeg
-//! expressions (piecewise-linear, exact at frame times) and `sendcmd` schedules.
+//! expressions (piecewise-linear, exact at frame times).
 //!
 //! Everything here is pure maths on `f64`; the filters that consume the strings live in the
 //! other `compile` modules.
@@ -98,8 +98,14 @@ impl Knots {
     /// Samples `f` at `x = i` for frame indices `i` in `0..n`, then drops knots that lie on the
     /// line through their neighbours (so linear motion becomes one segment).
     pub(crate) fn frames(n: usize, f: impl Fn(usize) -> f64) -> Knots {
+        Knots::frames_within(n, 1e-4, f)
+    }
+
+    /// As [`Knots::frames`], dropping knots whose value the line through their neighbours
+    /// predicts within `tol` (0.01 px is invisible and keeps camera expressions short).
+    pub(crate) fn frames_within(n: usize, tol: f64, f: impl Fn(usize) -> f64) -> Knots {
         let pts: Vec<(f64, f64)> = (0..n.max(1)).map(|i| (i as f64, f(i))).collect();
-        Knots(simplify(pts))
+        Knots(simplify(pts, tol))
     }
 
     /// Whether the function is constant.
@@ -143,7 +149,7 @@ impl Knots {
     }
 }
 
-fn simplify(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+fn simplify(pts: Vec<(f64, f64)>, tol: f64) -> Vec<(f64, f64)> {
     if pts.len() <= 2 {
         return pts;
     }
@@ -153,39 +159,12 @@ fn simplify(pts: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
         let (x1, v1) = pts[i];
         let (x2, v2) = pts[i + 1];
         let predicted = v0 + (v2 - v0) * (x1 - x0) / (x2 - x0);
-        if (predicted - v1).abs() > 1e-4 {
+        if (predicted - v1).abs() > tol {
             out.push((x1, v1));
         }
     }
     if let Some(&last) = pts.last() {
         out.push(last);
-    }
-    out
-}
-
-/// A `sendcmd` schedule setting `target`'s option `option` at each frame of a stream at
-/// `fps` frames per second: `value(i)` gives the option text for frame `i` of `n`. Commands
-/// are sent half a frame early so they apply to that frame; repeated values are skipped.
-pub(crate) fn schedule(
-    n: usize,
-    fps: f64,
-    target: &str,
-    option: &str,
-    value: impl Fn(usize) -> String,
-) -> String {
-    let mut out = String::new();
-    let mut last = String::new();
-    for i in 0..n.max(1) {
-        let v = value(i);
-        if i > 0 && v == last {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(';');
-        }
-        let at = ((i as f64 - 0.5) / fps).max(0.0);
-        out.push_str(&format!("{} {target} {option} {v}", num(at)));
-        last = v;
     }
     out
 }
@@ -234,16 +213,5 @@ mod tests {
         assert_eq!(Knots::frames(5, |_| 2.0).expr("n"), "2");
         let e = Knots::frames(4, |i| [0.0, 1.0, 0.0, 1.0][i]).expr("n");
         assert!(e.starts_with("if(lt(n,"), "{e}");
-    }
-
-    #[test]
-    fn schedules_skip_repeats() {
-        let s = schedule(4, 25.0, "lutyuv@a", "a", |i| {
-            format!("val*{}", [0, 1, 1, 2][i])
-        });
-        assert_eq!(
-            s,
-            "0 lutyuv@a a val*0;0.02 lutyuv@a a val*1;0.1 lutyuv@a a val*2"
-        );
     }
 }

@@ -80,10 +80,11 @@ fn clip_sound<'a>(cx: &mut Ctx, clip: &'a TimedClip) -> Option<Sound<'a>> {
     if clip.media.volume.as_const() == Some(0.0) {
         return None;
     }
+    let key = std::ptr::from_ref(clip) as usize;
     let reuse = cx
         .media_inputs
         .iter()
-        .find(|(p, _)| *p == clip.pointer)
+        .find(|(p, _)| *p == key)
         .map(|(_, i)| *i);
     let index = reuse.unwrap_or_else(|| {
         let mut args = Vec::new();

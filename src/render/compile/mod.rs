@@ -168,10 +168,9 @@ pub(crate) struct Ctx<'a> {
     frames: usize,
     /// Errors found.
     errors: Vec<Diagnostic>,
-    /// Counter for filter instance names.
-    ids: u32,
-    /// Inputs opened for a clip's picture (clip pointer, input index), reused for its sound.
-    media_inputs: Vec<(String, usize)>,
+    /// Inputs opened for a clip's picture (the clip's address in the borrowed timeline, input
+    /// index), reused for its sound.
+    media_inputs: Vec<(usize, usize)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -192,7 +191,6 @@ impl<'a> Ctx<'a> {
             px,
             frames,
             errors: Vec::new(),
-            ids: 0,
             media_inputs: Vec::new(),
         }
     }
@@ -214,12 +212,6 @@ impl<'a> Ctx<'a> {
     /// The first frame at or after time `t`.
     fn frame_at(&self, t: f64) -> usize {
         ((t * self.fps()) - 1e-6).ceil().max(0.0) as usize
-    }
-
-    /// A fresh filter instance name.
-    fn id(&mut self, prefix: &str) -> String {
-        self.ids += 1;
-        format!("{prefix}{}", self.ids)
     }
 }
 

@@ -196,15 +196,6 @@ impl<'a> Motion<'a> {
             .into_iter()
             .find_map(|(tr, p, entering)| transition_mask(tr.kind, p, entering))
     }
-
-    /// Whether any transition of the clip uses a mask.
-    pub(crate) fn has_mask(&self) -> bool {
-        let v = &self.clip.visual;
-        [v.transition_in, v.transition_out]
-            .iter()
-            .flatten()
-            .any(|t| matches!(t.kind, TransitionKind::Wipe(_) | TransitionKind::Reveal))
-    }
 }
 
 fn transition_alpha(kind: TransitionKind, p: f64, entering: bool) -> f64 {

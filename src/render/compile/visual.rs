@@ -7,7 +7,7 @@
 //! zooms do not jitter; see docs/rendering.md for the measurements), a moving gradient mask for
 //! wipes and reveals, `rotate`, `lutyuv` alpha driven by `sendcmd`, and overlay x/y expressions.
 
-use super::anim::{Knots, range, schedule};
+use super::anim::{Knots, range};
 use super::base::{self, Base, Span};
 use super::layout::{self, Geometry, even};
 use super::look;
@@ -227,7 +227,8 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
             }
             args.extend(["-t".to_owned(), num(need)]);
             let i = cx.input(path, args);
-            cx.media_inputs.push((c.clip.pointer.clone(), i));
+            cx.media_inputs
+                .push((std::ptr::from_ref(c.clip) as usize, i));
             let mut f = vec![Filter::new("setpts").pos("PTS-STARTPTS")];
             if (c.clip.media.speed - 1.0).abs() > 1e-9 {
                 f.push(Filter::new("setpts").pos(format!("PTS/{}", num(c.clip.media.speed))));
@@ -253,8 +254,9 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     if let Some(l) = c.clip.visual.filter {
         filters.extend(look::filters(l, c.geo.visible.1));
     }
-    let alpha = !opaque_full(cx, c) || c.clip.kind == ClipKind::Layer;
-    filters.push(Filter::new("format").pos(if alpha { "yuva420p" } else { "yuv420p" }));
+    // Opaque pictures stay yuv420p (base runs need it; overlay adds alpha when it must).
+    let format = if has_alpha(c) { "yuva420p" } else { "yuv420p" };
+    filters.push(Filter::new("format").pos(format));
     if let Some(a) = c
         .clip
         .visual
@@ -263,6 +265,7 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         .as_const()
         .filter(|a| *a != 0.0)
     {
+        filters.push(Filter::new("format").pos("yuva420p"));
         filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
     }
     cx.g.chain(&[Link::Input(index, Media::Video)], filters)
@@ -469,31 +472,114 @@ fn static_still(cx: &mut Ctx, c: &Clip, link: Link) -> Link {
 /// `lutyuv` scaling alpha by a constant opacity below 1.
 fn constant_alpha(c: &Clip) -> Vec<Filter> {
     match c.clip.visual.opacity {
-        Anim::Const(a) if a < 1.0 => {
-            vec![Filter::new("lutyuv").arg("a", format!("val*{}", num(a.max(0.0))))]
-        }
+        Anim::Const(a) if a < 1.0 => vec![
+            Filter::new("format").pos("yuva420p"),
+            Filter::new("lutyuv").arg("a", format!("val*{}", num(a.max(0.0)))),
+        ],
         _ => Vec::new(),
     }
 }
 
-/// An animated piece: frames, camera, mask, rotation, alpha; returns the stream and its size.
+/// An animated piece: frames, camera, masks (wipe and varying alpha), rotation, constant
+/// alpha; returns the stream and its size.
 fn animate(cx: &mut Ctx, c: &Clip, p: Piece, link: Link) -> (Link, (u32, u32)) {
     let n = p.j1 - p.j0;
     let mut f = frames(cx, c, p.j0, n);
-    let (cam, mut size) = camera(cx, c, p);
+    let (cam, mut size, padded) = camera(cx, c, p);
     f.extend(cam);
     let mut link: Link = cx.g.chain(&[link], f).into();
-    if c.motion.has_mask() {
-        link = mask(cx, c, p, link, size);
+    let values: Vec<f64> = (0..n).map(|j| c.motion.alpha(local(cx, p, j))).collect();
+    let first = values.first().copied().unwrap_or(1.0);
+    let varying = values.iter().any(|v| (v - first).abs() > 1e-4);
+    let masks: Vec<Link> = [
+        wipe_mask(cx, c, p, size),
+        varying.then(|| fade_mask(cx, &values, size)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(m) = multiply(cx, masks) {
+        link = apply_mask(cx, link, m, has_alpha(c) || padded);
     }
     let mut f = Vec::new();
     if let Some((expr, out)) = rotation(cx, c, p, size) {
+        f.push(Filter::new("format").pos("yuva420p"));
         f.push(rotate(&expr, out));
         size = out;
     }
-    f.extend(alpha(cx, c, p));
+    if !varying && first < 1.0 - 1e-4 {
+        f.push(Filter::new("format").pos("yuva420p"));
+        f.push(Filter::new("lutyuv").arg("a", format!("val*{}", num(first.max(0.0)))));
+    }
     f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, c.k0 + p.j0)));
     (cx.g.chain(&[link], f).into(), size)
+}
+
+/// Whether the clip's own picture carries alpha (layers, PNGs with transparency).
+fn has_alpha(c: &Clip) -> bool {
+    match &c.clip.source {
+        Source::Media { info, .. } => info.has_alpha,
+        _ => true,
+    }
+}
+
+/// A uniform grey stream whose level is 255·alpha at each frame (a 2×2 `geq` scaled up:
+/// per-frame `lutyuv` commands would rebuild a 65536-entry table per plane, ~7 ms each).
+fn fade_mask(cx: &mut Ctx, values: &[f64], size: (u32, u32)) -> Link {
+    let level = Knots::frames_within(values.len(), 0.05, |j| {
+        (values[j] * 255.0).clamp(0.0, 255.0)
+    });
+    let f = vec![
+        Filter::new("color")
+            .arg("c", "black")
+            .arg("s", "2x2")
+            .arg("r", cx.canvas.fps.to_string()),
+        Filter::new("trim").arg("end_frame", values.len()),
+        Filter::new("format").pos("gray"),
+        Filter::new("geq").arg("lum", level.expr("N")),
+        Filter::new("scale")
+            .arg("w", size.0)
+            .arg("h", size.1)
+            .arg("flags", "neighbor"),
+    ];
+    cx.g.chain(&[], f).into()
+}
+
+/// The product of grey masks (`blend` multiply), if any.
+fn multiply(cx: &mut Ctx, masks: Vec<Link>) -> Option<Link> {
+    let mut it = masks.into_iter();
+    let first = it.next()?;
+    Some(it.fold(first, |a, b| {
+        cx.g.chain(
+            &[a, b],
+            vec![Filter::new("blend").arg("all_mode", "multiply")],
+        )
+        .into()
+    }))
+}
+
+/// Uses grey `mask` as the stream's alpha, multiplied by the alpha it already has.
+fn apply_mask(cx: &mut Ctx, link: Link, mask: Link, has_alpha: bool) -> Link {
+    if !has_alpha {
+        let main =
+            cx.g.chain(&[link], vec![Filter::new("format").pos("yuva420p")]);
+        return cx
+            .g
+            .chain(&[main.into(), mask], vec![Filter::new("alphamerge")])
+            .into();
+    }
+    let parts = cx.g.chain_n(&[link], vec![Filter::new("split").pos(2)], 2);
+    let a =
+        cx.g.chain(&[parts[1].into()], vec![Filter::new("alphaextract")]);
+    let a = cx.g.chain(
+        &[a.into(), mask],
+        vec![Filter::new("blend").arg("all_mode", "multiply")],
+    );
+    cx.g.chain(
+        &[parts[0].into(), a.into()],
+        vec![Filter::new("alphamerge")],
+    )
+    .into()
 }
 
 /// Local time of piece frame `j`.
@@ -502,8 +588,9 @@ fn local(cx: &Ctx, p: Piece, j: usize) -> f64 {
 }
 
 /// The `perspective` camera (zoom, pan, shear, animated scale inside the box), with a
-/// transparent border when the picture can shrink inside its frame.
-fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32)) {
+/// transparent border when the picture can shrink inside its frame. Its `in` counts frames
+/// from 1.
+fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
     let n = p.j1 - p.j0;
     let (vw, vh) = c.geo.visible;
     let states: Vec<(f64, (f64, f64), (f64, f64))> = (0..n)
@@ -527,7 +614,7 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32)) {
             .as_const()
             .is_some_and(|a| a != 0.0)
     {
-        return (Vec::new(), prepared_size(c));
+        return (Vec::new(), prepared_size(c), false);
     }
     let pad = if states.iter().any(|s| s.0 < 1.0 - 1e-6 || s.2 != (0.0, 0.0)) {
         2
@@ -537,6 +624,7 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32)) {
     let (fw, fh) = (vw + 2 * pad, vh + 2 * pad);
     let mut f = Vec::new();
     if pad > 0 {
+        f.push(Filter::new("format").pos("yuva420p"));
         f.push(
             Filter::new("pad")
                 .arg("w", fw)
@@ -562,20 +650,24 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32)) {
             )
         };
         persp = persp
-            .arg(NAMES[ci].0, Knots::frames(n, |j| src(j).0).expr("in"))
-            .arg(NAMES[ci].1, Knots::frames(n, |j| src(j).1).expr("in"));
+            .arg(
+                NAMES[ci].0,
+                Knots::frames_within(n, 0.01, |j| src(j).0).expr("(in-1)"),
+            )
+            .arg(
+                NAMES[ci].1,
+                Knots::frames_within(n, 0.01, |j| src(j).1).expr("(in-1)"),
+            );
     }
     f.push(persp.arg("interpolation", "linear").arg("eval", "frame"));
-    (f, (fw, fh))
+    (f, (fw, fh), pad > 0)
 }
 
-/// Multiplies the piece's alpha by a moving wipe/reveal mask.
-fn mask(cx: &mut Ctx, c: &Clip, p: Piece, link: Link, size: (u32, u32)) -> Link {
+/// The moving wipe/reveal mask of a piece (grey, `size`), if it has one.
+fn wipe_mask(cx: &mut Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<Link> {
     let n = p.j1 - p.j0;
     let states: Vec<_> = (0..n).map(|j| c.motion.mask(local(cx, p, j))).collect();
-    let Some(first) = states.iter().flatten().next().copied() else {
-        return link;
-    };
+    let first = states.iter().flatten().next().copied()?;
     let (w, h) = size;
     let shape = if first.soft {
         "255*clip(0.5+(0.5-(X/W*4-2))/0.85,0,1)"
@@ -606,19 +698,7 @@ fn mask(cx: &mut Ctx, c: &Clip, p: Piece, link: Link, size: (u32, u32)) -> Link 
     if first.flip {
         mf.push(Filter::new("hflip"));
     }
-    let m = cx.g.chain(&[], mf);
-    let parts = cx.g.chain_n(&[link], vec![Filter::new("split").pos(2)], 2);
-    let a =
-        cx.g.chain(&[parts[1].into()], vec![Filter::new("alphaextract")]);
-    let a = cx.g.chain(
-        &[a.into(), m.into()],
-        vec![Filter::new("blend").arg("all_mode", "multiply")],
-    );
-    cx.g.chain(
-        &[parts[0].into(), a.into()],
-        vec![Filter::new("alphamerge")],
-    )
-    .into()
+    Some(cx.g.chain(&[], mf).into())
 }
 
 /// A per-frame rotation (shuffle swings, rotate tweens): the angle expression and output size.
@@ -641,29 +721,4 @@ fn rotation(cx: &Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<(String, (
         .map(|j| rotated(size, c.motion.angle(local(cx, p, j))))
         .fold((2, 2), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     Some((angles.expr("n"), out))
-}
-
-/// Alpha of an animated piece: constant `lutyuv`, or a `sendcmd` schedule driving it.
-fn alpha(cx: &mut Ctx, c: &Clip, p: Piece) -> Vec<Filter> {
-    let n = p.j1 - p.j0;
-    let values: Vec<f64> = (0..n).map(|j| c.motion.alpha(local(cx, p, j))).collect();
-    let first = values.first().copied().unwrap_or(1.0);
-    if values.iter().all(|v| (v - first).abs() < 1e-4) {
-        if first >= 1.0 - 1e-4 {
-            return Vec::new();
-        }
-        return vec![Filter::new("lutyuv").arg("a", format!("val*{}", num(first)))];
-    }
-    let id = cx.id("alpha");
-    let target = format!("lutyuv@{id}");
-    let fps = cx.fps();
-    let cmds = schedule(n, fps, &target, "a", |j| {
-        format!("val*{}", num((values[j] * 1000.0).round() / 1000.0))
-    });
-    vec![
-        Filter::new("sendcmd").arg("c", cmds),
-        Filter::new("lutyuv")
-            .id(id)
-            .arg("a", format!("val*{}", num(first))),
-    ]
 }

@@ -10,6 +10,7 @@ use std::ops::Range;
 
 use tiny_skia::Rect;
 
+use super::fonts::Face;
 use super::text::{self, Frame, Laid, Look, TextStyle};
 use super::{Fonts, Layer, assets};
 use crate::diagnostics::{Diagnostic, Warned};
@@ -23,8 +24,9 @@ const STAGGER: f64 = 0.7;
 const GLYPHS_PER_SECOND: f64 = 30.0;
 
 /// A text layer that changes over time.
-pub struct Animation<'f> {
-    fonts: &'f Fonts,
+pub struct Animation {
+    /// The faces the layout refers to (shared font bytes; no lock needed to draw).
+    faces: Vec<Face>,
     style: TextStyle,
     laid: Laid,
     preset: Preset,
@@ -38,13 +40,13 @@ pub struct Animation<'f> {
 
 /// The animation of `asset`, if it has one (see [`super::rasterize`] for the arguments);
 /// `clip_length` in seconds caps the automatic duration at 90% of the clip.
-pub fn animate<'f>(
+pub fn animate(
     asset: &Asset,
     clip_box: Option<(u32, u32)>,
     canvas: (u32, u32),
-    fonts: &'f Fonts,
+    fonts: &Fonts,
     clip_length: f64,
-) -> Option<Warned<Result<Animation<'f>, Diagnostic>>> {
+) -> Option<Warned<Result<Animation, Diagnostic>>> {
     let (style, preset, unit, direction, duration, caret) = match asset {
         Asset::RichText(a) => {
             let an = a.animation.as_ref()?;
@@ -87,10 +89,10 @@ struct Spec {
     clip_length: f64,
 }
 
-fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation<'_>, Diagnostic>> {
-    let laid = {
+fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation, Diagnostic>> {
+    let (laid, faces) = {
         let mut state = fonts.lock();
-        text::layout(&mut state, &style)
+        (text::layout(&mut state, &style), state.faces.clone())
     };
     let warnings = laid.warnings;
     let laid = match laid.output {
@@ -131,7 +133,7 @@ fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation
         Direction::Down => (0.0, 1.0),
     };
     let anim = Animation {
-        fonts,
+        faces,
         style,
         laid,
         preset: spec.preset,
@@ -188,7 +190,7 @@ fn fade(p: f64) -> f64 {
     p * (2.0 - p)
 }
 
-impl Animation<'_> {
+impl Animation {
     /// Seconds until the text is at rest (for `movingLetters`, which never rests, the fade-in).
     pub fn duration(&self) -> f64 {
         if self.per_unit && self.preset != Preset::MovingLetters {
@@ -208,8 +210,7 @@ impl Animation<'_> {
     /// The layer `t` seconds into the clip.
     pub fn frame(&self, t: f64) -> Result<Layer, Diagnostic> {
         let frame = self.describe(t.max(0.0));
-        let state = self.fonts.lock();
-        text::draw(&state, &self.style, &self.laid, &frame).map(Layer::new)
+        text::draw(&self.faces, &self.style, &self.laid, &frame).map(Layer::new)
     }
 
     /// Which glyphs show at `t`, and how.
@@ -336,7 +337,7 @@ mod tests {
     use super::super::text::tests::ink_box;
     use super::*;
 
-    fn anim(fonts: &Fonts, animation: serde_json::Value) -> Animation<'_> {
+    fn anim(fonts: &Fonts, animation: serde_json::Value) -> Animation {
         let a: Asset = serde_json::from_value(serde_json::json!({
             "type": "rich-text", "text": "Hello big world",
             "font": {"color": "#ff0000", "size": 40}, "animation": animation

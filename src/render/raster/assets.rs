@@ -46,6 +46,7 @@ fn h_align(h: Option<HorizontalAlign>) -> HAlign {
 /// The `text` asset in `box_size` (clip box, else asset width/height, else canvas).
 pub(crate) fn text_style(a: &TextAsset, box_size: (u32, u32)) -> Result<TextStyle, Diagnostic> {
     let mut s = TextStyle::new(a.text.clone(), box_size);
+    s.ellipsis = a.ellipsis.clone().filter(|e| !e.is_empty());
     if let Some(f) = &a.font {
         s.family = f.family.clone().unwrap_or(s.family);
         s.size = f.size.map_or(s.size, |v| v as f32);
@@ -159,6 +160,7 @@ fn rich_font(s: &mut TextStyle, f: &edit::RichTextFont) -> Result<(), Diagnostic
 
 fn rich_style(s: &mut TextStyle, st: &edit::RichTextStyle) -> Result<(), Diagnostic> {
     s.letter_spacing = st.letter_spacing.unwrap_or(0.0) as f32;
+    s.word_spacing = st.word_spacing.unwrap_or(0.0).max(0.0) as f32;
     s.line_height = st.line_height.map_or(s.line_height, |v| v as f32);
     s.transform = match st.text_transform {
         Some(edit::TextTransform::Uppercase) => TextTransform::Uppercase,
@@ -198,16 +200,16 @@ fn rich_box(s: &mut TextStyle, a: &RichTextAsset) -> Result<(), Diagnostic> {
             left,
         };
     }
-    if let Some(bg) = &a.background {
-        if let Some(c) = bg.color.as_deref() {
-            let c = color_field("background.color", Some(c), Color::BLACK)?;
-            s.background = Some(Background {
-                color: with_opacity(c, opacity(bg.opacity)),
-                radius: bg.border_radius.unwrap_or(0.0) as f32,
-                wrap: bg.wrap.unwrap_or(false),
-                padding: bg.padding.unwrap_or(0) as f32,
-            });
-        }
+    if let Some(bg) = &a.background
+        && let Some(c) = bg.color.as_deref()
+    {
+        let c = color_field("background.color", Some(c), Color::BLACK)?;
+        s.background = Some(Background {
+            color: with_opacity(c, opacity(bg.opacity)),
+            radius: bg.border_radius.unwrap_or(0.0) as f32,
+            wrap: bg.wrap.unwrap_or(false),
+            padding: bg.padding.unwrap_or(0) as f32,
+        });
     }
     if let Some(b) = a.border.as_ref().filter(|b| b.width.unwrap_or(0.0) > 0.0) {
         let c = color_field("border.color", b.color.as_deref(), Color::BLACK)?;

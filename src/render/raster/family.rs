@@ -88,25 +88,23 @@ pub(crate) fn split(name: &str) -> FamilyRequest {
         }
         // "BlackItalic", "BoldOblique": a weight and a style in one word.
         let k = key(last);
-        if let Some(prefix) = k
+        let prefix = k
             .strip_suffix("italic")
-            .or_else(|| k.strip_suffix("oblique"))
-        {
-            if let Some(w) = weight_word(prefix).filter(|_| !italic) {
-                (weight, italic) = (Some(w), true);
-                words.pop();
-                continue;
-            }
+            .or_else(|| k.strip_suffix("oblique"));
+        if let Some(w) = prefix.and_then(weight_word).filter(|_| !italic) {
+            (weight, italic) = (Some(w), true);
+            words.pop();
+            continue;
         }
         if let Some(w) = weight_word(last) {
             weight = Some(w);
             words.pop();
             // "Extra Bold", "Semi Bold", "Ultra Light": the prefix belongs to the weight.
-            if let Some(prev) = words.last().filter(|_| words.len() > 1) {
-                if let Some(w2) = weight_word(&format!("{prev}{last}")) {
-                    weight = Some(w2);
-                    words.pop();
-                }
+            if let Some(prev) = words.last().filter(|_| words.len() > 1)
+                && let Some(w2) = weight_word(&format!("{prev}{last}"))
+            {
+                weight = Some(w2);
+                words.pop();
             }
             continue;
         }

@@ -166,9 +166,8 @@ impl Fonts {
     ) -> Result<FontChoice, Diagnostic> {
         let sfnt = super::woff::decode(bytes, name)?;
         let mut state = self.lock();
-        let first = state.faces.len();
-        state.load(Arc::new(sfnt), name, Some(family::key(&base_name(src))));
-        match state.faces.get(first) {
+        let ids = state.load(Arc::new(sfnt), name, Some(family::key(&base_name(src))));
+        match ids.first().and_then(|&id| face_by_id(&state.faces, id)) {
             Some(face) => Ok(choice(face)),
             None => Err(Diagnostic::error(format!("`{name}` is not a font file"))
                 .with_note("expected a TrueType, OpenType, WOFF or WOFF2 font")),
@@ -234,13 +233,15 @@ fn google_family(src: &str) -> Option<String> {
 }
 
 impl FontState {
-    /// Loads every face in `data` into fontdb and our face list.
-    fn load(&mut self, data: FontBytes, file: &str, src_key: Option<String>) {
+    /// Loads every face in `data` into fontdb and our face list; returns their ids. A user
+    /// face (with `src_key`) replaces a bundled face of the same family, weight and style, so
+    /// a template's own copy of a bundled family is the one drawn.
+    fn load(&mut self, data: FontBytes, file: &str, src_key: Option<String>) -> Vec<fontdb::ID> {
         let ids = self
             .system
             .db_mut()
             .load_font_source(fontdb::Source::Binary(data.clone()));
-        for id in ids {
+        for &id in &ids {
             let Some(info) = self.system.db().face(id) else {
                 continue;
             };
@@ -249,7 +250,7 @@ impl FontState {
                 .first()
                 .map(|(name, _)| name.clone())
                 .unwrap_or_else(|| file.to_string());
-            self.faces.push(Face {
+            let face = Face {
                 id,
                 key: family::key(&family),
                 family,
@@ -259,13 +260,32 @@ impl FontState {
                 src_key: src_key.clone(),
                 data: data.clone(),
                 index: info.index,
-            });
+            };
+            if src_key.is_some() {
+                self.remove_bundled_like(&face);
+            }
+            self.faces.push(face);
         }
+        ids.to_vec()
     }
 
-    /// The face with fontdb id `id`.
-    pub(crate) fn face_by_id(&self, id: fontdb::ID) -> Option<&Face> {
-        self.faces.iter().find(|f| f.id == id)
+    fn remove_bundled_like(&mut self, face: &Face) {
+        let same = |f: &Face| {
+            f.src_key.is_none()
+                && f.key == face.key
+                && f.weight == face.weight
+                && f.italic == face.italic
+        };
+        let gone: Vec<fontdb::ID> = self
+            .faces
+            .iter()
+            .filter(|f| same(f))
+            .map(|f| f.id)
+            .collect();
+        for id in gone {
+            self.system.db_mut().remove_face(id);
+        }
+        self.faces.retain(|f| !same(f));
     }
 
     /// The DejaVu Sans face for missing glyphs: Bold for bold text, else Regular.
@@ -391,6 +411,11 @@ impl FontState {
             None => false,
         }
     }
+}
+
+/// The face with fontdb id `id` in `faces`.
+pub(crate) fn face_by_id(faces: &[Face], id: fontdb::ID) -> Option<&Face> {
+    faces.iter().find(|f| f.id == id)
 }
 
 /// Whether `c` is drawn with a glyph (line breaks and other controls are not).
@@ -540,6 +565,33 @@ mod tests {
             .unwrap();
         assert_eq!(added.family, "Arapey");
         assert_eq!(resolve(&fonts, "Fancy", None).0, "Fancy.ttf");
+    }
+
+    #[test]
+    fn woff2_files_load_from_disk() {
+        let fonts = Fonts::bundled();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/raster/arapey.woff2");
+        let added = fonts
+            .add_file(&path, "https://cdn.example/brand-serif.woff2")
+            .unwrap();
+        assert_eq!(
+            (added.family.as_str(), added.file.as_str()),
+            ("Arapey", "arapey.woff2")
+        );
+        assert_eq!(resolve(&fonts, "brand-serif", None).0, "arapey.woff2");
+        // The user's copy replaces the bundled face of the same family and weight.
+        assert_eq!(resolve(&fonts, "Arapey", None).0, "arapey.woff2");
+        let state = fonts.lock();
+        assert_eq!(state.faces.iter().filter(|f| f.key == "arapey").count(), 1);
+        assert_eq!(
+            state
+                .system
+                .db()
+                .faces()
+                .filter(|f| f.families[0].0 == "Arapey")
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -109,8 +109,8 @@ fn box_pass(data: &mut [u8], len: usize, lines: usize, r: usize, step: usize, li
             ];
         }
         let mut sum = [0u32; 4];
-        for i in 0..=r.min(len.saturating_sub(1)) {
-            (0..4).for_each(|c| sum[c] += line[i][c]);
+        for px in line.iter().take(r + 1) {
+            (0..4).for_each(|c| sum[c] += px[c]);
         }
         for i in 0..len {
             let o = base + i * step;

@@ -28,8 +28,10 @@ pub(crate) fn render_shape(a: &ShapeAsset, box_size: (u32, u32)) -> Result<Layer
         None => None,
     };
     if let Some(path) = shape_path(a, (w as f32, h as f32)) {
-        let mut paint = Paint::default();
-        paint.anti_alias = true;
+        let mut paint = Paint {
+            anti_alias: true,
+            ..Paint::default()
+        };
         paint.set_color(color);
         pixmap.fill_path(
             &path,

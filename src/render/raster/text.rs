@@ -15,7 +15,7 @@ use tiny_skia::{
 use unicode_normalization::UnicodeNormalization;
 
 use super::Layer;
-use super::fonts::{FontState, Fonts, needs_glyph};
+use super::fonts::{Face, FontState, Fonts, face_by_id, needs_glyph};
 use super::paint::{blur, rounded_rect, tint};
 use crate::diagnostics::{Diagnostic, Warned};
 
@@ -203,6 +203,10 @@ pub struct TextStyle {
     pub box_size: (u32, u32),
     /// Wrap lines at the layout width (else only `\n` breaks lines).
     pub wrap: bool,
+    /// Extra space after each space character, in pixels.
+    pub word_spacing: f32,
+    /// When the text is taller than the layout area: cut it and end it with this string.
+    pub ellipsis: Option<String>,
 }
 
 impl TextStyle {
@@ -230,6 +234,8 @@ impl TextStyle {
             v_align: VAlign::Middle,
             box_size,
             wrap: true,
+            word_spacing: 0.0,
+            ellipsis: None,
         }
     }
 }
@@ -282,11 +288,14 @@ pub(crate) struct Laid {
 
 /// Lays out and draws `style` into a layer of `style.box_size`.
 pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Diagnostic>> {
-    let mut state = fonts.lock();
-    let laid = layout(&mut state, style);
+    // Lay out under the lock, draw without it: drawing only needs the (shared) font bytes.
+    let (laid, faces) = {
+        let mut state = fonts.lock();
+        (layout(&mut state, style), state.faces.clone())
+    };
     let pixmap = laid
         .output
-        .and_then(|l| draw(&state, style, &l, &Frame::rest(&l)));
+        .and_then(|l| draw(&faces, style, &l, &Frame::rest(&l)));
     Warned {
         output: pixmap.map(Layer::new),
         warnings: laid.warnings,
@@ -326,12 +335,72 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     let primary = chosen.output;
     let (runs, missing) = fallback_runs(state, primary, style.weight, &text);
     warnings.extend(missing);
-    let (bw, bh) = (style.box_size.0 as f32, style.box_size.1 as f32);
-    let inner_w = (bw - style.padding.left - style.padding.right).max(1.0);
-    let inner_h = (bh - style.padding.top - style.padding.bottom).max(1.0);
+    let inner_h = (style.box_size.1 as f32 - style.padding.top - style.padding.bottom).max(1.0);
+    let mut laid = shape(state, style, primary, &text, &runs);
+    if let Some(ellipsis) = style.ellipsis.as_deref()
+        && height(&laid) > inner_h + 0.5
+    {
+        laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
+    }
+    let f = match style.v_align {
+        VAlign::Top => 0.0,
+        VAlign::Middle => 0.5,
+        VAlign::Bottom => 1.0,
+    };
+    let dy = style.padding.top + (inner_h - height(&laid)) * f;
+    shift(&mut laid, style.padding.left, dy);
+    Warned {
+        output: Ok(laid),
+        warnings,
+    }
+}
+
+/// Height of the laid-out text block.
+fn height(laid: &Laid) -> f32 {
+    laid.lines.last().map_or(0.0, |l| l.top + l.height)
+}
+
+/// The longest prefix of `text` that, followed by `ellipsis`, fits `max_h` (binary search over
+/// character counts; each try is a full layout, so about log2(length) layouts).
+fn ellipsize(
+    state: &mut FontState,
+    style: &TextStyle,
+    primary: usize,
+    text: &str,
+    ellipsis: &str,
+    max_h: f32,
+) -> Laid {
+    let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    let attempt = |state: &mut FontState, k: usize| {
+        let cut = bounds.get(k).copied().unwrap_or(text.len());
+        let candidate = format!("{}{ellipsis}", text[..cut].trim_end());
+        let (runs, _) = fallback_runs(state, primary, style.weight, &candidate);
+        shape(state, style, primary, &candidate, &runs)
+    };
+    let (mut lo, mut hi) = (0usize, bounds.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if height(&attempt(state, mid)) <= max_h + 0.5 {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    attempt(state, lo)
+}
+
+/// Shapes `text` (split into font `runs`) and wraps it to the layout width; buffer coordinates.
+fn shape(
+    state: &mut FontState,
+    style: &TextStyle,
+    primary: usize,
+    text: &str,
+    runs: &[(std::ops::Range<usize>, usize)],
+) -> Laid {
+    let inner_w = (style.box_size.0 as f32 - style.padding.left - style.padding.right).max(1.0);
     let size = style.size.max(1.0);
     let metrics = Metrics::new(size, (size * style.line_height).max(1.0));
-    let FontState { system, faces, .. } = &mut *state;
+    let FontState { system, faces, .. } = state;
     let mut buffer = Buffer::new(system, metrics);
     buffer.set_wrap(if style.wrap {
         Wrap::WordOrGlyph
@@ -339,8 +408,9 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
         Wrap::None
     });
     buffer.set_size(Some(inner_w), None);
-    let spans = runs.iter().map(|(range, face)| {
-        let f = &faces[*face];
+    let spans = spans(text, runs, style.word_spacing != 0.0).map(|(range, face, space)| {
+        let f = &faces[face];
+        let extra = if space { style.word_spacing } else { 0.0 };
         let attrs = Attrs::new()
             .family(Family::Name(&f.family))
             .weight(Weight(f.weight))
@@ -349,8 +419,8 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
             } else {
                 Style::Normal
             })
-            .letter_spacing(style.letter_spacing / size);
-        (&text[range.clone()], attrs)
+            .letter_spacing((style.letter_spacing + extra) / size);
+        (&text[range], attrs)
     });
     let align = match style.h_align {
         HAlign::Left => Align::Left,
@@ -359,19 +429,28 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     };
     buffer.set_rich_text(spans, &Attrs::new(), Shaping::Advanced, Some(align));
     buffer.shape_until_scroll(system, false);
-    let mut laid = collect(&buffer, &text, faces[primary].id);
-    let total_h = laid.lines.last().map_or(0.0, |l| l.top + l.height);
-    let f = match style.v_align {
-        VAlign::Top => 0.0,
-        VAlign::Middle => 0.5,
-        VAlign::Bottom => 1.0,
-    };
-    let dy = style.padding.top + (inner_h - total_h) * f;
-    shift(&mut laid, style.padding.left, dy);
-    Warned {
-        output: Ok(laid),
-        warnings,
-    }
+    collect(&buffer, text, faces[primary].id)
+}
+
+/// The font runs, further split at spaces when `split_spaces` (word spacing applies to spaces
+/// only): `(byte range, face, is_space)`.
+fn spans<'a>(
+    text: &'a str,
+    runs: &'a [(std::ops::Range<usize>, usize)],
+    split_spaces: bool,
+) -> impl Iterator<Item = (std::ops::Range<usize>, usize, bool)> + 'a {
+    runs.iter().flat_map(move |(range, face)| {
+        let mut out: Vec<(std::ops::Range<usize>, usize, bool)> = Vec::new();
+        for (i, c) in text[range.clone()].char_indices() {
+            let at = range.start + i;
+            let space = split_spaces && c == ' ';
+            match out.last_mut() {
+                Some((r, _, s)) if *s == space => r.end = at + c.len_utf8(),
+                _ => out.push((at..at + c.len_utf8(), *face, space)),
+            }
+        }
+        out
+    })
 }
 
 /// Reads glyphs and lines out of a shaped buffer (buffer coordinates).
@@ -553,7 +632,7 @@ impl Frame {
 
 /// Draws laid-out text as `frame` describes.
 pub(crate) fn draw(
-    state: &FontState,
+    faces: &[Face],
     style: &TextStyle,
     laid: &Laid,
     frame: &Frame,
@@ -562,7 +641,7 @@ pub(crate) fn draw(
     let mut pixmap = Pixmap::new(w.max(1), h.max(1))
         .ok_or_else(|| Diagnostic::error(format!("cannot make a {w}×{h} text layer")))?;
     draw_background(&mut pixmap, style, laid);
-    if let Some(glyphs) = glyph_layer(state, style, laid, frame) {
+    if let Some((glyphs, x, y)) = glyph_layer(faces, style, laid, frame) {
         let paint = PixmapPaint {
             opacity: style.opacity.clamp(0.0, 1.0),
             ..PixmapPaint::default()
@@ -571,9 +650,16 @@ pub(crate) fn draw(
             let mut s = tint(&glyphs, shadow.color);
             blur(&mut s, shadow.blur / 2.0);
             let (dx, dy) = (shadow.dx.round() as i32, shadow.dy.round() as i32);
-            pixmap.draw_pixmap(dx, dy, s.as_ref(), &paint, Transform::identity(), None);
+            pixmap.draw_pixmap(
+                x + dx,
+                y + dy,
+                s.as_ref(),
+                &paint,
+                Transform::identity(),
+                None,
+            );
         }
-        pixmap.draw_pixmap(0, 0, glyphs.as_ref(), &paint, Transform::identity(), None);
+        pixmap.draw_pixmap(x, y, glyphs.as_ref(), &paint, Transform::identity(), None);
     }
     draw_border(&mut pixmap, style);
     Ok(pixmap)
@@ -639,40 +725,73 @@ pub(crate) fn block_box(laid: &Laid) -> Option<Rect> {
     Rect::from_ltrb(left, top, right, bottom)
 }
 
-/// Glyphs (fill over stroke, decorations, caret) at full opacity on a transparent pixmap.
-fn glyph_layer(state: &FontState, style: &TextStyle, laid: &Laid, frame: &Frame) -> Option<Pixmap> {
-    let mut layer = Pixmap::new(style.box_size.0.max(1), style.box_size.1.max(1))?;
+/// Glyphs (fill over stroke, decorations, caret) at full opacity on a transparent pixmap
+/// cropped to their ink (plus room for the shadow's blur), with its position in the layer.
+fn glyph_layer(
+    faces: &[Face],
+    style: &TextStyle,
+    laid: &Laid,
+    frame: &Frame,
+) -> Option<(Pixmap, i32, i32)> {
     let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
-    let mut any = false;
+    let mut items: Vec<(tiny_skia::Path, Transform, f32)> = Vec::new();
     for (range, look) in &frame.groups {
         let glyphs = laid.glyphs.get(range.clone()).unwrap_or_default();
         let mut pb = PathBuilder::new();
-        outline_glyphs(&mut pb, state, &mut parsed, glyphs);
+        outline_glyphs(&mut pb, faces, &mut parsed, glyphs);
         let Some(path) = pb.finish() else { continue };
         let b = path.bounds();
         let (cx, cy) = (b.x() + b.width() / 2.0, b.y() + b.height() / 2.0);
         let t = Transform::from_translate(look.dx + cx, look.dy + cy)
             .pre_scale(look.scale, look.scale)
             .pre_translate(-cx, -cy);
-        if look.alpha >= 1.0 {
-            paint_path(&mut layer, style, &path, t, 1.0);
-        } else {
-            paint_faded(&mut layer, style, &path, t, look.alpha);
-        }
-        any = true;
+        items.push((path, t, look.alpha));
     }
     let mut extra = PathBuilder::new();
     if frame.decorations {
-        decorate(&mut extra, state, style, laid);
+        decorate(&mut extra, faces, style, laid);
     }
     if let Some(caret) = frame.caret {
         extra.push_rect(caret);
     }
     if let Some(path) = extra.finish() {
-        paint_path(&mut layer, style, &path, Transform::identity(), 1.0);
-        any = true;
+        items.push((path, Transform::identity(), 1.0));
     }
-    any.then_some(layer)
+    let (mut layer, x0, y0) = ink_pixmap(style, &items)?;
+    for (path, t, alpha) in &items {
+        let t = t.post_translate(-x0 as f32, -y0 as f32);
+        if *alpha >= 1.0 {
+            paint_path(&mut layer, style, path, t, 1.0);
+        } else {
+            paint_faded(&mut layer, style, path, t, *alpha);
+        }
+    }
+    Some((layer, x0, y0))
+}
+
+/// A transparent pixmap covering every item's ink, widened by the stroke and shadow blur and
+/// kept within the box; with its top-left corner in layer pixels.
+fn ink_pixmap(
+    style: &TextStyle,
+    items: &[(tiny_skia::Path, Transform, f32)],
+) -> Option<(Pixmap, i32, i32)> {
+    let bounds = items
+        .iter()
+        .filter_map(|(p, t, _)| p.clone().transform(*t).map(|p| p.bounds()))
+        .reduce(|a, b| {
+            let (l, t) = (a.left().min(b.left()), a.top().min(b.top()));
+            Rect::from_ltrb(l, t, a.right().max(b.right()), a.bottom().max(b.bottom())).unwrap_or(a)
+        })?;
+    let stroke = style.stroke.as_ref().map_or(0.0, |s| s.width);
+    let blur = style.shadow.as_ref().map_or(0.0, |s| s.blur.max(0.0));
+    let margin = stroke + 2.0 * blur + 2.0;
+    let (bw, bh) = (style.box_size.0 as f32, style.box_size.1 as f32);
+    let x0 = (bounds.left() - margin).floor().max(-margin);
+    let y0 = (bounds.top() - margin).floor().max(-margin);
+    let x1 = (bounds.right() + margin).ceil().min(bw + margin);
+    let y1 = (bounds.bottom() + margin).ceil().min(bh + margin);
+    let pixmap = Pixmap::new((x1 - x0).max(1.0) as u32, (y1 - y0).max(1.0) as u32)?;
+    Some((pixmap, x0 as i32, y0 as i32))
 }
 
 /// Paints `path` opaque on a scratch pixmap the size of its ink, then composites that at
@@ -777,14 +896,14 @@ fn fill_shader(fill: &Fill, bounds: Rect) -> Shader<'static> {
 /// Adds the outlines of `glyphs` to `pb`, in layer pixels.
 fn outline_glyphs<'a>(
     pb: &mut PathBuilder,
-    state: &'a FontState,
+    faces: &'a [Face],
     parsed: &mut HashMap<fontdb::ID, Option<ttf_parser::Face<'a>>>,
     glyphs: &[PlacedGlyph],
 ) {
     for g in glyphs {
         let face = parsed
             .entry(g.font)
-            .or_insert_with(|| state.face_by_id(g.font).and_then(|f| f.parse()));
+            .or_insert_with(|| face_by_id(faces, g.font).and_then(|f| f.parse()));
         if let Some(face) = face {
             let scale = g.size / face.units_per_em() as f32;
             let mut sink = Outline {
@@ -799,8 +918,8 @@ fn outline_glyphs<'a>(
 }
 
 /// Adds underline / line-through bars under or through each line.
-fn decorate(pb: &mut PathBuilder, state: &FontState, style: &TextStyle, laid: &Laid) {
-    let Some(face) = state.face_by_id(laid.primary).and_then(|f| f.parse()) else {
+fn decorate(pb: &mut PathBuilder, faces: &[Face], style: &TextStyle, laid: &Laid) {
+    let Some(face) = face_by_id(faces, laid.primary).and_then(|f| f.parse()) else {
         return;
     };
     let upem = face.units_per_em() as f32;
@@ -1010,7 +1129,7 @@ pub(crate) mod tests {
         let fonts_used: Vec<_> = laid
             .glyphs
             .iter()
-            .map(|g| state.face_by_id(g.font).unwrap().file.clone())
+            .map(|g| face_by_id(&state.faces, g.font).unwrap().file.clone())
             .collect();
         assert_eq!(
             fonts_used.first().map(String::as_str),
@@ -1038,6 +1157,48 @@ pub(crate) mod tests {
         let (p, warnings) = render(&red_on_blue(text, (1000, 200)));
         assert!(warnings.is_empty(), "{warnings:?}");
         assert!(ink_box(&p, (255, 0, 0)).is_some());
+    }
+
+    #[test]
+    fn ellipsis_cuts_overflowing_text_to_fit() {
+        let fonts = Fonts::bundled();
+        let mut state = fonts.lock();
+        let long = "one two three four five six seven eight nine ten eleven twelve";
+        let mut style = TextStyle::new(long, (200, 80));
+        let overflowing = layout(&mut state, &style).output.unwrap();
+        assert!(height(&overflowing) > 80.0);
+        style.ellipsis = Some("…".into());
+        let cut = layout(&mut state, &style).output.unwrap();
+        assert!(height(&cut) <= 80.5, "{}", height(&cut));
+        assert!(cut.lines.len() >= 2, "{} lines", cut.lines.len());
+        let dejavu_or_open = cut.glyphs.last().unwrap();
+        let face = face_by_id(&state.faces, dejavu_or_open.font).unwrap();
+        let ttf = face.parse().unwrap();
+        assert_eq!(
+            ttf.glyph_index('…').map(|g| g.0),
+            Some(dejavu_or_open.glyph)
+        );
+    }
+
+    #[test]
+    fn word_spacing_widens_only_spaces() {
+        let fonts = Fonts::bundled();
+        let mut state = fonts.lock();
+        let mut style = TextStyle::new("a b c", (1000, 100));
+        let width = |l: &Laid| l.lines[0].right - l.lines[0].left;
+        let plain = width(&layout(&mut state, &style).output.unwrap());
+        style.word_spacing = 10.0;
+        let spaced = width(&layout(&mut state, &style).output.unwrap());
+        assert!((spaced - plain - 20.0).abs() < 1.5, "{plain} → {spaced}");
+        let solid = TextStyle {
+            word_spacing: 10.0,
+            ..TextStyle::new("abc", (1000, 100))
+        };
+        let laid = layout(&mut state, &solid).output.unwrap();
+        let base = layout(&mut state, &TextStyle::new("abc", (1000, 100)))
+            .output
+            .unwrap();
+        assert!((width(&laid) - width(&base)).abs() < 0.5);
     }
 
     #[test]

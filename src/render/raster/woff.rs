@@ -42,11 +42,34 @@ mod tests {
         );
     }
 
+    /// Fixtures made from Arapey by `tests/fixtures/raster/mkwoff.py` and `mkwoff2.py`.
     #[test]
-    fn woff1_fixture_decodes() {
-        let woff = include_bytes!("../../../tests/fixtures/raster/arapey.woff").to_vec();
-        let sfnt = decode(woff, "arapey.woff").unwrap();
-        let face = ttf_parser::Face::parse(&sfnt, 0).unwrap();
-        assert!(face.glyph_index('A').is_some());
+    fn woff_and_woff2_fixtures_decode_to_the_original_font() {
+        let ttf = include_bytes!("../../../fonts/arapey/Arapey-Regular.ttf");
+        let original = ttf_parser::Face::parse(ttf, 0).unwrap();
+        for (name, bytes) in [
+            (
+                "arapey.woff",
+                &include_bytes!("../../../tests/fixtures/raster/arapey.woff")[..],
+            ),
+            (
+                "arapey.woff2",
+                &include_bytes!("../../../tests/fixtures/raster/arapey.woff2")[..],
+            ),
+        ] {
+            let sfnt = decode(bytes.to_vec(), name).unwrap();
+            let face = ttf_parser::Face::parse(&sfnt, 0).unwrap();
+            assert_eq!(
+                face.number_of_glyphs(),
+                original.number_of_glyphs(),
+                "{name}"
+            );
+            assert_eq!(face.glyph_index('A'), original.glyph_index('A'), "{name}");
+            let (a, b) = (
+                face.glyph_bounding_box(face.glyph_index('g').unwrap()),
+                original.glyph_bounding_box(original.glyph_index('g').unwrap()),
+            );
+            assert_eq!(a, b, "{name}");
+        }
     }
 }

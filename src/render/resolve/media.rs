@@ -65,7 +65,7 @@ impl<'a> Prober<'a> {
     }
 
     fn probe_uncached(&mut self, src: &str) -> Result<(PathBuf, MediaInfo), String> {
-        let path = self.local(src)?;
+        let path = self.local(src, "media file")?;
         match probe::probe_cached(&path, self.cache) {
             Ok(info) => Ok((path, info)),
             Err(ProbeError::Read { source, .. }) => Err(format!("cannot read `{src}`: {source}")),
@@ -76,8 +76,9 @@ impl<'a> Prober<'a> {
         }
     }
 
-    /// The local path of `src` (downloaded if remote), recorded in [`Prober::files`].
-    pub fn local(&mut self, src: &str) -> Result<PathBuf, String> {
+    /// The local path of `src` (downloaded if remote), recorded in [`Prober::files`]; `what`
+    /// names the file in the "not found" message (`media file`, `font file`).
+    pub fn local(&mut self, src: &str, what: &str) -> Result<PathBuf, String> {
         let path = fetch::local_path(src, self.base_dir, self.cache).map_err(|e| match e {
             FetchError::Scheme(_) => format!(
                 "cannot read `{src}`: only local paths, `file://`, `http://` and `https://` work offline"
@@ -85,7 +86,7 @@ impl<'a> Prober<'a> {
             other => other.to_string(),
         })?;
         if !path.is_file() {
-            return Err(format!("media file `{src}` not found"));
+            return Err(format!("{what} `{src}` not found"));
         }
         if !self.files.contains(&path) {
             self.files.push(path.clone());

@@ -74,19 +74,7 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         canvas: canvas.map_or((1280, 720), |c| (c.width, c.height)),
         font_hashes: &font_hashes,
     };
-    let items: Vec<Item<'_>> = edit
-        .clips()
-        .map(|(t, c, clip)| {
-            let pointer = format!("/timeline/tracks/{t}/clips/{c}");
-            let prepared = prepare(clip, &pointer, &mut prober, &layers, ctx, &mut sink);
-            Item {
-                track: t,
-                pointer,
-                clip,
-                prepared,
-            }
-        })
-        .collect();
+    let items = prepare_all(edit, &mut prober, &layers, ctx, &mut sink);
     let mut layer_files = Vec::new();
     let tracks = place(
         &items,
@@ -123,6 +111,28 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
     })
 }
 
+/// Prepares every clip, in document order.
+fn prepare_all<'e>(
+    edit: &'e Edit,
+    prober: &mut Prober<'_>,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) -> Vec<Item<'e>> {
+    edit.clips()
+        .map(|(t, c, clip)| {
+            let pointer = format!("/timeline/tracks/{t}/clips/{c}");
+            let prepared = prepare(clip, &pointer, prober, layers, ctx, sink);
+            Item {
+                track: t,
+                pointer,
+                clip,
+                prepared,
+            }
+        })
+        .collect()
+}
+
 /// Times every prepared clip and builds the tracks.
 fn place(
     items: &[Item<'_>],
@@ -151,7 +161,10 @@ fn place(
     }
     let mut tracks = vec![Vec::new(); track_count];
     for (it, time) in items.iter().zip(timed) {
-        let Some(time) = time else { continue };
+        // Failed clips are timed only to report timing problems of the clips after them.
+        let (Some(time), false) = (time, matches!(it.prepared, Prepared::Failed)) else {
+            continue;
+        };
         if let Prepared::Layer(Source::Layer { png, .. }) = &it.prepared {
             layer_files.push(png.clone());
         }
@@ -229,7 +242,7 @@ fn caption_unsupported(asset: &Asset, ptr: &str) -> Problem {
     Problem::new(format!("{ptr}/asset/src"), d)
 }
 
-/// The timeline clip of a prepared, timed item.
+/// The timeline clip of a prepared, timed item (`place` never passes failed ones).
 fn timed_clip(it: &Item<'_>, time: Timed) -> Result<TimedClip, Problem> {
     let (kind, source) = match &it.prepared {
         Prepared::Media(m) => (
@@ -240,7 +253,7 @@ fn timed_clip(it: &Item<'_>, time: Timed) -> Result<TimedClip, Problem> {
             },
         ),
         Prepared::Layer(source) => (ClipKind::Layer, source.clone()),
-        Prepared::Failed => unreachable!("failed clips are not timed"),
+        Prepared::Failed => (ClipKind::Layer, Source::None),
     };
     Ok(TimedClip {
         pointer: it.pointer.clone(),
@@ -290,7 +303,7 @@ fn load_fonts(
             fetch::locate(&font.src, &ctx.base_dir),
             Ok(Location::Remote(_))
         );
-        let path = match prober.local(&font.src) {
+        let path = match prober.local(&font.src, "font file") {
             Ok(path) => path,
             Err(m) if remote => {
                 ctx.fonts.add_missing_src(&font.src);
@@ -356,16 +369,17 @@ fn take<T>(r: Result<T, Problem>, ctx: &ResolveContext<'_>, sink: &mut Sink) -> 
         .ok()
 }
 
-/// Labels `d` with the template span of `ptr` (or its nearest recorded ancestor), and names the
-/// clip in a note when `ptr` is inside one.
+/// Labels `d` with the template span of `ptr` (or its nearest recorded ancestor), the label
+/// naming the clip; without origins, a note names the clip and the pointer.
 fn label(ctx: &ResolveContext<'_>, ptr: &str, d: Diagnostic) -> Diagnostic {
-    let d = match clip_of(ptr) {
-        Some(clip) => d.with_note(format!("in {}", describe(clip))),
-        None => d,
+    let place = match clip_of(ptr) {
+        Some(clip) => format!("in {}", describe(clip)),
+        None => "here".to_string(),
     };
-    match ctx.origins {
-        Some(o) => o.label(ptr, d, ""),
-        None => d.with_note(format!("at `{ptr}`")),
+    match ctx.origins.filter(|o| o.nearest(ptr).is_some()) {
+        Some(o) => o.label(ptr, d, place),
+        None if place == "here" => d.with_note(format!("at `{ptr}`")),
+        None => d.with_note(format!("{place} (`{ptr}`)")),
     }
 }
 

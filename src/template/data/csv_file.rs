@@ -317,7 +317,8 @@ mod tests {
 
     #[test]
     fn spans_of_fields() {
-        let cases: [(&[u8], u64, u8, usize, Vec<Range<usize>>); 6] = [
+        type Case = (&'static [u8], u64, u8, usize, Vec<Range<usize>>);
+        let cases: [Case; 6] = [
             (b"a,b,c\n", 10, b',', 3, vec![10..11, 12..13, 14..15]),
             (b"\r\n\"x,y\",z\r", 0, b',', 2, vec![2..7, 8..9]),
             (b"\"a\"\"b\";\"\";", 5, b';', 3, vec![5..11, 12..14, 15..15]),
@@ -333,5 +334,33 @@ mod tests {
                 String::from_utf8_lossy(raw)
             );
         }
+    }
+
+    /// Memory stays flat: after 100,000 rows the tee holds at most its keep size plus one
+    /// read-ahead buffer, not the file.
+    #[test]
+    fn tee_window_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let mut text = String::from("a,b,c\n");
+        for i in 0..100_000 {
+            text.push_str(&format!("{i},\"x, {i}\",zoë\n"));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let sources = SourceMap::new();
+        let mut src = CsvSource::open(&path, &sources, b',', &mut Vec::new()).unwrap();
+        let mut largest = 0;
+        let mut n = 0;
+        while let Some(read) = src.read(n, true) {
+            assert!(matches!(read, Read::Row(_)));
+            largest = largest.max(src.reader.get_ref().window.len());
+            n += 1;
+        }
+        assert_eq!(n, 100_000);
+        assert!(text.len() > 2_000_000);
+        assert!(
+            largest < TEE_KEEP + 64 * 1024,
+            "window grew to {largest} bytes"
+        );
     }
 }

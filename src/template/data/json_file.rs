@@ -47,7 +47,7 @@ impl JsonSource {
             }
             Some(_) => {
                 let start = p.pos();
-                p.value(&mut Recorder::new(0))?;
+                p.value(&mut Recorder::none())?;
                 return Err(top_level_error(p.span(start, p.pos())));
             }
         };
@@ -108,11 +108,11 @@ fn find_rows(p: &mut Parser<'_>) -> Result<ArrayCursor, Diagnostic> {
             if p.peek() == Some(b'[') {
                 return Ok(ArrayCursor::new(p));
             }
-            p.value(&mut Recorder::new(0))?;
+            p.value(&mut Recorder::none())?;
             return Err(Diagnostic::error("`rows` must be an array of objects")
                 .with_label(p.span(start, p.pos()), "not an array"));
         }
-        p.value(&mut Recorder::new(0))?;
+        p.value(&mut Recorder::none())?;
         if p.after_member(open, start, b'}')? {
             return Err(no_rows());
         }
@@ -122,7 +122,11 @@ fn find_rows(p: &mut Parser<'_>) -> Result<ArrayCursor, Diagnostic> {
 impl RowSource for JsonSource {
     fn read(&mut self, index: usize, build: bool) -> Option<Read> {
         let mut p = Parser::new(&self.text, self.file, 0);
-        let mut rec = Recorder::new(if build { 1 } else { 0 });
+        let mut rec = if build {
+            Recorder::members()
+        } else {
+            Recorder::none()
+        };
         let Some(next) = self.cursor.next(&mut p, &mut rec) else {
             return self.check_end().err().map(Read::Fatal);
         };
@@ -132,7 +136,7 @@ impl RowSource for JsonSource {
                 index + 1
             )))),
             Ok(_) if !build => Some(Read::Skipped),
-            Ok((Value::Object(map), _)) => Some(Read::Row(object_row(index, map, &rec.origins))),
+            Ok((Value::Object(map), _)) => Some(Read::Row(object_row(index, map, &rec.members))),
             Ok((other, span)) => Some(Read::Bad(not_an_object(index, &other, span))),
         }
     }
@@ -228,12 +232,12 @@ impl JsonlSource {
             }
         };
         let mut p = Parser::new(text, self.file, start);
-        let mut rec = Recorder::new(1);
+        let mut rec = Recorder::members();
         match p.document(&mut rec) {
             Err(d) => {
                 Read::Bad(d.with_note(format!("in row {} (line {})", index + 1, self.line_no)))
             }
-            Ok(Value::Object(map)) => Read::Row(object_row(index, map, &rec.origins)),
+            Ok(Value::Object(map)) => Read::Row(object_row(index, map, &rec.members)),
             Ok(other) => Read::Bad(not_an_object(index, &other, p.span(0, text.len()))),
         }
     }

@@ -112,12 +112,19 @@ impl<'d> Expander<'_, '_, 'd, '_> {
     fn props_into(&mut self, map: &mut Map<String, Json>, props: &[Prop], base: &str) {
         for p in props {
             let segs: Vec<&str> = p.key.segments.iter().map(String::as_str).collect();
-            self.set_prop(map, &segs, p, base);
+            self.set_prop(map, &segs, p, base, props);
         }
     }
 
     /// Sets one property at `segs` inside `map`.
-    fn set_prop(&mut self, map: &mut Map<String, Json>, segs: &[&str], p: &Prop, base: &str) {
+    fn set_prop(
+        &mut self,
+        map: &mut Map<String, Json>,
+        segs: &[&str],
+        p: &Prop,
+        base: &str,
+        earlier: &[Prop],
+    ) {
         let last = segs.last().copied().unwrap_or_default();
         let Some((value, cell)) = self.value(&p.value, last) else {
             return;
@@ -128,10 +135,14 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             acc
         });
         if let Err(conflict) = set_path(map, segs, value) {
-            let first = self.origins.get(&conflict_pointer(base, &conflict));
+            // The earlier property that set the conflicting path (or something inside it).
+            let first = earlier.iter().take_while(|e| e.span != p.span).find(|e| {
+                let r = routed(&e.key.segments);
+                r.starts_with(&conflict) || conflict.starts_with(r)
+            });
             let d = Diagnostic::error(format!("`{}` is set twice", conflict.join(".")))
                 .with_label(p.key.span, "set again here")
-                .with_opt_label(first.map(|o| o.span), "first set here");
+                .with_opt_label(first.map(|e| e.key.span), "first set here");
             self.errors.push(d);
             return;
         }
@@ -227,7 +238,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             let entry = serde_json::json!({ "find": name, "replace": value });
             self.out.merge.push(entry);
         }
-        self.out.has_merge = true;
+        self.out.has_merge |= self.keep_merge;
         let var = Var {
             value: to_mj(&value),
             cell,
@@ -244,6 +255,12 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         self.scope.push();
         self.clips(&t.items, index);
         self.scope.pop();
+        // A track whose clips were all skipped by `if` (or a `for` over an empty list) is
+        // left out: Shotstack rejects empty tracks, and an absent layer is what the author
+        // meant. It is the last track, so no other pointer moves.
+        if self.out.tracks[index].is_empty() {
+            self.out.tracks.pop();
+        }
     }
 
     /// The statements of a track (or component) into track `track`.
@@ -288,7 +305,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             clip.insert("length".into(), j);
         }
         for p in &c.props {
-            self.clip_prop(p, &mut asset, &mut clip, &base);
+            self.clip_prop(p, (&mut asset, &mut clip), &base, &c.props);
         }
         if self.errors.len() > errors_before {
             return;
@@ -305,9 +322,9 @@ impl<'d> Expander<'_, '_, 'd, '_> {
     fn clip_prop(
         &mut self,
         p: &Prop,
-        asset: &mut Map<String, Json>,
-        clip: &mut Map<String, Json>,
+        (asset, clip): (&mut Map<String, Json>, &mut Map<String, Json>),
         base: &str,
+        earlier: &[Prop],
     ) {
         let segs: Vec<&str> = p.key.segments.iter().map(String::as_str).collect();
         let (side, segs) = match segs.as_slice() {
@@ -323,11 +340,11 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         if side == Side::Clip && segs == ["transition"] && is_plain_value(&p.value) {
             // `transition=fade` is short for `transition.in=fade transition.out=fade`.
             for side in ["in", "out"] {
-                self.set_prop(map, &["transition", side], p, &base);
+                self.set_prop(map, &["transition", side], p, &base, earlier);
             }
             return;
         }
-        self.set_prop(map, &segs, p, &base);
+        self.set_prop(map, &segs, p, &base, earlier);
     }
 
     /// `use NAME(args) [at START]`: the component's clips, shifted by START.
@@ -405,16 +422,18 @@ fn is_plain_value(v: &Value) -> bool {
 fn shift(start: Json, offset: f64) -> Json {
     match (&start, offset) {
         (_, 0.0) => start,
-        (Json::Number(n), _) => {
-            let v = n.as_f64().unwrap_or(0.0) + offset;
-            let rounded = (v * 1e9).round() / 1e9;
-            if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-                Json::from(rounded as i64)
-            } else {
-                serde_json::Number::from_f64(rounded).map_or(start, Json::Number)
-            }
-        }
+        (Json::Number(n), _) => seconds(n.as_f64().unwrap_or(0.0) + offset).unwrap_or(start),
         _ => start,
+    }
+}
+
+/// Seconds as JSON: whole numbers stay integers (`10 + 0.5` → `10.5`, `1.0` → `1`).
+pub(crate) fn seconds(v: f64) -> Option<Json> {
+    let rounded = (v * 1e9).round() / 1e9;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        Some(Json::from(rounded as i64))
+    } else {
+        serde_json::Number::from_f64(rounded).map(Json::Number)
     }
 }
 
@@ -439,10 +458,10 @@ fn set_path(map: &mut Map<String, Json>, segs: &[&str], value: Json) -> Result<(
     Ok(())
 }
 
-fn conflict_pointer(base: &str, segs: &[String]) -> String {
-    segs.iter().fold(base.to_string(), |mut acc, s| {
-        acc.push('/');
-        acc.push_str(&pointer_segment(s));
-        acc
-    })
+/// A clip property's key without a leading `asset.`/`clip.`.
+fn routed(segs: &[String]) -> &[String] {
+    match segs {
+        [first, rest @ ..] if !rest.is_empty() && (first == "asset" || first == "clip") => rest,
+        _ => segs,
+    }
 }

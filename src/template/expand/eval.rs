@@ -91,8 +91,18 @@ impl<'e> Exprs<'e> {
 pub(crate) type Valued<T> = (T, Option<CellRef>);
 
 impl Expander<'_, '_, '_, '_> {
-    /// Evaluates a minijinja expression in the current scope.
+    /// Evaluates a minijinja expression in the current scope; an undefined result is an
+    /// error.
     pub(crate) fn eval(&mut self, expr: &Expr) -> Option<Valued<MjValue>> {
+        self.eval_with(expr, false)
+    }
+
+    /// Evaluates an `if` condition: an undefined result (a missing variable) is false.
+    pub(crate) fn condition(&mut self, expr: &Expr) -> Option<bool> {
+        self.eval_with(expr, true).map(|(v, _)| v.is_true())
+    }
+
+    fn eval_with(&mut self, expr: &Expr, allow_undefined: bool) -> Option<Valued<MjValue>> {
         let compiled = self.exprs.get(&expr.source);
         let program = match compiled.as_ref() {
             Ok(p) => p,
@@ -115,7 +125,7 @@ impl Expander<'_, '_, '_, '_> {
             }
         }
         match program.expr.eval(MjValue::from_object(ctx)) {
-            Ok(v) if !v.is_undefined() => Some((v, cell)),
+            Ok(v) if allow_undefined || !v.is_undefined() => Some((v, cell)),
             Ok(_) => {
                 self.errors.push(self.undefined(expr, program));
                 None
@@ -316,8 +326,8 @@ impl Expander<'_, '_, '_, '_> {
         let (to, c2) = self.value(&s.to, "to")?;
         let start = match &s.at {
             Some(v) => self.value(v, "start")?.0,
-            None => match auto_start.and_then(serde_json::Number::from_f64) {
-                Some(n) => Json::Number(n),
+            None => match auto_start.and_then(super::build::seconds) {
+                Some(n) => n,
                 None => {
                     self.errors.push(
                         Diagnostic::error("cannot tell where this tween segment starts")
@@ -372,11 +382,12 @@ pub(crate) fn to_json(v: &MjValue, span: Span, errors: &mut Vec<Diagnostic>) -> 
     }
 }
 
-/// A minijinja value as text inside a string.
+/// A minijinja value as text inside a string: `none` is empty and booleans are `true`/`false` (as in JSON, not Python's `True`).
 fn display(v: &MjValue) -> String {
     match v.as_str() {
         Some(s) => s.to_string(),
         None if v.is_none() => String::new(),
+        None if v.kind() == minijinja::value::ValueKind::Bool => v.is_true().to_string(),
         None => v.to_string(),
     }
 }

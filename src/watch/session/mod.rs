@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::batch::manifest::{self, hash_parts};
 use crate::batch::{FileHashes, Key, Manifest, Reason, Selection, Source, name};
-use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap};
+use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, Span};
 use crate::render::Cancel;
 
 use super::classify::Plan;
@@ -173,7 +173,7 @@ where
         if !plan.assets.is_empty() {
             self.hashes.clear();
         }
-        let mut log = String::new();
+        let mut log = Log::default();
         let mut shown = Vec::new();
         if (plan.reload || self.project.is_none()) && !self.reload(&mut out, &mut log) {
             return self.finish(out, started, shown, log);
@@ -195,7 +195,7 @@ where
     }
 
     /// Loads the template again; false (with the failure reported) when it does not load.
-    fn reload(&mut self, out: &mut Outcome, log: &mut String) -> bool {
+    fn reload(&mut self, out: &mut Outcome, log: &mut Log) -> bool {
         match (self.load)() {
             Ok(project) => {
                 self.inputs = project.inputs();
@@ -219,13 +219,7 @@ where
     }
 
     /// Saves the manifest, publishes to the page, reports, and tells the loop what was read.
-    fn finish(
-        &mut self,
-        mut out: Outcome,
-        started: Instant,
-        shown: Vec<Shown>,
-        log: String,
-    ) -> Built {
+    fn finish(&mut self, mut out: Outcome, started: Instant, shown: Vec<Shown>, log: Log) -> Built {
         if out.rendered > 0 {
             let path = self.settings.out_dir.join(manifest::own_file_name(None));
             if let Err(e) = self.manifest.save(&path) {
@@ -238,7 +232,7 @@ where
             && !out.cancelled
             && let Ok(mut g) = g.lock()
         {
-            g.publish(shown, out.failed > 0, log, status_text(&out));
+            g.publish(shown, out.failed > 0, log.text, status_text(&out));
         }
         (self.on_event)(Event::Finished(&out));
         Built {
@@ -272,7 +266,7 @@ struct Ctx<'a, E> {
     on_event: &'a mut E,
     sources: &'a SourceMap,
     out: &'a mut Outcome,
-    log: &'a mut String,
+    log: &'a mut Log,
 }
 
 impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
@@ -307,46 +301,53 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
             let Some(built) = built.map_err(|d| self.report(&d)).ok() else {
                 continue;
             };
-            let output = name::file_name(built.name.as_deref(), index, built.extension);
-            if !names.insert(output.clone()) {
-                let msg = format!(
-                    "row {} writes `{output}` too, as an earlier row does",
-                    index + 1
-                );
-                self.report(&[Diagnostic::error(msg)]);
-                continue;
-            }
-            let path = self.settings.out_dir.join(&output);
-            let key = Key {
-                edit: built.edit_hash,
-                template,
-                settings: self.settings.settings,
-            };
-            let reason = rows::decide(
-                self.manifest,
-                &output,
-                &key,
-                path.exists(),
-                self.hashes,
-                saved,
-            );
-            shown.push(Shown {
-                row: index + 1,
-                path,
-                rendered: false,
-            });
-            match reason {
-                Reason::UpToDate => self.out.up_to_date += 1,
-                reason => todo.push(Todo {
-                    index,
-                    output,
-                    key,
-                    reason,
-                    job: built.job,
-                }),
-            }
+            todo.extend(self.stale(index, built, template, saved, &mut names, shown));
         }
         todo
+    }
+
+    /// Names and keys a built row, adds it to `shown`, and returns it when it must render.
+    fn stale<J>(
+        &mut self,
+        index: usize,
+        built: crate::batch::Built<J>,
+        template: blake3::Hash,
+        saved: &BTreeSet<PathBuf>,
+        names: &mut HashSet<String>,
+        shown: &mut Vec<Shown>,
+    ) -> Option<Todo<J>> {
+        let output = name::file_name(built.name.as_deref(), index, built.extension);
+        if !names.insert(output.clone()) {
+            let row = index + 1;
+            let msg = format!("row {row} writes `{output}` too, as an earlier row does");
+            self.report(&[Diagnostic::error(msg)]);
+            return None;
+        }
+        let key = Key {
+            edit: built.edit_hash,
+            template,
+            settings: self.settings.settings,
+        };
+        let path = self.settings.out_dir.join(&output);
+        let exists = path.exists();
+        shown.push(Shown {
+            row: index + 1,
+            path,
+            rendered: false,
+        });
+        match rows::decide(self.manifest, &output, &key, exists, self.hashes, saved) {
+            Reason::UpToDate => {
+                self.out.up_to_date += 1;
+                None
+            }
+            reason => Some(Todo {
+                index,
+                output,
+                key,
+                reason,
+                job: built.job,
+            }),
+        }
     }
 
     /// Builds one row, showing its warnings.
@@ -426,9 +427,34 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
     }
 
     fn warn(&mut self, diags: &[Diagnostic]) {
-        if !diags.is_empty() {
-            (self.on_event)(Event::Diagnostics(diags, self.sources));
-            self.log.push_str(&plain_text(diags, self.sources));
+        self.log.show(self.on_event, diags, self.sources);
+    }
+}
+
+/// The diagnostics of one build: shown once each (a template error repeats for every row),
+/// and kept as plain text for the `--serve` page.
+#[derive(Debug, Default)]
+struct Log {
+    text: String,
+    seen: HashSet<(String, Option<Span>)>,
+}
+
+impl Log {
+    /// Shows the diagnostics not shown yet in this build.
+    fn show(
+        &mut self,
+        on_event: &mut impl FnMut(Event<'_>),
+        diags: &[Diagnostic],
+        sources: &SourceMap,
+    ) {
+        let fresh: Vec<Diagnostic> = diags
+            .iter()
+            .filter(|d| self.seen.insert((d.message.clone(), d.span())))
+            .cloned()
+            .collect();
+        if !fresh.is_empty() {
+            on_event(Event::Diagnostics(&fresh, sources));
+            self.text.push_str(&plain_text(&fresh, sources));
         }
     }
 }
@@ -439,10 +465,9 @@ fn report(
     diags: &[Diagnostic],
     sources: &SourceMap,
     out: &mut Outcome,
-    log: &mut String,
+    log: &mut Log,
 ) {
-    on_event(Event::Diagnostics(diags, sources));
-    log.push_str(&plain_text(diags, sources));
+    log.show(on_event, diags, sources);
     if let Some(first) = diags.iter().find(|d| d.is_error()) {
         out.failed += 1;
         if out.first_error.is_none() {
@@ -455,15 +480,15 @@ fn plain_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
     diagnostics::render_text(diags, sources, RenderConfig { color: false })
 }
 
-/// `promo.edit:12` for a diagnostic with a place, else its message.
+/// `error in promo.edit:12` for a diagnostic with a place, else `error: MESSAGE`.
 pub fn locate(d: &Diagnostic, sources: &SourceMap) -> String {
     match d.span() {
         Some(span) => {
             let file = sources.get(span.file);
             let (line, _) = file.line_col(span.start as usize);
-            format!("{}:{line}", file.name)
+            format!("error in {}:{line}", file.name)
         }
-        None => d.message.clone(),
+        None => format!("error: {}", d.message),
     }
 }
 
@@ -481,19 +506,19 @@ pub fn status_text(o: &Outcome) -> String {
     let rows = |n: usize| format!("{n} row{}", if n == 1 { "" } else { "s" });
     let verb = if o.first { "rendered" } else { "re-rendered" };
     let secs = format!("in {:.1} s", o.seconds);
-    let done = match (o.rendered, o.up_to_date) {
-        (0, 0) => None,
-        (0, _) => Some("up to date".to_string()),
-        (n, _) => Some(format!("{} {verb}", rows(n))),
-    };
-    match (&o.first_error, done) {
-        _ if o.cancelled => format!("cancelled after {} {secs}", rows(o.rendered)),
-        (Some(at), Some(done)) => {
-            format!("error in {at} ({done}, {} failed) {secs}", rows(o.failed))
-        }
-        (Some(at), None) => format!("error in {at}"),
-        (None, Some(done)) => format!("{done} {secs}"),
-        (None, None) => format!("no rows selected {secs}"),
+    if o.cancelled {
+        return format!("cancelled after {} {secs}", rows(o.rendered));
+    }
+    match (&o.first_error, o.rendered, o.up_to_date) {
+        (Some(err), 0, _) => err.clone(),
+        (Some(err), n, _) => format!(
+            "{err} ({} {verb}, {} failed) {secs}",
+            rows(n),
+            rows(o.failed)
+        ),
+        (None, 0, 0) => format!("no rows selected {secs}"),
+        (None, 0, _) => format!("up to date {secs}"),
+        (None, n, _) => format!("{} {verb} {secs}", rows(n)),
     }
 }
 

@@ -274,9 +274,16 @@ fn status_lines() {
         (o(3, 0, 0, None), "3 rows re-rendered in 0.8 s"),
         (o(1, 0, 2, None), "1 row re-rendered in 0.8 s"),
         (o(0, 0, 2, None), "up to date in 0.8 s"),
-        (o(0, 1, 0, Some("promo.edit:12")), "error in promo.edit:12"),
         (
-            o(2, 1, 0, Some("rows.csv:4")),
+            o(0, 1, 0, Some("error in promo.edit:12")),
+            "error in promo.edit:12",
+        ),
+        (
+            o(0, 1, 0, Some("error: ffmpeg failed")),
+            "error: ffmpeg failed",
+        ),
+        (
+            o(2, 1, 0, Some("error in rows.csv:4")),
             "error in rows.csv:4 (2 rows re-rendered, 1 row failed) in 0.8 s",
         ),
         (o(0, 0, 0, None), "no rows selected in 0.8 s"),
