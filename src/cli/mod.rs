@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod check;
+pub mod inspect;
 pub mod render;
 mod report;
 pub mod summary;
@@ -94,9 +95,8 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Render(a) => render::run(a, global),
         args::Command::Summary(a) => summary::run(a, global),
         args::Command::Watch(a) => watch::run(a, global),
-        other => {
-            let _ = (other, global);
-            Ok(Status::Usage)
-        }
+        args::Command::Graph(a) => inspect::graph(a, global),
+        args::Command::Import(a) => inspect::import(a, global),
+        args::Command::Probe(a) => inspect::probe(a, global),
     }
 }
