@@ -226,7 +226,8 @@ fn phrase(rule: Rule) -> &'static str {
     match rule {
         value | tween | array | object | string | raw_string | number | path | unterminated
         | unterminated_raw | segment => "a value",
-        ident | key | word | resolution => "a name",
+        key => "a property `key=value`",
+        ident | word | resolution => "a name",
         size => "a size such as `1280x720`",
         block => "a `{ … }` block",
         cond | expr => "an expression",

@@ -36,6 +36,7 @@ fn merge_names(edit: &Json) -> Vec<String> {
 
 /// Writes `.edit` text.
 struct Printer {
+    /// The text written so far.
     out: String,
     /// Merge field names: their placeholders stay, bare words equal to them are quoted.
     merge_names: Vec<String>,

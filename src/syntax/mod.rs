@@ -132,6 +132,7 @@ pub fn load(sources: &SourceMap, path: &Path) -> SourceResult<ast::Document> {
 
 /// State while resolving includes.
 struct Loader<'a> {
+    /// Where included files are added.
     sources: &'a SourceMap,
     /// Canonical paths of the files being included, outermost first.
     chain: Vec<PathBuf>,

@@ -14,13 +14,19 @@ const MAX_USE_DEPTH: usize = 32;
 /// The parts of the Edit being built.
 #[derive(Debug, Default)]
 pub(crate) struct Out {
+    /// `output`.
     output: Option<Map<String, Json>>,
+    /// `timeline.background`.
     background: Option<Json>,
+    /// `timeline.fonts`.
     fonts: Vec<Json>,
+    /// `timeline.soundtrack`.
     soundtrack: Option<Map<String, Json>>,
     /// Clips of each track.
     tracks: Vec<Vec<Json>>,
+    /// `merge` entries (with `--keep-merge`).
     merge: Vec<Json>,
+    /// The rendered `name`.
     name: Option<String>,
     /// Set when any `merge` statement ran (so `--keep-merge` emits `merge`).
     has_merge: bool,

@@ -20,7 +20,9 @@ use crate::syntax::ast::{Expr, Part, Segment, Value, ValueKind};
 
 /// Compiled expressions of one environment, keyed by source text.
 pub(crate) struct Exprs<'e> {
+    /// The environment expressions are compiled against.
     env: &'e Environment<'static>,
+    /// Compiled expressions by source text.
     map: RwLock<HashMap<String, Arc<Compiled<'e>>>>,
 }
 
@@ -29,6 +31,7 @@ type Compiled<'e> = Result<Program<'e>, CompileError>;
 
 /// A compiled expression and the names it reads.
 pub(crate) struct Program<'e> {
+    /// The compiled expression.
     expr: Expression<'e, 'static>,
     /// `name` or `a.b.c`: evaluated by a direct lookup, without minijinja's VM.
     path: Option<Vec<String>>,
@@ -41,7 +44,9 @@ pub(crate) struct Program<'e> {
 /// A syntax error in an expression.
 #[derive(Debug, Clone)]
 pub(crate) struct CompileError {
+    /// minijinja's description.
     message: String,
+    /// Where in the expression, when known.
     range: Option<Range<usize>>,
 }
 
