@@ -113,7 +113,7 @@ fn prepare_all(
     cx: &mut Ctx,
     clips: &[Clip],
     pieces: &[Piece],
-    runs: &[(usize, usize, Base)],
+    runs: &[base::Run],
     visible: &[Vec<(usize, usize)>],
     lumas: &mut [luma::Luma],
 ) -> Vec<Vec<Link>> {
