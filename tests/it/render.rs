@@ -860,6 +860,17 @@ fn compile_gif_jpg_and_mp3_outputs() {
     }
 }
 
+#[test]
+fn compile_mp3_without_sound_is_an_error() {
+    let mut tl = timeline((W, H), 1.0, Vec::new());
+    tl.output.format = Format::Mp3;
+    let errors = reel::render::compile(&tl, &RenderOptions::default()).unwrap_err();
+    assert_eq!(
+        errors[0].message,
+        "an mp3 output needs sound, but the edit has no sound"
+    );
+}
+
 /// Plans built from hand-made timelines (paths need not exist: compile does no IO).
 fn snapshot_plan(tl: &Timeline, opts: &RenderOptions) -> String {
     let plan = reel::render::compile(tl, opts).expect("compile");

@@ -28,25 +28,23 @@ pub(super) fn mix(cx: &mut Ctx) -> Option<Link> {
             parts.push(chain(cx, &s));
         }
     }
-    if let Some(st) = &tl.soundtrack {
-        if st.info.has_audio {
-            let length = tl.duration.min(if st.info.duration > 0.0 {
-                st.info.duration
-            } else {
-                tl.duration
-            });
-            let i = cx.input(&st.path, vec!["-t".into(), num(length)]);
-            let volume = Anim::Const(st.volume);
-            let s = Sound {
-                link: Link::Input(i, Media::Audio),
-                start: 0.0,
-                length,
-                speed: 1.0,
-                volume: &volume,
-                fade: st.fade,
-            };
-            parts.push(chain(cx, &s));
-        }
+    if let Some(st) = tl.soundtrack.as_ref().filter(|st| st.info.has_audio) {
+        let length = tl.duration.min(if st.info.duration > 0.0 {
+            st.info.duration
+        } else {
+            tl.duration
+        });
+        let i = cx.input(&st.path, vec!["-t".into(), num(length)]);
+        let volume = Anim::Const(st.volume);
+        let s = Sound {
+            link: Link::Input(i, Media::Audio),
+            start: 0.0,
+            length,
+            speed: 1.0,
+            volume: &volume,
+            fade: st.fade,
+        };
+        parts.push(chain(cx, &s));
     }
     if parts.is_empty() {
         return None;

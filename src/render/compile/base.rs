@@ -26,12 +26,12 @@ pub(crate) enum Base {
     Span(usize),
 }
 
+/// A run of base frames: `(first, end, what)`.
+pub(crate) type Run = (usize, usize, Base);
+
 /// The base runs `(k0, k1, what)` covering `0..frames`, and for every span the frame ranges
 /// where it must be overlaid (empty for spans that are in the base or hidden by it).
-pub(crate) fn plan(
-    spans: &[Span],
-    frames: usize,
-) -> (Vec<(usize, usize, Base)>, Vec<Vec<(usize, usize)>>) {
+pub(crate) fn plan(spans: &[Span], frames: usize) -> (Vec<Run>, Vec<Vec<(usize, usize)>>) {
     let mut cuts: Vec<usize> = vec![0, frames];
     for s in spans {
         cuts.push(s.k0.min(frames));
@@ -39,7 +39,7 @@ pub(crate) fn plan(
     }
     cuts.sort_unstable();
     cuts.dedup();
-    let mut runs: Vec<(usize, usize, Base)> = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     let mut visible: Vec<Vec<(usize, usize)>> = vec![Vec::new(); spans.len()];
     for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);

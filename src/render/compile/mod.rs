@@ -145,6 +145,18 @@ pub fn compile(timeline: &Timeline, options: &RenderOptions) -> SourceResult<Ren
     } else {
         None
     };
+    if video.is_none() && sound.is_none() {
+        let what = if timeline.output.mute {
+            "is muted"
+        } else {
+            "has no sound"
+        };
+        cx.errors.push(
+            Diagnostic::error(format!("an mp3 output needs sound, but the edit {what}"))
+                .with_note("no clip with audio and no soundtrack play in the rendered range")
+                .with_help("add a soundtrack or an audio clip, or choose a video format"),
+        );
+    }
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }

@@ -202,54 +202,26 @@ fn x264(q: Quality, preview: bool) -> (u32, &'static str) {
 
 /// Encoder and muxer arguments.
 fn encoder(cx: &Ctx, spec: &Spec, audio: bool) -> Vec<String> {
-    let mut a: Vec<String> = Vec::new();
-    let mut push = |items: &[&str]| a.extend(items.iter().map(|s| (*s).to_owned()));
-    let threads = cx.opts.threads.map(|n| n.to_string());
     let (crf, preset) = x264(cx.tl.output.quality, cx.opts.preview);
-    let fps = cx.canvas.fps.to_string();
-    match spec.format {
-        Format::Mp4 => {
-            let crf = crf.to_string();
-            push(&[
-                "-c:v", "libx264", "-preset", preset, "-crf", &crf, "-pix_fmt", "yuv420p", "-r",
-                &fps,
-            ]);
-            if audio {
-                push(&["-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]);
-            }
-            push(&["-movflags", "+faststart"]);
-        }
-        Format::Webm => {
-            let crf = (crf + 9).to_string();
-            push(&[
-                "-c:v",
-                "libvpx-vp9",
-                "-crf",
-                &crf,
-                "-b:v",
-                "0",
-                "-deadline",
-                "realtime",
-                "-cpu-used",
-                "8",
-                "-row-mt",
-                "1",
-                "-pix_fmt",
-                "yuv420p",
-                "-r",
-                &fps,
-            ]);
-            if audio {
-                push(&[
-                    "-c:a", "libopus", "-b:a", "128k", "-ar", "48000", "-ac", "2",
-                ]);
-            }
-        }
-        Format::Gif => {
-            let repeat = if cx.tl.output.repeat { "0" } else { "-1" };
-            push(&["-loop", repeat, "-f", "gif"]);
-        }
-        Format::Mp3 => push(&[
+    let (fps, x264_crf, vp9_crf) = (
+        cx.canvas.fps.to_string(),
+        crf.to_string(),
+        (crf + 9).to_string(),
+    );
+    let yuv = ["-pix_fmt", "yuv420p", "-r", &fps];
+    let mut a: Vec<&str> = match spec.format {
+        Format::Mp4 => ["-c:v", "libx264", "-preset", preset, "-crf", &x264_crf].to_vec(),
+        Format::Webm => ["-c:v", "libvpx-vp9", "-crf", &vp9_crf, "-b:v", "0"]
+            .into_iter()
+            .chain(["-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1"])
+            .collect(),
+        Format::Gif => vec![
+            "-loop",
+            if cx.tl.output.repeat { "0" } else { "-1" },
+            "-f",
+            "gif",
+        ],
+        Format::Mp3 => vec![
             "-c:a",
             "libmp3lame",
             "-b:a",
@@ -260,40 +232,32 @@ fn encoder(cx: &Ctx, spec: &Spec, audio: bool) -> Vec<String> {
             "2",
             "-f",
             "mp3",
-        ]),
-        Format::Jpg => push(&[
-            "-frames:v",
-            "1",
-            "-q:v",
-            "2",
-            "-update",
-            "1",
-            "-f",
-            "image2",
-        ]),
-        Format::Png => push(&[
-            "-frames:v",
-            "1",
-            "-pix_fmt",
-            "rgb24",
-            "-update",
-            "1",
-            "-f",
-            "image2",
-        ]),
-        Format::Bmp => push(&[
-            "-frames:v",
-            "1",
-            "-pix_fmt",
-            "bgr24",
-            "-update",
-            "1",
-            "-f",
-            "image2",
-        ]),
+        ],
+        Format::Jpg => vec!["-frames:v", "1", "-q:v", "2"],
+        Format::Png => vec!["-frames:v", "1", "-pix_fmt", "rgb24"],
+        Format::Bmp => vec!["-frames:v", "1", "-pix_fmt", "bgr24"],
+    };
+    if matches!(spec.format, Format::Mp4 | Format::Webm) {
+        a.extend(yuv);
+        if audio {
+            let codec = if spec.format == Format::Mp4 {
+                "aac"
+            } else {
+                "libopus"
+            };
+            a.extend(["-c:a", codec, "-b:a", "128k", "-ar", "48000", "-ac", "2"]);
+        }
     }
+    if spec.format == Format::Mp4 {
+        a.extend(["-movflags", "+faststart"]);
+    }
+    if spec.format.is_still() {
+        a.extend(["-update", "1", "-f", "image2"]);
+    }
+    let threads = cx.opts.threads.map(|n| n.to_string());
+    let mut out: Vec<String> = a.into_iter().map(str::to_owned).collect();
     if let Some(t) = threads {
-        push(&["-threads", &t]);
+        out.extend(["-threads".to_owned(), t]);
     }
-    a
+    out
 }

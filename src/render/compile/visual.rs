@@ -113,7 +113,7 @@ fn prepare_all(
     cx: &mut Ctx,
     clips: &[Clip],
     pieces: &[Piece],
-    runs: &[(usize, usize, Base)],
+    runs: &[base::Run],
     visible: &[Vec<(usize, usize)>],
     lumas: &mut [luma::Luma],
 ) -> Vec<Vec<Link>> {
@@ -649,7 +649,7 @@ fn local(cx: &Ctx, p: Piece, j: usize) -> f64 {
 fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
     let n = p.j1 - p.j0;
     let (vw, vh) = c.geo.visible;
-    let states: Vec<(f64, (f64, f64), (f64, f64))> = (0..n)
+    let states: Vec<CameraState> = (0..n)
         .map(|j| {
             let t = local(cx, p, j);
             (
@@ -690,21 +690,33 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
                 .arg("color", "black@0"),
         );
     }
-    let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)];
-    let mut persp = Filter::new("perspective");
+    f.push(perspective(&states, (vw, vh), (fw, fh)));
+    (f, (fw, fh), pad > 0)
+}
+
+/// Camera state per frame: zoom (× scale ratio), pan (box fractions), shear (x, y).
+type CameraState = (f64, (f64, f64), (f64, f64));
+
+/// The `perspective` filter mapping each output corner of a `frame`-sized picture (content box
+/// `content`, centred) back to its source point for every frame's camera state.
+fn perspective(states: &[CameraState], content: (u32, u32), frame: (u32, u32)) -> Filter {
     const NAMES: [(&str, &str); 4] = [("x0", "y0"), ("x1", "y1"), ("x2", "y2"), ("x3", "y3")];
+    let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)];
+    let (fw, fh) = (f64::from(frame.0), f64::from(frame.1));
+    let (vw, vh) = (f64::from(content.0), f64::from(content.1));
+    let mut persp = Filter::new("perspective");
     for (ci, (ux, uy)) in corners.iter().enumerate() {
         let src = |j: usize| {
             let (z, (px, py), (kx, ky)) = states[j];
-            let (cxp, cyp) = (f64::from(fw) / 2.0, f64::from(fh) / 2.0);
-            let dx = ux * f64::from(fw) - cxp - px * f64::from(vw);
-            let dy = uy * f64::from(fh) - cyp - py * f64::from(vh);
+            let dx = ux * fw - fw / 2.0 - px * vw;
+            let dy = uy * fh - fh / 2.0 - py * vh;
             let det = (1.0 - kx * ky).max(1e-6);
             (
-                cxp + (dx - kx * dy) / det / z,
-                cyp + (dy - ky * dx) / det / z,
+                fw / 2.0 + (dx - kx * dy) / det / z,
+                fh / 2.0 + (dy - ky * dx) / det / z,
             )
         };
+        let n = states.len();
         persp = persp
             .arg(
                 NAMES[ci].0,
@@ -715,8 +727,7 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
                 Knots::frames_within(n, 0.01, |j| src(j).1).expr("(in-1)"),
             );
     }
-    f.push(persp.arg("interpolation", "linear").arg("eval", "frame"));
-    (f, (fw, fh), pad > 0)
+    persp.arg("interpolation", "linear").arg("eval", "frame")
 }
 
 /// The moving wipe/reveal mask of a piece (grey, `size`), if it has one.
