@@ -1,2 +1,315 @@
-//! Glue between stages for one row: load a template (`.edit` or Shotstack JSON), expand a row,
-//! validate. Used by every command, by the batch runner and by watch mode.
+//! Glue between stages for one row: load a template (`.edit` or Shotstack JSON) and its data,
+//! expand and validate one row at a time, and render it.
+//!
+//! Every command, the batch runner and watch mode go through [`Project`] (template, data,
+//! expansion, validation: no rendering) and [`Renderer`] (a project plus render settings,
+//! fonts and cache: the [`batch::Source`] the batch engine drives). Rows are streamed, never
+//! collected.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::batch::{self, Built, JobProgress, Rendered};
+use crate::diagnostics::{Diagnostic, SourceMap, SourceResult, Warned};
+use crate::edit::{self, Edit, Origins};
+use crate::render::job::{RenderJob, render_edit};
+use crate::render::raster::Fonts;
+use crate::render::{Cancel, RenderOptions, cache::Cache};
+use crate::syntax;
+use crate::template::data::{self, DataOptions};
+use crate::template::expand::{self, ExpandContext};
+use crate::template::json::JsonTemplate;
+use crate::template::{Cell, Expanded, Row};
+
+/// A parsed template of either kind.
+#[derive(Debug)]
+pub enum Template {
+    /// A `.edit` file (with its includes).
+    Edit(syntax::ast::Document),
+    /// A Shotstack Edit JSON file with `{{ NAME }}` placeholders.
+    Json(JsonTemplate),
+}
+
+/// What [`Project::load`] needs besides the template path.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--data`: overrides the template's `data` statement.
+    pub data: Option<PathBuf>,
+    /// `--set key=value`, applied to every row.
+    pub sets: Vec<String>,
+    /// `--delimiter` for CSV.
+    pub delimiter: Option<String>,
+    /// `--keep-merge`: keep placeholders and emit a `merge` array.
+    pub keep_merge: bool,
+    /// Validation checks that local files exist.
+    pub check_files: bool,
+}
+
+/// A loaded template, its data source and everything needed to turn a row into an [`Edit`].
+pub struct Project {
+    /// Every input file of the run (template, includes, data).
+    pub sources: Arc<SourceMap>,
+    /// The template as given on the command line.
+    pub template_path: PathBuf,
+    /// Directory relative media paths resolve against (the template's).
+    pub base_dir: PathBuf,
+    /// The parsed template.
+    pub template: Template,
+    /// The data file, from `--data` or the template's `data` statement.
+    pub data: Option<PathBuf>,
+    /// Files the template itself read (the template and its includes).
+    pub files: Vec<PathBuf>,
+    data_options: DataOptions,
+    sets: Vec<(String, serde_json::Value)>,
+    check_files: bool,
+    keep_merge: bool,
+    expand: ExpandContext,
+}
+
+/// One row expanded and validated.
+#[derive(Debug, Clone)]
+pub struct BuiltRow {
+    /// The typed Edit.
+    pub edit: Edit,
+    /// The Edit JSON as expanded, for `reel build` and manifests.
+    pub json: serde_json::Value,
+    /// Where each value came from.
+    pub origins: Origins,
+    /// The `name` statement's value for this row (unsanitised).
+    pub name: Option<String>,
+}
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("template_path", &self.template_path)
+            .field("data", &self.data)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The rows of a data file, streamed.
+pub type RowIter<'a> = Box<dyn Iterator<Item = (usize, Result<Row, Diagnostic>)> + Send + 'a>;
+
+impl Project {
+    /// Reads and parses the template (and its includes), works out the data file. Errors are
+    /// labelled in `sources`, which the caller prints them against.
+    pub fn load(path: &Path, opts: &LoadOptions, sources: Arc<SourceMap>) -> SourceResult<Project> {
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let (template, files, template_data) = if is_json {
+            let t = JsonTemplate::load(&sources, path)?;
+            (Template::Json(t), vec![path.to_path_buf()], None)
+        } else {
+            let doc = syntax::load(&sources, path)?;
+            let files = doc.files.clone();
+            let data = doc.data.as_ref().map(|d| d.resolved.clone());
+            (Template::Edit(doc), files, data)
+        };
+        let mut errors = Vec::new();
+        let sets = opts
+            .sets
+            .iter()
+            .filter_map(|s| data::parse_set(s).map_err(|e| errors.push(e)).ok())
+            .collect();
+        let mut data_options = DataOptions::default();
+        if let Some(d) = &opts.delimiter {
+            match data::parse_delimiter(d) {
+                Ok(b) => data_options.delimiter = Some(b),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Project {
+            sources,
+            template_path: path.to_path_buf(),
+            base_dir,
+            template,
+            data: opts.data.clone().or(template_data),
+            files,
+            data_options,
+            sets,
+            check_files: opts.check_files,
+            keep_merge: opts.keep_merge,
+            expand: ExpandContext::standard(opts.keep_merge),
+        })
+    }
+
+    /// Streams the rows of the data file (one empty row when there is none), with `--set`
+    /// applied. A bad row is an `Err` for that row only.
+    pub fn rows(&self) -> Result<RowIter<'_>, Diagnostic> {
+        let Some(path) = &self.data else {
+            let row = self.apply_sets(Row::default());
+            return Ok(Box::new(std::iter::once((0, Ok(row)))));
+        };
+        let rows = data::open(path, &self.sources, &self.data_options)?;
+        Ok(Box::new(
+            rows.map(move |(i, r)| (i, r.map(|row| self.apply_sets(row)))),
+        ))
+    }
+
+    /// Expands one row (no validation): the Edit JSON and its origins.
+    pub fn expand_row(&self, row: &Row) -> Warned<SourceResult<Expanded>> {
+        match &self.template {
+            Template::Edit(doc) => expand::expand(doc, row, &self.expand),
+            Template::Json(t) => t.expand(row, self.keep_merge),
+        }
+    }
+
+    /// Expands and validates one row.
+    pub fn build_row(&self, row: &Row) -> Warned<SourceResult<BuiltRow>> {
+        let Warned {
+            output,
+            mut warnings,
+        } = self.expand_row(row);
+        let expanded = match output {
+            Ok(x) => x,
+            Err(errors) => {
+                return Warned {
+                    output: Err(errors),
+                    warnings,
+                };
+            }
+        };
+        let opts = edit::ValidateOptions {
+            base_dir: Some(self.base_dir.clone()),
+            check_files: self.check_files,
+        };
+        let validated = edit::validate(&expanded.edit, &expanded.origins, &opts);
+        warnings.extend(validated.warnings);
+        let output = validated.output.map(|edit| BuiltRow {
+            json: expanded.edit,
+            edit,
+            origins: expanded.origins,
+            name: expanded.name,
+        });
+        Warned { output, warnings }
+    }
+
+    /// blake3 over the contents of the template and its includes: tells "template changed"
+    /// from "data changed" in manifests.
+    pub fn template_hash(&self) -> blake3::Hash {
+        let mut h = blake3::Hasher::new();
+        for f in &self.files {
+            h.update(f.to_string_lossy().as_bytes());
+            h.update(&std::fs::read(f).unwrap_or_default());
+        }
+        h.finalize()
+    }
+
+    fn apply_sets(&self, mut row: Row) -> Row {
+        for (k, v) in &self.sets {
+            row.set(
+                k,
+                Cell {
+                    value: v.clone(),
+                    origin: None,
+                },
+            );
+        }
+        row
+    }
+}
+
+/// A project with what rendering needs: the [`batch::Source`] that `reel render` and
+/// `reel watch` drive.
+pub struct Renderer<'a> {
+    /// The template and data.
+    pub project: &'a Project,
+    /// Preview, threads, single frame.
+    pub options: RenderOptions,
+    /// Fonts shared by every job.
+    pub fonts: &'a Fonts,
+    /// Probe, download and layer cache.
+    pub cache: Cache,
+}
+
+impl batch::Source for Renderer<'_> {
+    type Row = Row;
+    type Job = BuiltRow;
+
+    fn rows(
+        &self,
+    ) -> SourceResult<Box<dyn Iterator<Item = (usize, Result<Row, Diagnostic>)> + '_>> {
+        match self.project.rows() {
+            Ok(rows) => Ok(rows),
+            Err(e) => Err(vec![e]),
+        }
+    }
+
+    fn build(&self, row: &Row) -> Warned<SourceResult<Built<BuiltRow>>> {
+        let built = self.project.build_row(row);
+        built.map(|r| {
+            r.map(|b| Built {
+                name: b.name.clone(),
+                extension: extension(&b.edit, &self.options),
+                edit_hash: blake3::hash(b.json.to_string().as_bytes()),
+                job: b,
+            })
+        })
+    }
+
+    fn render(
+        &self,
+        job: BuiltRow,
+        output: &Path,
+        progress: &mut dyn FnMut(JobProgress),
+        cancel: &Cancel,
+    ) -> Warned<SourceResult<Rendered>> {
+        let render_job = RenderJob {
+            base_dir: self.project.base_dir.clone(),
+            out_path: output.to_path_buf(),
+            options: self.options.clone(),
+            origins: Some(&job.origins),
+            fonts: self.fonts,
+            cache: self.cache.clone(),
+        };
+        let mut on_progress = |p: crate::render::run::Progress| {
+            progress(JobProgress {
+                done_seconds: p.done_seconds,
+                total_seconds: p.total_seconds,
+            })
+        };
+        render_edit(&job.edit, &render_job, &mut on_progress, cancel).map(|r| {
+            r.map(|outcome| Rendered {
+                files_read: outcome.files,
+            })
+        })
+    }
+
+    fn describe(&self, d: &Diagnostic) -> String {
+        match d.span() {
+            Some(span) => {
+                let file = self.project.sources.get(span.file);
+                let (line, col) = file.line_col(span.start as usize);
+                format!("{}:{line}:{col}: {}", file.name, d.message)
+            }
+            None => d.message.clone(),
+        }
+    }
+}
+
+/// blake3 of the render settings that change an output (not thread counts), with reel's
+/// version: a new reel re-renders everything once.
+pub fn settings_hash(options: &RenderOptions) -> blake3::Hash {
+    let text = format!(
+        "reel {} preview={} frame={:?}",
+        env!("CARGO_PKG_VERSION"),
+        options.preview,
+        options.frame
+    );
+    blake3::hash(text.as_bytes())
+}
+
+/// The output file extension for `edit` under `options` (a still with `--frame`).
+pub fn extension(edit: &Edit, options: &RenderOptions) -> &'static str {
+    // A still output format keeps its own extension; `--frame` on a video writes a PNG.
+    if options.frame.is_some() && !edit.output.format.is_image() {
+        return "png";
+    }
+    batch::name::extension(Some(edit.output.format.as_str()))
+}

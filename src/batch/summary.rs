@@ -178,48 +178,74 @@ pub fn file_name(shard_tag: Option<&str>) -> String {
     }
 }
 
-/// Reads every `summary-K-of-N.json` in `dir` and merges them into one summary (rows in row
-/// order, counts added up, seconds = the slowest shard). Returns the files read too.
-pub fn merge_dir(dir: &Path) -> Result<(Summary, Vec<PathBuf>), String> {
+/// The shard summaries of a directory merged into one.
+#[derive(Debug)]
+pub struct Merged {
+    /// Rows in row order, counts added up, seconds of the slowest shard.
+    pub summary: Summary,
+    /// The files read.
+    pub files: Vec<PathBuf>,
+    /// Shards (`K/N`) with no summary file: not run yet, or still running.
+    pub missing: Vec<String>,
+}
+
+/// Reads every `summary-K-of-N.json` in `dir` and merges them. Files of different shard
+/// counts (a stale earlier run) are an error: their rows would overlap.
+pub fn merge_dir(dir: &Path) -> Result<Merged, String> {
     let listing =
         std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = listing
+    let mut found: Vec<((usize, usize), PathBuf)> = listing
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| is_shard_summary(p))
+        .filter_map(|p| shard_of(&p).map(|s| (s, p)))
         .collect();
-    paths.sort();
-    if paths.is_empty() {
+    found.sort();
+    let Some(&((_, count), _)) = found.first() else {
         return Err(format!(
             "no `summary-K-of-N.json` files in `{}`",
             dir.display()
         ));
+    };
+    if let Some((_, other)) = found.iter().find(|((_, n), _)| *n != count) {
+        return Err(format!(
+            "`{}` belongs to a run with a different shard count than `{}`; remove the stale files",
+            other.display(),
+            found[0].1.display()
+        ));
     }
     let mut rows = Vec::new();
     let (mut interrupted, mut seconds) = (false, 0f64);
-    for path in &paths {
+    for (_, path) in &found {
         let s =
             Summary::load(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         interrupted |= s.interrupted;
         seconds = seconds.max(s.seconds);
         rows.extend(s.rows);
     }
-    Ok((Summary::new(rows, None, interrupted, seconds), paths))
+    let missing = (0..count)
+        .filter(|k| !found.iter().any(|((i, _), _)| i == k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    let files = found.into_iter().map(|(_, p)| p).collect();
+    let summary = Summary::new(rows, None, interrupted, seconds);
+    Ok(Merged {
+        summary,
+        files,
+        missing,
+    })
 }
 
-fn is_shard_summary(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
+/// `(K, N)` of a `summary-K-of-N.json` path.
+fn shard_of(path: &Path) -> Option<(usize, usize)> {
+    let name = path.file_name()?.to_str()?;
+    let tag = name.strip_prefix("summary-")?.strip_suffix(".json")?;
+    let (k, n) = tag.split_once("-of-")?;
+    let num = |t: &str| {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse::<usize>().ok())
+            .flatten()
     };
-    let Some(tag) = name
-        .strip_prefix("summary-")
-        .and_then(|n| n.strip_suffix(".json"))
-    else {
-        return false;
-    };
-    let mut parts = tag.split("-of-");
-    let is_num =
-        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    is_num(parts.next()) && is_num(parts.next()) && parts.next().is_none()
+    let (k, n) = (num(k)?, num(n)?);
+    (k < n).then_some((k, n))
 }
 
 /// Formats rows as an aligned text table (row, status, seconds, output, error or reason).
@@ -285,8 +311,13 @@ mod tests {
         a.save(&dir.path().join(file_name(Some("0-of-3")))).unwrap();
         b.save(&dir.path().join(file_name(Some("1-of-3")))).unwrap();
         std::fs::write(dir.path().join("summary.json"), "ignored: not a shard file").unwrap();
-        let (merged, files) = merge_dir(dir.path()).unwrap();
+        let Merged {
+            summary: merged,
+            files,
+            missing,
+        } = merge_dir(dir.path()).unwrap();
         assert_eq!(files.len(), 2);
+        assert_eq!(missing, vec!["2/3".to_string()]);
         let rows: Vec<usize> = merged.rows.iter().map(|r| r.row).collect();
         assert_eq!(rows, vec![1, 2, 4]);
         assert_eq!(
@@ -315,8 +346,19 @@ mod tests {
             ("summary-a-of-3.json", false),
             ("summary-1-of-.json", false),
         ] {
-            assert_eq!(is_shard_summary(Path::new(name)), ok, "{name}");
+            assert_eq!(shard_of(Path::new(name)).is_some(), ok, "{name}");
         }
+        assert_eq!(shard_of(Path::new("summary-3-of-3.json")), None);
+    }
+
+    #[test]
+    fn summaries_of_different_shard_counts_are_not_mixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Summary::new(vec![report(1, RowStatus::Rendered)], None, false, 1.0);
+        s.save(&dir.path().join(file_name(Some("0-of-2")))).unwrap();
+        s.save(&dir.path().join(file_name(Some("0-of-3")))).unwrap();
+        let err = merge_dir(dir.path()).unwrap_err();
+        assert!(err.contains("different shard count"), "{err}");
     }
 
     #[test]

@@ -276,3 +276,52 @@ fn colliding_names_fail_before_rendering_and_lock_blocks_a_second_run() {
     let err = outcome.summary.rows[0].error.as_deref().unwrap();
     assert_eq!(err, "rows 1 and 3 have the same output `same.mp4`");
 }
+
+/// A source whose render panics for one row: the row fails, the others render.
+struct Panicky(Lavfi);
+
+impl Source for Panicky {
+    type Row = (String, String, f64);
+    type Job = LavfiJob;
+
+    fn rows(
+        &self,
+    ) -> SourceResult<Box<dyn Iterator<Item = (usize, Result<Self::Row, Diagnostic>)> + '_>> {
+        self.0.rows()
+    }
+
+    fn build(&self, row: &Self::Row) -> Warned<SourceResult<Built<LavfiJob>>> {
+        self.0.build(row)
+    }
+
+    fn render(
+        &self,
+        job: LavfiJob,
+        output: &Path,
+        progress: &mut dyn FnMut(JobProgress),
+        cancel: &Cancel,
+    ) -> Warned<SourceResult<Rendered>> {
+        if output.to_string_lossy().contains("row-0002") {
+            panic!("boom in row 2");
+        }
+        self.0.render(job, output, progress, cancel)
+    }
+}
+
+#[test]
+fn a_panicking_row_fails_alone() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source = Panicky(Lavfi {
+        rows: rows(4, 0.2),
+        asset: None,
+    });
+    let out = dir.path().join("out");
+    let outcome = run(&source, &config(&out), &Cancel::new(), &mut |_| {}).unwrap();
+    assert_eq!(outcome.summary.counts.rendered, 3);
+    let failed = &outcome.summary.rows[1];
+    assert_eq!(failed.status, RowStatus::Failed);
+    assert!(failed.error.as_deref().unwrap().contains("boom in row 2"));
+}

@@ -4,6 +4,8 @@
 //! and message-format decisions, and all terminal output. Library modules never print.
 
 pub mod args;
+pub mod check;
+pub mod inspect;
 pub mod render;
 mod report;
 pub mod summary;
@@ -88,11 +90,13 @@ pub fn main() -> ExitCode {
 
 fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
     match command {
+        args::Command::Check(a) => check::check(a, global),
+        args::Command::Build(a) => check::build(a, global),
+        args::Command::Render(a) => render::run(a, global),
         args::Command::Summary(a) => summary::run(a, global),
         args::Command::Watch(a) => watch::run(a, global),
-        other => {
-            let _ = (other, global);
-            Ok(Status::Usage)
-        }
+        args::Command::Graph(a) => inspect::graph(a, global),
+        args::Command::Import(a) => inspect::import(a, global),
+        args::Command::Probe(a) => inspect::probe(a, global),
     }
 }

@@ -379,3 +379,48 @@ pub fn cancel_on_signals(cancel: &crate::render::Cancel) -> anyhow::Result<()> {
     ctrlc::set_handler(move || flag.cancel())
         .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))
 }
+
+/// `reel render`: load the template and its rows, then render them as one batch.
+pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
+    let settings = match Settings::from_args(&args) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(Status::Usage);
+        }
+    };
+    let reporter = Reporter::new(global);
+    let opts = crate::pipeline::LoadOptions::default();
+    let Some(project) = super::check::load(&args.input, opts, &reporter) else {
+        return Ok(Status::Failed);
+    };
+    let options = crate::render::RenderOptions {
+        preview: args.preview,
+        threads: settings.threads,
+        frame: None,
+    };
+    let fonts = crate::render::raster::Fonts::bundled();
+    let config = batch::Config {
+        out_dir: args.output.clone(),
+        jobs: settings.jobs,
+        selection: settings.selection,
+        force: args.force,
+        dry_run: args.dry_run,
+        template_hash: project.template_hash(),
+        settings_hash: crate::pipeline::settings_hash(&options),
+    };
+    let renderer = crate::pipeline::Renderer {
+        project: &project,
+        options,
+        fonts: &fonts,
+        cache: crate::render::cache::Cache::user(),
+    };
+    let cancel = crate::render::Cancel::new();
+    cancel_on_signals(&cancel)?;
+    let status = execute(&renderer, &project.sources, &config, &cancel, &reporter)?;
+    Ok(if cancel.is_cancelled() {
+        Status::Interrupted
+    } else {
+        status
+    })
+}

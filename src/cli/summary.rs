@@ -14,7 +14,11 @@ const TABLE_ALL_ROWS_UP_TO: usize = 40;
 
 /// Runs `reel summary`.
 pub fn run(args: SummaryArgs, global: &Global) -> anyhow::Result<Status> {
-    let (merged, files) = match summary::merge_dir(&args.dir) {
+    let summary::Merged {
+        summary: merged,
+        files,
+        missing,
+    } = match summary::merge_dir(&args.dir) {
         Ok(found) => found,
         Err(message) => {
             eprintln!("error: {message}");
@@ -24,8 +28,18 @@ pub fn run(args: SummaryArgs, global: &Global) -> anyhow::Result<Status> {
     let path = args.dir.join(summary::file_name(None));
     merged.save(&path)?;
     eprintln!("merged {} shard summaries", files.len());
+    if !missing.is_empty() {
+        eprintln!(
+            "warning: no summary yet from shard {} (not run, or still running): its rows are not listed",
+            missing.join(", ")
+        );
+    }
     show(&merged, Some(&path), global);
-    Ok(status_of(&merged))
+    Ok(if missing.is_empty() {
+        status_of(&merged)
+    } else {
+        Status::Failed
+    })
 }
 
 /// Prints a batch summary: the table and totals on stderr, and with `--message-format json`

@@ -4,7 +4,7 @@
 //! Only the keywords the schema uses are modelled: `$ref`, `type`, `enum`, `properties`,
 //! `required`, `additionalProperties`, `items`, `oneOf`/`anyOf`, `minimum`/`maximum`,
 //! `minLength`/`maxLength`, `minItems`, `deprecated` and five fixed `pattern`s (checked by hand,
-//! see [`Pattern`]). One deliberate narrowing: font `weight` (schema: any) must be a number or
+//! see `Pattern`). One deliberate narrowing: font `weight` (schema: any) must be a number or
 //! a string, the two forms Shotstack documents and the model keeps.
 
 use std::collections::HashMap;

@@ -915,3 +915,166 @@ fn compile_snapshot_batch_preview_transitions() {
     };
     insta::assert_snapshot!(snapshot_plan(&tl, &opts));
 }
+
+#[test]
+fn compile_luma_matte_white_is_transparent() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let red = lavfi_png(dir.path(), "red.png", "color=c=red:s=160x90", "null");
+    let blue = lavfi_png(dir.path(), "blue.png", "color=c=blue:s=160x90", "null");
+    // Matte: left half white, right half black, 80×45 (stretched to the clip).
+    let matte = lavfi_png(
+        dir.path(),
+        "matte.png",
+        "color=c=black:s=80x45",
+        "drawbox=x=0:y=0:w=40:h=45:c=white:t=fill",
+    );
+    let info = still_info((W, H), false);
+    let luma = TimedClip {
+        kind: ClipKind::Luma,
+        ..clip(
+            ClipKind::Image,
+            &matte,
+            still_info((80, 45), false),
+            0.5,
+            1.0,
+            Visual::default(),
+        )
+    };
+    let tl = timeline(
+        (W, H),
+        2.0,
+        vec![
+            vec![
+                clip(ClipKind::Image, &red, info, 0.0, 2.0, Visual::default()),
+                luma,
+            ],
+            vec![clip(
+                ClipKind::Image,
+                &blue,
+                info,
+                0.0,
+                2.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // Before and after the matte: red everywhere. During it: blue shows through the white half.
+    assert_px(&out, W, 0.2, (40, 45), [255, 0, 0], 24);
+    assert_px(&out, W, 1.0, (40, 45), [0, 0, 255], 24);
+    assert_px(&out, W, 1.0, (120, 45), [255, 0, 0], 24);
+    assert_px(&out, W, 1.8, (40, 45), [255, 0, 0], 24);
+}
+
+#[test]
+fn compile_short_video_range_scale_to_speed_and_rotation() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A 1 s red video in a 2 s clip: after it ends the background shows (it is not in the base).
+    let red = lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 1.0);
+    let (white, info) = white_full(dir.path());
+    let bar = Visual {
+        box_size: Some((80, 10)),
+        fit: Fit::Cover,
+        transform: Transform {
+            rotate: Anim::Const(90.0),
+            ..Transform::default()
+        },
+        ..Visual::default()
+    };
+    let mut fast = clip(
+        ClipKind::Video,
+        &red,
+        video_info((W, H), 1.0),
+        0.0,
+        2.0,
+        Visual::default(),
+    );
+    fast.media.speed = 0.5; // half speed: the 1 s file lasts the whole 2 s clip
+    let mut tl = timeline(
+        (W, H),
+        3.0,
+        vec![
+            vec![clip(ClipKind::Image, &white, info, 0.0, 3.0, bar)],
+            vec![clip(
+                ClipKind::Video,
+                &red,
+                video_info((W, H), 1.0),
+                0.0,
+                2.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    assert_px(&out, W, 0.5, (20, 45), [255, 0, 0], 16);
+    assert_px(&out, W, 1.5, (20, 45), [0, 0, 0], 16);
+    // The 80×10 bar rotated 90° stands upright at the centre.
+    assert_px(&out, W, 0.5, (80, 20), [255, 255, 255], 24);
+    assert_px(&out, W, 0.5, (60, 45), [255, 0, 0], 24);
+    tl.tracks[1][0] = fast;
+    tl.output.range = Some(Range {
+        start: 1.0,
+        length: Some(1.0),
+    });
+    tl.output.scale_to = Some((80, 46));
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "stream=width,height,nb_frames",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "80,46,25");
+    // Range starts at 1 s, where the half-speed video is still red.
+    assert_px(&out, 80, 0.5, (10, 23), [255, 0, 0], 24);
+}
+
+/// As [`compile_reference_scene_args`], but through the real pipeline: the shared
+/// `reference-scene.json` (NAME = Jane) is resolved (probing, the text layer rasterised by
+/// `raster`) and compiled by `plan_edit`. Writes `$REEL_BENCH_DIR/reel_args.txt`.
+#[test]
+#[ignore]
+fn compile_reference_scene_end_to_end_args() {
+    use reel::render::{RenderJob, cache::Cache, raster::Fonts};
+    let dir = PathBuf::from(std::env::var("REEL_BENCH_DIR").expect("REEL_BENCH_DIR"));
+    let text = std::fs::read_to_string(util::shared("bench/reference-scene.json")).unwrap();
+    let edit: reel::edit::Edit = serde_json::from_str(&text.replace("{{ NAME }}", "Jane")).unwrap();
+    let fonts = Fonts::bundled();
+    let threads = std::env::var("REEL_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok());
+    let job = RenderJob {
+        base_dir: dir.clone(),
+        out_path: dir.join("reel"),
+        options: RenderOptions {
+            threads,
+            ..RenderOptions::default()
+        },
+        origins: None,
+        fonts: &fonts,
+        cache: Cache::new(dir.join("cache")),
+    };
+    let planned = reel::render::plan_edit(&edit, &job);
+    let (_, plan) = planned.output.unwrap_or_else(|e| panic!("{e:#?}"));
+    let args = plan.to_args(&dir.join("reel.mp4"));
+    std::fs::write(dir.join("reel_args.txt"), args.join("\n") + "\n").unwrap();
+    std::fs::write(
+        dir.join("reel_graph.sh"),
+        plan.to_shell(&dir.join("reel.mp4")),
+    )
+    .unwrap();
+}

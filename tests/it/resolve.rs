@@ -1,5 +1,11 @@
 //! Integration tests: resolve, probe, fetch and the ffmpeg runner.
 
+use reel::diagnostics::{Diagnostic, RenderConfig, SourceMap, Span, render_text};
+use reel::edit::origins::Origin;
+use reel::edit::{Edit, Origins};
+use reel::render::raster::Fonts;
+use reel::render::timeline::{ClipKind, Source};
+use reel::render::{RenderJob, RenderOptions, ResolveContext};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -264,14 +270,6 @@ fn run_cancel_from_another_thread_kills_and_cleans_up() {
 }
 
 // ---- resolve -------------------------------------------------------------------------------
-
-use reel::diagnostics::{Diagnostic, RenderConfig, SourceMap, Span, render_text};
-use reel::edit::origins::Origin;
-use reel::edit::{Edit, Origins};
-use reel::render::raster::Fonts;
-use reel::render::timeline::{ClipKind, Source};
-use reel::render::{RenderJob, RenderOptions, ResolveContext};
-
 /// Media for resolve tests: `clip.mp4` (1 s, 160×90, sound), `a.png` (64×32), `a.mp3` (0.5 s),
 /// `bad.mp4` (not media).
 fn media_dir(dir: &Path) {

@@ -81,6 +81,7 @@ impl<'a> Checks<'a> {
     /// Runs every check.
     pub(super) fn run(&mut self, edit: &Value, opts: &ValidateOptions) {
         self.output(edit);
+        self.sources(edit);
         self.overlaps(edit);
         self.aliases(edit);
         if opts.check_files {
@@ -111,6 +112,23 @@ impl<'a> Checks<'a> {
                     .with_help(format!("use {} or {}", n - 1, n + 1))
                     .with_note("video encoders (and Shotstack) need even frame sizes");
                 self.push(&ptr, d, "odd size");
+            }
+        }
+    }
+
+    /// Video, image and audio assets need a `src` (or a generation `prompt`): the schema makes
+    /// both optional, but an asset with neither has nothing to show.
+    fn sources(&mut self, edit: &Value) {
+        for c in clips(edit) {
+            let Some(asset) = c.clip.get("asset").and_then(Value::as_object) else {
+                continue;
+            };
+            let kind = asset.get("type").and_then(Value::as_str).unwrap_or("");
+            let needs = matches!(kind, "video" | "image" | "audio");
+            if needs && !asset.contains_key("src") && !asset.contains_key("prompt") {
+                let what = clip_name(c.track, c.index);
+                let d = Diagnostic::error(format!("missing `src` in the `{kind}` asset of {what}"));
+                self.push(&c.ptr("/asset"), d, "needs `src`");
             }
         }
     }
@@ -160,7 +178,7 @@ impl<'a> Checks<'a> {
             .origins
             .label(&b.ptr("/start"), d, format!("starts at {} s", num(later.0)));
         let msg = format!("clip {} plays until {} s", a.index + 1, num(first.1));
-        self.push(&a.ptr(""), d, msg);
+        self.push(&a.ptr("/length"), d, msg);
     }
 }
 

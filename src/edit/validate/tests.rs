@@ -156,6 +156,22 @@ fn integral_floats_fit_integer_fields_and_booleans_coerce() {
 }
 
 #[test]
+fn huge_whole_numbers_are_errors_not_model_mismatches() {
+    for huge in [json!(1e300), json!(u64::MAX)] {
+        let clip = json!({
+            "asset": { "type": "text", "text": "hi", "font": { "size": huge } },
+            "start": 0, "length": 2
+        });
+        let e = errors(&doc(clip));
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("`font.size` is too large, found "),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
 fn numbers_coerce_to_string_enums() {
     let mut v = doc(image(json!({})));
     v["output"]["resolution"] = json!(1080);
@@ -208,6 +224,17 @@ fn missing_required_fields_are_errors() {
 fn empty_src_is_an_error() {
     let clip = json!({ "asset": { "type": "video", "src": " " }, "start": 0, "length": 1 });
     assert_eq!(errors(&doc(clip)), ["`src` is empty"]);
+}
+
+#[test]
+fn media_assets_need_a_src_or_a_prompt() {
+    let clip = json!({ "asset": { "type": "video", "volume": 1 }, "start": 0, "length": 1 });
+    assert_eq!(
+        errors(&doc(clip)),
+        ["missing `src` in the `video` asset of clip 1 on track 1"]
+    );
+    let clip = json!({ "asset": { "type": "image", "prompt": "a cat" }, "start": 0, "length": 1 });
+    ok(&doc(clip));
 }
 
 #[test]
@@ -385,4 +412,152 @@ fn rich_caption_active_accepts_none() {
         "start": 0, "length": 1
     });
     ok(&doc(clip));
+}
+
+/// Builds a value with every property the schema allows, for model/schema consistency tests.
+struct Sampler {
+    /// The asset `type` to generate.
+    kind: &'static str,
+    /// Take the last `oneOf` branch and enum value instead of the first.
+    last: bool,
+}
+
+impl Sampler {
+    fn sample(&self, id: schema::NodeId) -> Value {
+        use schema::{Pattern, Types};
+        let s = schema::schema();
+        let node = s.get(id);
+        if let Some(tags) = &node.discriminator {
+            let (_, branch) = tags.iter().find(|(k, _)| k == self.kind).unwrap();
+            return self.sample(*branch);
+        }
+        if let Some(&alt) = self.pick(&node.alternatives) {
+            return self.sample(alt);
+        }
+        if let Some(e) = node.enum_values.as_ref().and_then(|e| self.pick(e)) {
+            return e.clone();
+        }
+        let t = node.types;
+        if t.has(Types::OBJECT) {
+            let props = node.properties.iter();
+            return Value::Object(props.map(|(k, p)| (k.clone(), self.sample(*p))).collect());
+        }
+        if t.has(Types::ARRAY) {
+            let n = node.min_items.unwrap_or(1).max(1);
+            let item = node.items.map_or(json!(1), |i| self.sample(i));
+            return Value::Array(vec![item; n]);
+        }
+        if t.has(Types::STRING) {
+            return json!(match node.pattern {
+                Some(Pattern::HexColor) => "#a0b1c2",
+                Some(Pattern::Alias) => "name",
+                Some(Pattern::Start) => "auto",
+                Some(Pattern::Length) => "end",
+                _ => "text",
+            });
+        }
+        if t.has(Types::BOOLEAN) {
+            return json!(true);
+        }
+        let (lo, hi) = (node.minimum, node.maximum);
+        let mid = match (lo, hi) {
+            (Some(a), Some(b)) => (a + b) / 2.0,
+            (Some(a), None) => a + 1.0,
+            (None, Some(b)) => b - 1.0,
+            (None, None) => 2.0,
+        };
+        if t.has(Types::INTEGER) && !t.has(Types::NUMBER) {
+            let even = (mid.floor() as i64) & !1;
+            return json!(even.max(lo.unwrap_or(0.0) as i64));
+        }
+        json!(mid)
+    }
+
+    fn pick<'a, T>(&self, items: &'a [T]) -> Option<&'a T> {
+        if self.last {
+            items.last()
+        } else {
+            items.first()
+        }
+    }
+}
+
+#[test]
+fn every_schema_property_fits_the_model() {
+    let s = schema::schema();
+    for kind in Asset::KINDS {
+        for last in [false, true] {
+            let doc = Sampler { kind, last }.sample(s.root);
+            let w = run(&doc);
+            let edit = match w.output {
+                Ok(e) => e,
+                Err(es) => panic!("{kind} (last={last}): {es:#?}\n{doc:#}"),
+            };
+            assert!(w.warnings.is_empty(), "{kind}: {:#?}", w.warnings);
+            assert_eq!(edit.timeline.tracks[0].clips[0].asset.kind_name(), *kind);
+            let back = serde_json::to_value(&edit).unwrap();
+            assert!(
+                crate::edit::json_eq(&doc, &back),
+                "{kind} (last={last}) changed"
+            );
+        }
+    }
+}
+
+/// Arbitrary JSON built from schema-ish keys and values, to look for panics.
+fn arb_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let keys = prop::sample::select(vec![
+        "type", "src", "start", "length", "asset", "alias", "font", "size", "opacity", "offset",
+        "x", "from", "padding", "stroke", "active", "width", "fps", "clips", "tracks", "weight",
+        "...", "a/b",
+    ]);
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<i64>().prop_map(|i| json!(i)),
+        prop::sample::select(vec![
+            "",
+            " ",
+            "auto",
+            "end",
+            "alias://name",
+            "alias://",
+            "none",
+            "video",
+            "rich-text",
+            "60",
+            "1e400",
+            "-0",
+            "#ffffff",
+            "true",
+            "ü",
+        ])
+        .prop_map(|s| json!(s)),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|kv| {
+                Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            }),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn validate_never_panics(clip in arb_json(), asset in arb_json(), output in arb_json()) {
+        let mut c = clip;
+        if let Value::Object(m) = &mut c {
+            m.insert("asset".into(), asset);
+        }
+        let v = json!({ "timeline": { "tracks": [ { "clips": [ c ] } ] }, "output": output });
+        let w = run(&v);
+        if let Ok(edit) = w.output {
+            proptest::prop_assert!(serde_json::to_value(&edit).is_ok());
+        }
+    }
 }

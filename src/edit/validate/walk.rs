@@ -9,7 +9,7 @@ use super::names::{display_path, found, num, object_name};
 use crate::diagnostics::{Diagnostic, suggest};
 use crate::edit::Origins;
 use crate::edit::origins::pointer_segment;
-use crate::edit::schema::{Node, NodeId, Pattern, Schema};
+use crate::edit::schema::{Node, NodeId, Pattern, Schema, Types};
 
 /// Enum values are listed in a note only when there are at most this many (the 61 transitions
 /// would bury the message).
@@ -75,6 +75,9 @@ impl<'a> Walker<'a> {
         match value {
             Value::Number(n) => {
                 let f = n.as_f64().unwrap_or(0.0);
+                if !self.check_integer_size(node, n) {
+                    return true;
+                }
                 self.check_range(node, f);
             }
             Value::String(s) => return self.check_string(node, s),
@@ -160,6 +163,18 @@ impl<'a> Walker<'a> {
         }
         d = with_choices(d, &node.enum_text);
         self.push(d, format!("unknown `{path}`"));
+        false
+    }
+
+    /// Whole numbers must fit the model's 64-bit integers (the schema sets no bound on many).
+    fn check_integer_size(&mut self, node: &Node, n: &serde_json::Number) -> bool {
+        let integer_only = node.types.has(Types::INTEGER) && !node.types.has(Types::NUMBER);
+        if !integer_only || n.is_i64() || n.as_f64().is_some_and(|f| f.abs() < 9.0e15) {
+            return true;
+        }
+        let path = display_path(&self.ptr);
+        let d = Diagnostic::error(format!("`{path}` is too large, found {n}"));
+        self.push(d, "too large");
         false
     }
 

@@ -5,19 +5,26 @@
 //! An entry holds the blake3 of the row's expanded Edit JSON, of the template files, of the
 //! render settings (with reel's version), and of every local file the render read (media,
 //! fonts). Entries are added only after a successful render and the file is replaced
-//! atomically (temporary file + rename), so a crash never leaves a half-written manifest.
-//! Shards write `.reel-manifest-K-of-N.json`; loading merges every manifest in the directory,
-//! newest entry per output winning, so a later unsharded run sees what the shards rendered.
+//! atomically (temporary file + rename, in [`disk`]), so a crash never leaves a half-written
+//! manifest. Shards write `.reel-manifest-K-of-N.json`; loading merges every manifest in the
+//! directory, newest entry per output winning, so a later unsharded run sees what the shards
+//! rendered.
+//!
+//! Memory: a batch reads the same few assets, template and settings for every row, so those
+//! are interned in small tables and an entry is about 60 bytes plus its name; 100,000 entries
+//! stay near 15 MB.
+
+mod disk;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use blake3::Hash;
-use serde::{Deserialize, Serialize};
+
+pub use disk::ManifestError;
 
 /// File-name prefix of every manifest in an output directory.
 pub const PREFIX: &str = ".reel-manifest";
@@ -29,12 +36,12 @@ pub struct Entry {
     pub row: usize,
     /// blake3 of the expanded Edit JSON.
     pub edit: Hash,
-    /// blake3 of the template files (to tell "template changed" from "data changed").
-    pub template: Hash,
-    /// blake3 of the render settings and reel's version.
-    pub settings: Hash,
-    /// Local files the render read, as indices into the manifest's file table.
-    files: Vec<u32>,
+    /// Template-files hash, as an index into the manifest's hash table.
+    template: u32,
+    /// Settings hash, as an index into the manifest's hash table.
+    settings: u32,
+    /// The files the render read, as an index into the manifest's file-set table.
+    files: u32,
     /// When it was rendered (ms since the Unix epoch); the newest entry wins on merge.
     pub time: u64,
 }
@@ -89,50 +96,49 @@ impl fmt::Display for Reason {
     }
 }
 
+/// A table of distinct values, each stored once and referred to by index.
+#[derive(Debug)]
+struct Interner<T> {
+    values: Vec<T>,
+    ids: HashMap<T, u32>,
+}
+
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Interner {
+            values: Vec::new(),
+            ids: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Interner<T> {
+    fn intern(&mut self, value: T) -> u32 {
+        if let Some(&id) = self.ids.get(&value) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(value.clone());
+        self.ids.insert(value, id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &T {
+        &self.values[id as usize]
+    }
+}
+
 /// Every manifest entry of an output directory, in memory.
 #[derive(Debug, Default)]
 pub struct Manifest {
-    /// (path as recorded, content hash) table shared by entries: a batch usually reads the
-    /// same few assets for every row, so this keeps 100,000 entries small.
-    files: Vec<(String, Hash)>,
-    /// Index of each (path, hash) in `files`.
-    file_ids: HashMap<(String, Hash), u32>,
+    /// Distinct (path as recorded, content hash) pairs.
+    files: Interner<(String, Hash)>,
+    /// Distinct sets of files read by one render (indices into `files`).
+    file_sets: Interner<Box<[u32]>>,
+    /// Distinct template and settings hashes.
+    hashes: Interner<Hash>,
     /// Entries by output file name.
     entries: HashMap<String, Entry>,
-}
-
-/// On-disk form (hex hashes).
-#[derive(Serialize, Deserialize)]
-struct Disk {
-    reel: String,
-    files: Vec<(String, String)>,
-    entries: std::collections::BTreeMap<String, DiskEntry>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct DiskEntry {
-    row: usize,
-    edit: String,
-    template: String,
-    settings: String,
-    files: Vec<u32>,
-    time: u64,
-}
-
-/// Errors reading or writing a manifest.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    /// The file could not be read or written.
-    #[error("cannot {action} manifest `{path}`")]
-    Io {
-        /// "read" or "write".
-        action: &'static str,
-        /// The manifest file.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 impl Manifest {
@@ -151,7 +157,7 @@ impl Manifest {
             .collect();
         paths.sort();
         for path in paths {
-            if let Err(why) = manifest.merge_file(&path) {
+            if let Err(why) = disk::read_into(&mut manifest, &path) {
                 warnings.push(format!(
                     "ignoring manifest `{}` ({why}); its rows will render again",
                     path.display()
@@ -161,48 +167,21 @@ impl Manifest {
         (manifest, warnings)
     }
 
-    fn merge_file(&mut self, path: &Path) -> Result<(), String> {
-        let text = std::fs::read(path).map_err(|e| e.to_string())?;
-        let disk: Disk = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
-        let hash = |s: &str| Hash::from_hex(s).map_err(|e| format!("bad hash `{s}`: {e}"));
-        let mut ids = Vec::with_capacity(disk.files.len());
-        for (p, h) in disk.files {
-            let h = hash(&h)?;
-            ids.push(self.intern(p, h));
+    /// Adds an entry read from disk (file indices already resolved), keeping the newer one
+    /// when the output is already known.
+    fn merge_entry(&mut self, name: String, key: Key, row: usize, files: Vec<u32>, time: u64) {
+        if self.entries.get(&name).is_some_and(|old| old.time > time) {
+            return;
         }
-        for (name, e) in disk.entries {
-            let files = e
-                .files
-                .iter()
-                .map(|&i| ids.get(i as usize).copied().ok_or("bad file index"))
-                .collect::<Result<Vec<u32>, _>>()?;
-            let entry = Entry {
-                row: e.row,
-                edit: hash(&e.edit)?,
-                template: hash(&e.template)?,
-                settings: hash(&e.settings)?,
-                files,
-                time: e.time,
-            };
-            match self.entries.get(&name) {
-                Some(old) if old.time > entry.time => {}
-                _ => {
-                    self.entries.insert(name, entry);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn intern(&mut self, path: String, hash: Hash) -> u32 {
-        let key = (path, hash);
-        if let Some(&id) = self.file_ids.get(&key) {
-            return id;
-        }
-        let id = self.files.len() as u32;
-        self.files.push(key.clone());
-        self.file_ids.insert(key, id);
-        id
+        let entry = Entry {
+            row,
+            edit: key.edit,
+            template: self.hashes.intern(key.template),
+            settings: self.hashes.intern(key.settings),
+            files: self.file_sets.intern(files.into_boxed_slice()),
+            time,
+        };
+        self.entries.insert(name, entry);
     }
 
     /// The entry for an output file name.
@@ -221,25 +200,17 @@ impl Manifest {
     }
 
     /// The files an entry's render read, with their hashes then.
-    pub fn files_of<'a>(&'a self, entry: &'a Entry) -> impl Iterator<Item = (&'a str, Hash)> + 'a {
-        entry.files.iter().map(|&i| {
-            let (p, h) = &self.files[i as usize];
+    pub fn files_of<'a>(&'a self, entry: &Entry) -> impl Iterator<Item = (&'a str, Hash)> + 'a {
+        self.file_sets.get(entry.files).iter().map(|&i| {
+            let (p, h) = self.files.get(i);
             (p.as_str(), *h)
         })
     }
 
     /// Records a successful render of `output` from `key`, having read `files`.
     pub fn insert(&mut self, output: &str, row: usize, key: Key, files: Vec<(String, Hash)>) {
-        let files = files.into_iter().map(|(p, h)| self.intern(p, h)).collect();
-        let entry = Entry {
-            row,
-            edit: key.edit,
-            template: key.template,
-            settings: key.settings,
-            files,
-            time: now_ms(),
-        };
-        self.entries.insert(output.to_string(), entry);
+        let ids = files.into_iter().map(|f| self.files.intern(f)).collect();
+        self.merge_entry(output.to_string(), key, row, ids, now_ms());
     }
 
     /// Why `output` (which would be rendered from `key`) must render, or
@@ -251,11 +222,11 @@ impl Manifest {
         if !exists {
             return Reason::OutputMissing;
         }
-        if entry.settings != key.settings {
+        if *self.hashes.get(entry.settings) != key.settings {
             return Reason::SettingsChanged;
         }
         if entry.edit != key.edit {
-            return if entry.template != key.template {
+            return if *self.hashes.get(entry.template) != key.template {
                 Reason::TemplateChanged
             } else {
                 Reason::DataChanged
@@ -274,49 +245,7 @@ impl Manifest {
     /// Writes the whole manifest to `path` atomically: a temporary file in the same directory,
     /// flushed to disk, then renamed over the old one.
     pub fn save(&self, path: &Path) -> Result<(), ManifestError> {
-        let io = |source| ManifestError::Io {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-        };
-        let disk = Disk {
-            reel: env!("CARGO_PKG_VERSION").to_string(),
-            files: self
-                .files
-                .iter()
-                .map(|(p, h)| (p.clone(), h.to_hex().to_string()))
-                .collect(),
-            entries: self
-                .entries
-                .iter()
-                .map(|(k, e)| (k.clone(), e.into()))
-                .collect(),
-        };
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".reel-manifest.tmp")
-            .tempfile_in(dir)
-            .map_err(io)?;
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        serde_json::to_writer(&mut w, &disk).map_err(|e| io(e.into()))?;
-        w.flush().map_err(io)?;
-        drop(w);
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
-        Ok(())
-    }
-}
-
-impl From<&Entry> for DiskEntry {
-    fn from(e: &Entry) -> DiskEntry {
-        DiskEntry {
-            row: e.row,
-            edit: e.edit.to_hex().to_string(),
-            template: e.template.to_hex().to_string(),
-            settings: e.settings.to_hex().to_string(),
-            files: e.files.clone(),
-            time: e.time,
-        }
+        disk::write(self, path)
     }
 }
 
@@ -485,7 +414,12 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("9-of-9"));
         assert_eq!(loaded.len(), 2);
-        assert_eq!(loaded.files.len(), 1, "shared assets are stored once");
+        assert_eq!(
+            loaded.files.values.len(),
+            1,
+            "shared assets are stored once"
+        );
+        assert_eq!(loaded.file_sets.values.len(), 1);
         let a = loaded.get("a.mp4").unwrap();
         assert_eq!(a.edit, key("new", "t", "s").edit);
         let files: Vec<_> = loaded.files_of(a).collect();

@@ -1,0 +1,186 @@
+//! `reel check` and `reel build`: expand every row, validate, report; `build` also writes the
+//! Edit JSON (one file per row, or JSONL on stdout).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::args::{BuildArgs, CheckArgs, InputArgs};
+use super::{Global, Reporter, Status};
+use crate::batch::{RowSet, Selection};
+use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::pipeline::{BuiltRow, LoadOptions, Project};
+
+/// Where `reel build` writes.
+enum Sink {
+    /// Nothing (`reel check`).
+    None,
+    /// One JSON document per line on stdout.
+    Jsonl(std::io::BufWriter<std::io::StdoutLock<'static>>),
+    /// One `NAME.json` per row in a directory.
+    Dir(std::path::PathBuf),
+}
+
+/// `reel check`.
+pub fn check(args: CheckArgs, global: &Global) -> anyhow::Result<Status> {
+    run(&args.input, LoadOptions::default(), Sink::None, global)
+}
+
+/// `reel build`.
+pub fn build(args: BuildArgs, global: &Global) -> anyhow::Result<Status> {
+    let sink = match &args.output {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            Sink::Dir(dir.clone())
+        }
+        None => Sink::Jsonl(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let opts = LoadOptions {
+        keep_merge: args.keep_merge,
+        ..LoadOptions::default()
+    };
+    run(&args.input, opts, sink, global)
+}
+
+/// Loads the project, prints load errors; `None` when it could not be loaded.
+pub(crate) fn load(
+    input: &InputArgs,
+    mut opts: LoadOptions,
+    reporter: &Reporter,
+) -> Option<Project> {
+    opts.data = input.data.clone();
+    opts.sets = input.set.clone();
+    opts.delimiter = input.delimiter.clone();
+    opts.check_files = true;
+    let sources = Arc::new(SourceMap::new());
+    match Project::load(&input.template, &opts, sources.clone()) {
+        Ok(p) => Some(p),
+        Err(errors) => {
+            reporter.emit(&errors, &sources);
+            None
+        }
+    }
+}
+
+/// `--rows` as a selection; `Err` is a usage message.
+pub(crate) fn selection(input: &InputArgs) -> Result<Selection, String> {
+    let rows = match &input.rows {
+        Some(text) => Some(RowSet::parse(text).map_err(|e| format!("invalid --rows: {e}"))?),
+        None => None,
+    };
+    Ok(Selection { rows, shard: None })
+}
+
+fn run(
+    input: &InputArgs,
+    opts: LoadOptions,
+    mut sink: Sink,
+    global: &Global,
+) -> anyhow::Result<Status> {
+    let reporter = Reporter::new(global);
+    let Some(project) = load(input, opts, &reporter) else {
+        return Ok(finish(&reporter, 0, 0));
+    };
+    let selection = match selection(input) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Ok(Status::Usage);
+        }
+    };
+    let rows = match project.rows() {
+        Ok(rows) => rows,
+        Err(e) => {
+            reporter.emit(&[e], &project.sources);
+            return Ok(finish(&reporter, 0, 0));
+        }
+    };
+    let mut seen: HashMap<Diagnostic, usize> = HashMap::new();
+    let (mut built, mut failed) = (0usize, 0usize);
+    for (index, row) in rows.filter(|(i, _)| selection.contains(*i)) {
+        let result = row.map_err(|e| vec![e]).and_then(|row| {
+            let w = project.build_row(&row);
+            report_once(&reporter, &project, &mut seen, w.warnings);
+            w.output
+        });
+        match result {
+            Ok(b) => {
+                built += 1;
+                write_row(&mut sink, index, &b)?;
+            }
+            Err(errors) => {
+                failed += 1;
+                report_once(&reporter, &project, &mut seen, errors);
+            }
+        }
+    }
+    if let Sink::Jsonl(w) = &mut sink {
+        w.flush()?;
+    }
+    Ok(finish(&reporter, built, failed))
+}
+
+/// Prints diagnostics not printed before: a template error repeats for every row, and is
+/// shown once.
+fn report_once(
+    reporter: &Reporter,
+    project: &Project,
+    seen: &mut HashMap<Diagnostic, usize>,
+    diags: Vec<Diagnostic>,
+) {
+    let fresh: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter(|d| {
+            let n = seen.entry(d.clone()).or_insert(0);
+            *n += 1;
+            *n == 1
+        })
+        .collect();
+    reporter.emit(&fresh, &project.sources);
+}
+
+fn write_row(sink: &mut Sink, index: usize, b: &BuiltRow) -> anyhow::Result<()> {
+    match sink {
+        Sink::None => Ok(()),
+        Sink::Jsonl(w) => {
+            serde_json::to_writer(&mut *w, &b.json)?;
+            w.write_all(b"\n")?;
+            Ok(())
+        }
+        Sink::Dir(dir) => {
+            let path = dir.join(crate::batch::name::file_name(
+                b.name.as_deref(),
+                index,
+                "json",
+            ));
+            let text = serde_json::to_string_pretty(&b.json)?;
+            write_atomic(&path, text.as_bytes())
+        }
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.part");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn finish(reporter: &Reporter, built: usize, failed: usize) -> Status {
+    let (errors, _) = reporter.counts();
+    if let Some(tally) = reporter.tally() {
+        let rows = built + failed;
+        eprintln!(
+            "{rows} row{} checked: {tally}",
+            if rows == 1 { "" } else { "s" }
+        );
+    }
+    if errors > 0 || failed > 0 {
+        Status::Failed
+    } else {
+        Status::Ok
+    }
+}

@@ -1,0 +1,140 @@
+//! `reel graph`, `reel import` and `reel probe`: commands that show what reel sees, without
+//! rendering a batch.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::args::{GraphArgs, ImportArgs, ProbeArgs};
+use super::check::{load, selection};
+use super::{Global, Reporter, Status};
+use crate::diagnostics::SourceMap;
+use crate::pipeline::LoadOptions;
+use crate::render::cache::Cache;
+use crate::render::job::{RenderJob, plan_edit};
+use crate::render::raster::Fonts;
+use crate::render::{RenderOptions, probe};
+
+/// `reel graph T [--row N]`: the exact ffmpeg command one row renders with.
+pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
+    let reporter = Reporter::new(global);
+    if args.row == 0 {
+        eprintln!("error: --row counts from 1");
+        return Ok(Status::Usage);
+    }
+    if let Err(msg) = selection(&args.input) {
+        eprintln!("error: {msg}");
+        return Ok(Status::Usage);
+    }
+    let Some(project) = load(&args.input, LoadOptions::default(), &reporter) else {
+        return Ok(Status::Failed);
+    };
+    let rows = match project.rows() {
+        Ok(rows) => rows,
+        Err(e) => {
+            reporter.emit(&[e], &project.sources);
+            return Ok(Status::Failed);
+        }
+    };
+    let Some((index, row)) = rows.into_iter().find(|(i, _)| *i + 1 == args.row) else {
+        eprintln!("error: the data has no row {}", args.row);
+        return Ok(Status::Usage);
+    };
+    let row = match row {
+        Ok(row) => row,
+        Err(e) => {
+            reporter.emit(&[e], &project.sources);
+            return Ok(Status::Failed);
+        }
+    };
+    let built = project.build_row(&row);
+    reporter.emit(&built.warnings, &project.sources);
+    let built = match built.output {
+        Ok(b) => b,
+        Err(errors) => {
+            reporter.emit(&errors, &project.sources);
+            return Ok(Status::Failed);
+        }
+    };
+    let options = RenderOptions {
+        preview: args.preview,
+        threads: None,
+        frame: None,
+    };
+    let fonts = Fonts::bundled();
+    let ext = crate::pipeline::extension(&built.edit, &options);
+    let out = Path::new(&crate::batch::name::file_name(
+        built.name.as_deref(),
+        index,
+        ext,
+    ))
+    .to_path_buf();
+    let job = RenderJob {
+        base_dir: project.base_dir.clone(),
+        out_path: out.clone(),
+        options,
+        origins: Some(&built.origins),
+        fonts: &fonts,
+        cache: Cache::user(),
+    };
+    let planned = plan_edit(&built.edit, &job);
+    reporter.emit(&planned.warnings, &project.sources);
+    match planned.output {
+        Ok((_, plan)) => {
+            println!("{}", plan.to_shell(&out.with_extension(plan.extension)));
+            Ok(Status::Ok)
+        }
+        Err(errors) => {
+            reporter.emit(&errors, &project.sources);
+            Ok(Status::Failed)
+        }
+    }
+}
+
+/// `reel import EDIT.json`: Shotstack JSON → `.edit`.
+pub fn import(args: ImportArgs, global: &Global) -> anyhow::Result<Status> {
+    let reporter = Reporter::new(global);
+    let sources = Arc::new(SourceMap::new());
+    let file = match sources.load(&args.json) {
+        Ok(f) => f,
+        Err(d) => {
+            reporter.emit(&[d], &sources);
+            return Ok(Status::Failed);
+        }
+    };
+    let text = sources.get(file).text().clone();
+    let value = match crate::template::json::parse_spanned(&text, file) {
+        Ok((value, _)) => value,
+        Err(errors) => {
+            reporter.emit(&errors, &sources);
+            return Ok(Status::Failed);
+        }
+    };
+    let edit = crate::syntax::import(&value);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, edit).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => print!("{edit}"),
+    }
+    Ok(Status::Ok)
+}
+
+/// `reel probe FILE`: what the resolver knows about a media file.
+pub fn probe(args: ProbeArgs, global: &Global) -> anyhow::Result<Status> {
+    match probe::probe_cached(&args.file, &Cache::user()) {
+        Ok(info) => {
+            if global.json {
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                print!("{info}");
+            }
+            Ok(Status::Ok)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(Status::Failed)
+        }
+    }
+}
