@@ -645,3 +645,33 @@ fn resolve_soundtrack_is_probed_and_must_have_sound() {
         .unwrap_err();
     assert_eq!(errors[0].message, "the soundtrack `a.png` has no sound");
 }
+
+#[test]
+fn resolve_warns_when_a_font_url_cannot_be_downloaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = serve(Vec::new());
+    let edit: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {
+            "fonts": [{"src": format!("{base}/s/montserrat/v31/gone.ttf")}],
+            "tracks": [{"clips": [{"asset": {"type": "text", "text": "x"}, "start": 0, "length": 1}]}]
+        },
+        "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+    }))
+    .unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let w = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None));
+    assert!(w.output.is_ok());
+    assert_eq!(w.warnings.len(), 1, "{:?}", w.warnings);
+    assert!(
+        w.warnings[0].message.contains("404"),
+        "{}",
+        w.warnings[0].message
+    );
+    assert!(
+        w.warnings[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("/timeline/fonts/0/src"))
+    );
+}

@@ -7,6 +7,7 @@
 //! (via [`Origins`]) and all of them are reported together. It does not build ffmpeg arguments
 //! (that is `compile`) and never spawns ffmpeg itself (only ffprobe, through `probe`).
 
+pub mod fonts;
 pub mod layer;
 pub mod lower;
 pub mod media;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 use crate::diagnostics::{Diagnostic, Sink, SourceResult, Warned};
 use crate::edit::{Asset, Clip, Edit, Origins};
-use crate::render::cache::{self, Cache};
+use crate::render::cache::Cache;
 use crate::render::fetch::{self, Location};
 use crate::render::raster::Fonts;
 use crate::render::timeline::{self as tl, ClipKind, Source, TimedClip, Timeline};
@@ -326,11 +327,8 @@ fn load_fonts(
                 continue;
             }
         };
-        match ctx.fonts.add_file(&path, &font.src) {
-            Ok(_) => {
-                let hash = cache::hash_file(&path).map(|h| h.to_hex().to_string());
-                hashes.push(hash.unwrap_or_default());
-            }
+        match fonts::add_once(ctx.fonts, &path, &font.src) {
+            Ok((hash, _)) => hashes.push(hash),
             Err(d) => sink.push(label(ctx, &ptr, d)),
         }
     }
