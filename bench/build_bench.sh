@@ -44,7 +44,7 @@ awk -v rows="$rows" 'NR > 1 { n[c++] = $0 }
             printf "%s,City %d,%d.%02d,\"note %d, with a comma\"\n", n[i % c], i % 97, i, i % 100, i
     }' "$names" > "$tmp/data.csv"
 
-# Runs one build; prints "<wall seconds> <peak RSS KiB> <exit code> <lines out>".
+# Runs one build; prints "<wall s> <CPU s (user + sys)> <peak RSS KiB> <exit code> <lines out>".
 run_once() {
     local out="$tmp/out.jsonl" stats="$tmp/time.txt" code=0
     (cd "$tmp" && /usr/bin/time -v -o "$stats" "$REEL" build "$template" --data data.csv --jsonl \
@@ -53,7 +53,8 @@ run_once() {
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0
         for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$stats")
     rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$stats")
-    echo "$wall $rss $code $(wc -l < "$out")"
+    cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$stats")
+    echo "$wall $cpu $rss $code $(wc -l < "$out")"
 }
 
 if [[ ! -x /usr/bin/time ]]; then
@@ -62,9 +63,10 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 walls=()
+cpus=()
 max_rss=0
 for ((r = 1; r <= rounds; r++)); do
-    read -r wall rss code lines < <(run_once)
+    read -r wall cpu rss code lines < <(run_once)
     if [[ "$code" != 0 ]]; then
         echo "reel build failed (exit $code); its stderr:" >&2
         head -40 "$tmp/stderr.txt" >&2
@@ -75,13 +77,18 @@ for ((r = 1; r <= rounds; r++)); do
         exit 1
     fi
     walls+=("$wall")
+    cpus+=("$cpu")
     (( rss > max_rss )) && max_rss=$rss
 done
 
-median=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+median_of() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+median=$(median_of "${walls[@]}")
+median_cpu=$(median_of "${cpus[@]}")
 mb=$(awk -v k="$max_rss" 'BEGIN { printf "%.1f", k / 1024 }')
 echo "reel build: $rows rows, $(basename "$template"), $rounds rounds"
 echo "  wall time (median): ${median} s   (bar: < 0.5 s)"
+echo "  CPU time (median):  ${median_cpu} s   (user + sys; wall exceeds it when the machine is busy)"
 echo "  peak RSS (max):     ${mb} MB   (bar: < 50 MB)"
+echo "  load average:       $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 awk -v w="$median" -v m="$mb" 'BEGIN { exit !(w < 0.5 && m < 50) }' \
     && echo "  within both bars" || echo "  OVER a bar"

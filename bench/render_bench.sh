@@ -6,8 +6,11 @@
 #        WORK=scratch dir (default a temp dir)   REEL=reel binary (default target/release/reel)
 #        MODE=cli  -> time `reel render reference-scene.json -o DIR` (needs the wired CLI)
 #        CARGO_ARGS=extra cargo arguments for building that test
-#        MODE=plan -> time ffmpeg with reel's compiled plan (default; works without the CLI:
-#                     the args come from the ignored test `compile_reference_scene_args`)
+#        MODE=e2e  -> time ffmpeg with the plan reel makes of reference-scene.json through its
+#                     real pipeline (resolve, text rasterised by `raster`, compile), written by
+#                     the ignored test `compile_reference_scene_end_to_end_args` (default)
+#        MODE=plan -> same, but the Timeline is built by hand in Rust with the reference's own
+#                     drawtext title PNG (`compile_reference_scene_args`): like-for-like pixels
 #
 # Each round runs ref_ffmpeg.sh and reel once, alternating which goes first, and records wall
 # and CPU (user+sys of the children) times. Prints per-round figures and the MEDIAN OF THE
@@ -17,7 +20,7 @@ ROUNDS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${SHARED:-$ROOT/../shared/bench}
 WORK=${WORK:-$(mktemp -d /tmp/reel-bench.XXXXXX)}
-MODE=${MODE:-plan}
+MODE=${MODE:-e2e}
 mkdir -p "$WORK"
 [ -d "$WORK/assets" ] || "$SHARED/make_assets.sh" "$WORK/assets" >/dev/null
 
@@ -26,6 +29,12 @@ if [ "$MODE" = cli ]; then
   ARGS=()
   cp "$SHARED/reference-scene.json" "$WORK/"
   run_reel() { "$REEL" render "$WORK/reference-scene.json" -o "$WORK/out" --force >/dev/null 2>&1; }
+elif [ "$MODE" = e2e ]; then
+  (cd "$ROOT" && REEL_BENCH_DIR=$WORK cargo test ${CARGO_ARGS:-} --quiet --test it \
+    compile_reference_scene_end_to_end_args -- --ignored >/dev/null 2>&1)
+  mapfile -t ARGS < "$WORK/reel_args.txt"
+  REEL=
+  run_reel() { ffmpeg -loglevel error "${ARGS[@]}"; }
 else
   # The title layer as the rasteriser would make it (800x112, black@0.6, white 64 px text).
   ffmpeg -hide_banner -loglevel error -y -f lavfi -i "color=c=black@0.6:s=800x112,format=rgba" \

@@ -7,7 +7,8 @@
 #   save → render finished              (REEL_WATCH_TRACE=1 "build finished" line)
 # and prints medians (and min / max).
 #
-# Usage: bench/watch_bench.sh            (N=20 saves; REEL=path/to/reel to skip the build)
+# Usage: bench/watch_bench.sh            (N=20 saves; REEL=path/to/reel to skip the build;
+#        ARGS="--poll" to add reel watch options)
 set -euo pipefail
 N=${N:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +48,7 @@ wait_line() {
 
 cd "$work"
 PATH="$work/shim:$PATH" REEL_WATCH_TRACE=1 NO_COLOR=1 \
-  "$REEL" watch bench.edit -o out --preview 2> log &
+  "$REEL" watch bench.edit -o out --preview ${ARGS:-} 2> log &
 pid=$!
 wait_line log '^\[' 0 > /dev/null   # the first build
 first=$(grep -E '^\[' log | head -1)

@@ -307,7 +307,8 @@ pub fn settings_hash(options: &RenderOptions) -> blake3::Hash {
 
 /// The output file extension for `edit` under `options` (a still with `--frame`).
 pub fn extension(edit: &Edit, options: &RenderOptions) -> &'static str {
-    if options.frame.is_some() {
+    // A still output format keeps its own extension; `--frame` on a video writes a PNG.
+    if options.frame.is_some() && !edit.output.format.is_image() {
         return "png";
     }
     batch::name::extension(Some(edit.output.format.as_str()))

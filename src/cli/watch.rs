@@ -16,22 +16,18 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::args::WatchArgs;
 use super::{Global, Reporter, Status};
-use crate::batch::{self, JobProgress, RowSet, Selection, Source, lock, name};
+use crate::batch::{self, JobProgress, RowSet, Selection, Source, lock};
 use crate::diagnostics::{Diagnostic, SourceMap, SourceResult, Warned};
-use crate::edit::{Edit, Origins};
-use crate::edit::{ValidateOptions, validate};
+use crate::pipeline::{self, BuiltRow, LoadOptions, Renderer};
 use crate::render::cache::Cache;
-use crate::render::job::RenderJob;
 use crate::render::raster::Fonts;
-use crate::render::{self, Cancel, RenderOptions};
-use crate::syntax::{self, ast::Document};
-use crate::template::data::{self, DataOptions};
-use crate::template::expand::{ExpandContext, expand};
-use crate::template::{Row, env};
+use crate::render::{Cancel, RenderOptions};
+use crate::template::Row;
+use crate::template::data;
 use crate::watch::serve::{Gallery, Server};
 use crate::watch::session::{self, Event, Inputs, LoadFailure, Project, Session, Settings};
 use crate::watch::watcher::Changes;
-use crate::watch::{Deps, Loop, Plan, rows};
+use crate::watch::{Deps, Loop, Plan};
 
 /// Validated `reel watch` options.
 #[derive(Debug, Clone)]
@@ -44,10 +40,12 @@ struct Options {
     out_dir: PathBuf,
     /// `--rows`.
     selection: Selection,
-    /// `--preview`.
-    preview: bool,
-    /// `--frame`.
-    frame: Option<f64>,
+    /// `--set key=value`, for every row (checked).
+    sets: Vec<String>,
+    /// `--delimiter` (checked).
+    delimiter: Option<String>,
+    /// `--preview` and `--frame`.
+    render: RenderOptions,
     /// `--poll`.
     poll: bool,
     /// `--serve` port.
@@ -57,12 +55,18 @@ struct Options {
 }
 
 impl Options {
-    /// Checks `--rows` and `--frame`; `Err` is a usage message.
+    /// Checks `--rows`, `--set`, `--delimiter` and `--frame`; `Err` is a usage message.
     fn from_args(args: &WatchArgs) -> Result<Options, String> {
         let rows = match &args.input.rows {
             Some(text) => Some(RowSet::parse(text).map_err(|e| format!("invalid --rows: {e}"))?),
             None => None,
         };
+        for set in &args.input.set {
+            data::parse_set(set).map_err(|d| d.message)?;
+        }
+        if let Some(d) = &args.input.delimiter {
+            data::parse_delimiter(d).map_err(|d| d.message)?;
+        }
         if let Some(t) = args.frame
             && !(t.is_finite() && t >= 0.0)
         {
@@ -73,8 +77,13 @@ impl Options {
             data: args.input.data.clone(),
             out_dir: args.output.clone(),
             selection: Selection { rows, shard: None },
-            preview: args.preview,
-            frame: args.frame,
+            sets: args.input.set.clone(),
+            delimiter: args.input.delimiter.clone(),
+            render: RenderOptions {
+                preview: args.preview,
+                threads: None,
+                frame: args.frame,
+            },
             poll: args.poll,
             serve: args.serve.then_some(args.port),
             trace: std::env::var_os("REEL_WATCH_TRACE").is_some_and(|v| v == "1"),
@@ -106,7 +115,7 @@ where
     let settings = Settings {
         out_dir: options.out_dir.clone(),
         selection: options.selection.clone(),
-        settings: rows::settings_hash(options.preview, options.frame),
+        settings: pipeline::settings_hash(&options.render),
     };
     let reporter = Reporter::new(global);
     let trace = options.trace;
@@ -198,161 +207,108 @@ fn clock(t: SystemTime) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn clock_is_utc_time_of_day() {
-        let t = UNIX_EPOCH + Duration::from_secs(3 * 86_400 + 12 * 3600 + 61);
-        assert_eq!(clock(t), "12:01:01");
-    }
-}
-
-/// The real pipeline as a watch [`Project`]: rows from the data file, expanded and validated
-/// Edits, renders through [`render::render_edit`].
-struct Pipeline {
-    sources: Arc<SourceMap>,
-    doc: Document,
-    data: Option<PathBuf>,
-    data_options: DataOptions,
-    base_dir: PathBuf,
-    expand: ExpandContext,
+/// The pipeline as a watch [`Project`]: a loaded [`pipeline::Project`] plus what rendering
+/// needs, delegating to the [`Renderer`] that `reel render` drives too.
+struct Loaded {
+    /// Template and data.
+    project: pipeline::Project,
+    /// `--preview`, `--frame`.
     options: RenderOptions,
+    /// Built once per session.
     fonts: Arc<Fonts>,
+    /// Probe, download and layer cache.
     cache: Cache,
 }
 
-/// A built row: the validated Edit and where its values came from.
-struct Job {
-    edit: Edit,
-    origins: Origins,
-}
-
-impl Pipeline {
+impl Loaded {
     /// Loads the template (and its includes) and names the data file.
-    fn load(options: &Options, fonts: &Arc<Fonts>) -> Result<Pipeline, LoadFailure> {
+    fn load(options: &Options, fonts: &Arc<Fonts>) -> Result<Loaded, LoadFailure> {
         let sources = Arc::new(SourceMap::new());
-        let doc = syntax::load(&sources, &options.template).map_err(|diagnostics| LoadFailure {
-            diagnostics,
-            sources: sources.clone(),
-            inputs: Inputs {
-                template: vec![options.template.clone()],
-                data: options.data.clone(),
-            },
-        })?;
-        let data = options
-            .data
-            .clone()
-            .or_else(|| doc.data.as_ref().map(|d| d.resolved.clone()));
-        let base_dir = options
-            .template
-            .parent()
-            .map_or_else(|| PathBuf::from("."), PathBuf::from);
-        Ok(Pipeline {
-            sources,
-            doc,
-            data,
-            data_options: DataOptions::default(),
-            base_dir,
-            expand: ExpandContext::new(env::environment(), false),
-            options: RenderOptions {
-                preview: options.preview,
-                threads: None,
-                frame: options.frame,
-            },
-            fonts: fonts.clone(),
-            cache: Cache::user(),
-        })
+        let opts = LoadOptions {
+            data: options.data.clone(),
+            sets: options.sets.clone(),
+            delimiter: options.delimiter.clone(),
+            keep_merge: false,
+            check_files: false,
+        };
+        match pipeline::Project::load(&options.template, &opts, sources.clone()) {
+            Ok(project) => Ok(Loaded {
+                project,
+                options: options.render.clone(),
+                fonts: fonts.clone(),
+                cache: Cache::user(),
+            }),
+            Err(diagnostics) => Err(LoadFailure {
+                diagnostics,
+                sources,
+                inputs: Inputs {
+                    template: vec![options.template.clone()],
+                    data: options.data.clone(),
+                },
+            }),
+        }
     }
 
-    /// The output extension render_edit will use: the format's, or `png` for `--frame`.
-    fn extension(&self, json: &serde_json::Value) -> &'static str {
-        let ext = name::extension(json.pointer("/output/format").and_then(|f| f.as_str()));
-        match self.options.frame {
-            Some(_) if !matches!(ext, "png" | "jpg" | "bmp") => "png",
-            _ => ext,
+    fn renderer(&self) -> Renderer<'_> {
+        Renderer {
+            project: &self.project,
+            options: self.options.clone(),
+            fonts: &self.fonts,
+            cache: self.cache.clone(),
         }
     }
 }
 
-impl Source for Pipeline {
+impl Source for Loaded {
     type Row = Row;
-    type Job = Job;
+    type Job = BuiltRow;
 
     fn rows(
         &self,
     ) -> SourceResult<Box<dyn Iterator<Item = (usize, Result<Row, Diagnostic>)> + '_>> {
-        match &self.data {
-            Some(path) => {
-                let rows =
-                    data::open(path, &self.sources, &self.data_options).map_err(|d| vec![d])?;
-                Ok(Box::new(rows))
-            }
-            None => Ok(Box::new(std::iter::once((0, Ok(Row::default()))))),
+        match self.project.rows() {
+            Ok(rows) => Ok(rows),
+            Err(e) => Err(vec![e]),
         }
     }
 
-    fn build(&self, row: &Row) -> Warned<SourceResult<batch::Built<Job>>> {
-        let expanded = expand(&self.doc, row, &self.expand);
-        let mut warnings = expanded.warnings;
-        let output = expanded.output.and_then(|x| {
-            let opts = ValidateOptions {
-                base_dir: Some(self.base_dir.clone()),
-                check_files: false,
-            };
-            let validated = validate(&x.edit, &x.origins, &opts);
-            warnings.extend(validated.warnings);
-            let edit = validated.output?;
-            Ok(batch::Built {
-                name: x.name.clone(),
-                extension: self.extension(&x.edit),
-                edit_hash: blake3::hash(x.edit.to_string().as_bytes()),
-                job: Job {
-                    edit,
-                    origins: x.origins,
-                },
-            })
-        });
-        Warned { output, warnings }
+    fn build(&self, row: &Row) -> Warned<SourceResult<batch::Built<BuiltRow>>> {
+        self.renderer().build(row)
     }
 
     fn render(
         &self,
-        job: Job,
+        job: BuiltRow,
         output: &Path,
-        _progress: &mut dyn FnMut(JobProgress),
+        progress: &mut dyn FnMut(JobProgress),
         cancel: &Cancel,
     ) -> Warned<SourceResult<batch::Rendered>> {
-        let rjob = RenderJob {
-            base_dir: self.base_dir.clone(),
-            out_path: output.to_path_buf(),
-            options: self.options.clone(),
-            origins: Some(&job.origins),
-            fonts: &self.fonts,
-            cache: self.cache.clone(),
-        };
-        let done = render::render_edit(&job.edit, &rjob, &mut |_| {}, cancel);
-        Warned {
-            output: done.output.map(|o| batch::Rendered {
-                files_read: o.files,
-            }),
-            warnings: done.warnings,
-        }
+        let done = self.renderer().render(job, output, progress, cancel);
+        // Layers and downloads live in reel's cache: derived from the Edit, not inputs to watch.
+        let root = self.cache.root();
+        done.map(|r| {
+            r.map(|mut rendered| {
+                rendered.files_read.retain(|f| !f.starts_with(root));
+                rendered
+            })
+        })
     }
 }
 
-impl Project for Pipeline {
+impl Project for Loaded {
     fn inputs(&self) -> Inputs {
         Inputs {
-            template: self.doc.files.clone(),
-            data: self.data.clone(),
+            template: self.project.files.clone(),
+            data: self.project.data.clone(),
         }
     }
 
     fn sources(&self) -> &SourceMap {
-        &self.sources
+        &self.project.sources
+    }
+
+    fn template_hash(&self) -> blake3::Hash {
+        self.project.template_hash()
     }
 }
 
@@ -367,5 +323,46 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
     };
     let fonts = Arc::new(Fonts::bundled());
     let opts = options.clone();
-    watch_with(options, global, move || Pipeline::load(&opts, &fonts))
+    watch_with(options, global, move || Loaded::load(&opts, &fonts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::time::Duration;
+
+    fn options(args: &[&str]) -> Result<Options, String> {
+        let cli = super::super::Cli::try_parse_from(["reel", "watch", "t.edit"].iter().chain(args))
+            .map_err(|e| e.to_string())?;
+        match cli.command {
+            super::super::args::Command::Watch(a) => Options::from_args(&a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn usage_errors_are_caught_before_anything_runs() {
+        for bad in [
+            &["--rows", "0"][..],
+            &["--rows", "3-1"],
+            &["--frame", "-1"],
+            &["--frame", "NaN"],
+            &["--set", "novalue"],
+            &["--delimiter", "ab"],
+        ] {
+            assert!(options(bad).is_err(), "{bad:?}");
+        }
+        let ok = options(&["--rows", "2-3", "--set", "brand=Acme", "--delimiter", ";"]).unwrap();
+        assert!(ok.selection.contains(1) && !ok.selection.contains(0));
+        assert_eq!(ok.sets, ["brand=Acme"]);
+        assert_eq!(ok.delimiter.as_deref(), Some(";"));
+        assert_eq!(ok.serve, None);
+    }
+
+    #[test]
+    fn clock_is_utc_time_of_day() {
+        let t = UNIX_EPOCH + Duration::from_secs(3 * 86_400 + 12 * 3600 + 61);
+        assert_eq!(clock(t), "12:01:01");
+    }
 }

@@ -289,6 +289,8 @@ fn run_to(
         path: target.to_owned(),
         source,
     })?;
+    // Ctrl-C in a terminal reaches ffmpeg too; it may exit before the flag is seen.
+    let cancelled = cancelled || (!status.success() && cancel.is_cancelled());
     match (cancelled, status.success()) {
         (true, _) => Err(RunError::Cancelled),
         (false, true) => Ok(()),

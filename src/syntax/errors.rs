@@ -14,55 +14,48 @@ use crate::diagnostics::{Diagnostic, FileId, Span};
 /// Most pest errors reported for one file before giving up.
 const MAX_ERRORS: usize = 20;
 
+/// Deepest bracket nesting accepted. The parser, the lowering and the expansion recurse once
+/// per level; this keeps hostile input from overflowing the stack.
+const MAX_DEPTH: usize = 64;
+
 /// Checks brackets, `"""` strings and block comments; empty when all are balanced.
 pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
     let sp = |a: usize, b: usize| Span::new(file, a..b);
-    let bytes = text.as_bytes();
     let mut stack: Vec<(u8, usize)> = Vec::new();
     let mut errors = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
+    while i < text.len() {
         let rest = &text[i..];
-        if rest.starts_with("//") {
-            i += rest.find('\n').unwrap_or(rest.len());
-        } else if rest.starts_with("/*") {
-            match rest.find("*/") {
-                Some(end) => i += end + 2,
-                None => {
-                    errors.push(
-                        Diagnostic::error("unclosed `/*` comment")
-                            .with_label(sp(i, i + 2), "this comment is never closed")
-                            .with_help("end the comment with `*/`"),
-                    );
-                    return errors;
-                }
+        match skip_literal(rest) {
+            Ok(Some(len)) => {
+                i += len;
+                continue;
             }
-        } else if rest.starts_with("\"\"\"") {
-            match rest[3..].find("\"\"\"") {
-                Some(end) => i += end + 6,
-                None => {
-                    errors.push(
-                        Diagnostic::error("unterminated `\"\"\"` string")
-                            .with_label(sp(i, i + 3), "this `\"\"\"` is never closed")
-                            .with_help("end the text with `\"\"\"`"),
-                    );
-                    return errors;
-                }
+            Ok(None) => {}
+            Err((len, message, label, help)) => {
+                let d = Diagnostic::error(message).with_label(sp(i, i + len), label);
+                errors.push(d.with_help(help));
+                return errors;
             }
-        } else if rest.starts_with('"') {
-            i += quoted_len(rest);
-        } else {
-            let b = bytes[i];
-            match b {
-                b'{' | b'[' => stack.push((b, i)),
-                b'}' | b']' => errors.extend(close(&mut stack, b, i, file)),
-                _ => {}
-            }
-            i += rest.chars().next().map_or(1, char::len_utf8);
         }
+        let b = text.as_bytes()[i];
+        match b {
+            b'{' | b'[' if stack.len() >= MAX_DEPTH => {
+                errors.push(
+                    Diagnostic::error("brackets nest too deeply")
+                        .with_label(sp(i, i + 1), format!("more than {MAX_DEPTH} levels"))
+                        .with_help("split the template into smaller pieces"),
+                );
+                return errors;
+            }
+            b'{' | b'[' => stack.push((b, i)),
+            b'}' | b']' => errors.extend(close(&mut stack, b, i, file)),
+            _ => {}
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
     }
     for (open, at) in stack.into_iter().rev() {
-        let closer = if open == b'{' { '}' } else { ']' };
+        let closer = closer(open);
         errors.push(
             Diagnostic::error(format!("unclosed `{}`", open as char))
                 .with_label(sp(at, at + 1), format!("`{}` opened here", open as char))
@@ -76,17 +69,51 @@ pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
     errors
 }
 
+/// A problem found by [`skip_literal`]: bytes to label, message, label, help.
+type LiteralError = (usize, &'static str, &'static str, &'static str);
+
+/// The length of a comment or string at the start of `rest` (where brackets do not count),
+/// `None` when `rest` starts with code.
+fn skip_literal(rest: &str) -> Result<Option<usize>, LiteralError> {
+    if rest.starts_with("//") {
+        return Ok(Some(rest.find('\n').unwrap_or(rest.len())));
+    }
+    if rest.starts_with("/*") {
+        return match rest.find("*/") {
+            Some(end) => Ok(Some(end + 2)),
+            None => Err((
+                2,
+                "unclosed `/*` comment",
+                "this comment is never closed",
+                "end the comment with `*/`",
+            )),
+        };
+    }
+    if let Some(raw) = rest.strip_prefix("\"\"\"") {
+        return match raw.find("\"\"\"") {
+            Some(end) => Ok(Some(end + 6)),
+            None => Err((
+                3,
+                "unterminated `\"\"\"` string",
+                "this `\"\"\"` is never closed",
+                "end the text with `\"\"\"`",
+            )),
+        };
+    }
+    Ok(rest.starts_with('"').then(|| quoted_len(rest)))
+}
+
 /// Bytes of a `"…"` string at the start of `rest`, up to its closing quote or end of line
 /// (unterminated strings are the grammar's to report). `{{ }}` may contain quotes.
 fn quoted_len(rest: &str) -> usize {
     let mut i = 1;
     while i < rest.len() {
         let r = &rest[i..];
-        if r.starts_with("{{") {
-            if let Some(end) = r.find("}}").filter(|e| !r[..*e].contains('\n')) {
-                i += end + 2;
-                continue;
-            }
+        if r.starts_with("{{")
+            && let Some(end) = r.find("}}").filter(|e| !r[..*e].contains('\n'))
+        {
+            i += end + 2;
+            continue;
         }
         match r.chars().next() {
             Some('\\') => i += 1 + r[1..].chars().next().map_or(0, char::len_utf8),
@@ -252,4 +279,42 @@ pub(crate) fn blank_statement(text: &mut String, pos: usize) -> bool {
 /// Whether another round of recovery is worth it.
 pub(crate) fn keep_going(count: usize) -> bool {
     count < MAX_ERRORS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(text: &str) -> Vec<String> {
+        brackets(text, FileId(0))
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn brackets_skip_strings_comments_and_expressions() {
+        assert!(messages("a { \"}\" // }\n /* { */ \"{{ x | default(\"}\") }}\" }").is_empty());
+        assert!(messages("html \"\"\"{ [\"\"\" [ ]").is_empty());
+        assert_eq!(messages("{ ["), ["unclosed `[`", "unclosed `{`"]);
+        assert_eq!(messages("}"), ["unexpected `}`"]);
+        assert_eq!(messages("{ ]"), ["mismatched `]`"]);
+        assert_eq!(messages("/* never"), ["unclosed `/*` comment"]);
+        assert_eq!(messages("x \"\"\"never"), ["unterminated `\"\"\"` string"]);
+        assert_eq!(messages(&"[".repeat(100_000)), ["brackets nest too deeply"]);
+    }
+
+    #[test]
+    fn blanking_keeps_offsets_and_skips_the_block() {
+        let mut text = String::from("ok\nbad é {\n  inner\n}\nnext\n");
+        let len = text.len();
+        assert!(blank_statement(&mut text, 4));
+        assert_eq!(text.len(), len);
+        assert_eq!(
+            text.lines().collect::<Vec<_>>(),
+            ["ok", "        ", "       ", " ", "next"]
+        );
+        let mut blank = String::from("   \n");
+        assert!(!blank_statement(&mut blank, 1));
+    }
 }

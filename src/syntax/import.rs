@@ -271,8 +271,9 @@ impl Printer {
         if is_ident(s) && is_enum_value(key, s) && !is_merge && !is_literal_word(s) {
             return s.to_string();
         }
-        let markup =
-            s.contains('\n') || (matches!(key, "html" | "css" | "js" | "src") && s.contains('<'));
+        let markup = s.contains('\n')
+            || matches!(key, "html" | "css" | "js")
+            || (key == "src" && s.trim_start().starts_with('<'));
         let raw_ok = !s.contains("\"\"\"") && !s.ends_with('"') && !self.has_literal_braces(s);
         if markup && raw_ok && s.contains('"') {
             return format!("\"\"\"{s}\"\"\"");

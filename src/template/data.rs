@@ -126,6 +126,7 @@ pub fn open(path: &Path, sources: &SourceMap, options: &DataOptions) -> Result<R
         next: 0,
         done: false,
         select: None,
+        overrides: Vec::new(),
         warnings,
     })
 }
@@ -159,11 +160,19 @@ pub fn parse_set(text: &str) -> Result<(String, Value), Diagnostic> {
 /// Streaming: one row is built at a time. [`Rows::select`] skips unwanted indices without
 /// building them (for `--rows` and `--shard`).
 pub struct Rows {
+    /// The file being read.
     source: Box<dyn RowSource>,
+    /// The file in the source map.
     file: FileId,
+    /// Index of the next row to read.
     next: usize,
+    /// Set at the end of the file or after an error that ends it.
     done: bool,
+    /// Which indices to build; `None`: all.
     select: Option<Box<dyn FnMut(usize) -> bool + Send>>,
+    /// `--set` fields written into every row.
+    overrides: Vec<(String, Value)>,
+    /// Warnings about the file as a whole.
     warnings: Vec<Diagnostic>,
 }
 
@@ -194,6 +203,13 @@ impl Rows {
     /// still reported, at its own index, whether selected or not: the rows after it are lost.
     pub fn select(mut self, keep: impl FnMut(usize) -> bool + Send + 'static) -> Rows {
         self.select = Some(Box::new(keep));
+        self
+    }
+
+    /// Sets these fields in every row, replacing the data's values (`--set key=value`, read by
+    /// [`parse_set`]); such cells have no origin in the data file.
+    pub fn with_overrides(mut self, sets: Vec<(String, Value)>) -> Rows {
+        self.overrides = sets;
         self
     }
 
@@ -229,7 +245,16 @@ impl Iterator for Rows {
             };
             self.next += 1;
             match read {
-                Read::Row(row) => return Some((index, Ok(row))),
+                Read::Row(mut row) => {
+                    for (key, value) in &self.overrides {
+                        let cell = Cell {
+                            value: value.clone(),
+                            origin: None,
+                        };
+                        row.set(key, cell);
+                    }
+                    return Some((index, Ok(row)));
+                }
                 Read::Bad(d) => return Some((index, Err(d))),
                 Read::Fatal(d) => {
                     self.done = true;

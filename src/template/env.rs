@@ -7,7 +7,7 @@
 //! HTML-escaped. The filters themselves are plain functions over strings and numbers, unit-tested
 //! here; this module owns no template text and no rows.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
@@ -18,6 +18,16 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Va
 /// (`{% if missing %}`) is allowed, as DESIGN §2.4 asks ("except under `default(…)` or `if`").
 /// `Strict` would also fail `if missing`.
 pub fn environment() -> Environment<'static> {
+    build(None)
+}
+
+/// Like [`environment`], but `file_exists` resolves relative paths against `dir` (the
+/// template's folder, where its media paths are relative to) instead of the current directory.
+pub fn environment_relative_to(dir: &Path) -> Environment<'static> {
+    build(Some(dir.to_path_buf()))
+}
+
+fn build(base: Option<PathBuf>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
@@ -27,8 +37,13 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("money", |v: Value, currency: &str| {
         money_value(&v, currency)
     });
-    env.add_filter("file_exists", |s: &str| file_exists(s));
-    env.add_function("file_exists", |s: &str| file_exists(s));
+    let base2 = base.clone();
+    env.add_filter("file_exists", move |s: &str| {
+        file_exists_in(base.as_deref(), s)
+    });
+    env.add_function("file_exists", move |s: &str| {
+        file_exists_in(base2.as_deref(), s)
+    });
     env
 }
 
@@ -259,10 +274,22 @@ pub fn money(amount: f64, currency: &str) -> String {
     }
 }
 
-/// Whether a local file exists (relative paths are resolved against the current directory).
-/// This is the one filter that does IO: it reads the file system when evaluated.
+/// Whether a local file exists (relative paths are resolved against the current directory;
+/// see [`environment_relative_to`]). This is the one filter that does IO: it reads the file
+/// system when evaluated.
 pub fn file_exists(path: &str) -> bool {
-    !path.is_empty() && Path::new(path).is_file()
+    file_exists_in(None, path)
+}
+
+/// [`file_exists`] with relative paths resolved against `base` when given.
+fn file_exists_in(base: Option<&Path>, path: &str) -> bool {
+    if path.is_empty() {
+        return false;
+    }
+    match base {
+        Some(dir) => dir.join(path).is_file(),
+        None => Path::new(path).is_file(),
+    }
 }
 
 fn invalid(msg: String) -> Error {
@@ -405,6 +432,18 @@ mod tests {
             ),
             Ok("True False False".into())
         );
+    }
+
+    #[test]
+    fn file_exists_relative_to_the_template() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("logo.png"), b"x").unwrap();
+        let env = environment_relative_to(dir.path());
+        let out = env.render_str(
+            "{{ 'logo.png'|file_exists }} {{ file_exists('nope.png') }}",
+            Value::UNDEFINED,
+        );
+        assert_eq!(out.map_err(|e| e.to_string()), Ok("True False".into()));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! overflow the stack.
 //!
 //! Shotstack JSON used as a template (`{{ NAME }}` placeholders and the `merge` array) lives in
-//! [`merge`]; the data loader uses the same parser, one row at a time, through [`Parser`].
+//! `merge` ([`JsonTemplate`]); the data loader uses the same parser, one row at a time.
 
 mod merge;
 
@@ -43,8 +43,11 @@ pub(crate) struct Recorder {
     pub(crate) origins: Origins,
     /// Spans of the root's members, in order (members mode).
     pub(crate) members: Vec<Span>,
+    /// What to record.
     mode: Mode,
+    /// Levels below the root of the value being parsed.
     depth: usize,
+    /// JSON pointer of the value being parsed (pointer mode).
     pointer: String,
 }
 
@@ -120,11 +123,17 @@ impl Recorder {
 /// them all ([`Parser::pos`] / [`Parser::set_pos`] let it resume).
 #[derive(Debug)]
 pub(crate) struct Parser<'a> {
+    /// The text being parsed.
     text: &'a str,
+    /// `text` as bytes.
     bytes: &'a [u8],
+    /// Current byte offset in `text`.
     pos: usize,
+    /// The file spans point into.
     file: FileId,
+    /// Offset of `text` in its file.
     base: usize,
+    /// Levels below the root of the value being parsed.
     depth: usize,
 }
 
@@ -425,9 +434,13 @@ impl<'a> Parser<'a> {
 /// streams the rows of a JSON file. It owns no text; each call is handed the same parser text.
 #[derive(Debug)]
 pub(crate) struct ArrayCursor {
+    /// Offset of the array's `[`.
     open: usize,
+    /// Current byte offset in `text`.
     pos: usize,
+    /// No element read yet.
     first: bool,
+    /// The `]` (or an error) was reached.
     done: bool,
 }
 

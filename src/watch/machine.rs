@@ -26,18 +26,26 @@ pub enum Effect {
 /// The build in flight.
 #[derive(Debug)]
 struct Running {
+    /// Its number.
     id: u64,
+    /// What it was asked to do (redone if it is cancelled).
     plan: Plan,
+    /// Whether a cancel was already sent.
     cancelled: bool,
 }
 
 /// State of the watch loop.
 #[derive(Debug, Default)]
 pub struct Machine {
+    /// The inputs watched now (what the last complete build read).
     deps: Deps,
+    /// The build in flight, if any.
     running: Option<Running>,
+    /// Work asked for since the running build started.
     pending: Plan,
+    /// The last build number handed out.
     next_id: u64,
+    /// Ctrl-C seen: exit once the running build has wound down.
     stopping: bool,
 }
 

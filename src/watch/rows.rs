@@ -6,21 +6,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::batch::manifest::hash_parts;
+use crate::batch::manifest::shorten;
 use crate::batch::{FileHashes, Key, Manifest, Reason};
 
 use super::deps::normalize;
-
-/// The render settings that change an output, as a key part (with reel's version, as batch
-/// does).
-pub fn settings_hash(preview: bool, frame: Option<f64>) -> blake3::Hash {
-    let frame = frame.map_or(String::new(), |t| t.to_string());
-    hash_parts([
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        if preview { b"preview" } else { b"full" },
-        frame.as_bytes(),
-    ])
-}
 
 /// Why the row writing `output` (file name in the output dir) from `key` must render, or
 /// [`Reason::UpToDate`]. `saved` are the (normalised) files saved since the last build.
@@ -34,7 +23,7 @@ pub fn decide(
 ) -> Reason {
     match manifest.decide(output, key, exists, hashes) {
         Reason::UpToDate => match files_read(manifest, output).find(|f| saved.contains(f)) {
-            Some(f) => Reason::AssetChanged(f.display().to_string()),
+            Some(f) => Reason::AssetChanged(shorten(&f.display().to_string())),
             None => Reason::UpToDate,
         },
         other => other,
@@ -55,17 +44,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn settings_change_the_key() {
-        assert_eq!(settings_hash(true, None), settings_hash(true, None));
-        assert_ne!(settings_hash(true, None), settings_hash(false, None));
-        assert_ne!(settings_hash(true, None), settings_hash(true, Some(1.0)));
-        assert_ne!(
-            settings_hash(true, Some(1.0)),
-            settings_hash(true, Some(1.5))
-        );
-    }
-
-    #[test]
     fn a_saved_file_renders_the_rows_that_read_it_even_with_equal_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
@@ -76,7 +54,7 @@ mod tests {
         let key = Key {
             edit: blake3::hash(b"edit"),
             template: blake3::hash(b"t"),
-            settings: settings_hash(true, None),
+            settings: blake3::hash(b"preview"),
         };
         let mut m = Manifest::default();
         let read = |p: &PathBuf| (p.display().to_string(), hashes.get(p).unwrap());

@@ -29,8 +29,11 @@ pub struct Built {
 /// A message to the loop.
 #[derive(Debug)]
 enum Msg {
+    /// The watcher saw changes.
     Changed(Changes),
+    /// Build `id` ended.
     Done(u64, Built),
+    /// Ctrl-C.
     Stop,
 }
 
@@ -48,7 +51,9 @@ impl StopHandle {
 /// The watch loop: `update(deps) → wait → rebuild`, with the rebuild on a worker thread.
 #[derive(Debug)]
 pub struct Loop {
+    /// For the watcher, the worker and [`StopHandle`]s.
     tx: Sender<Msg>,
+    /// Everything the loop reacts to.
     rx: Receiver<Msg>,
 }
 
@@ -127,8 +132,11 @@ impl Loop {
 
 /// What carries out the machine's effects.
 struct Edge {
+    /// Follows the inputs.
     watcher: Watcher,
+    /// To the worker thread.
     jobs: Sender<Job>,
+    /// The build in flight and its cancel flag.
     current: Option<(u64, Cancel)>,
 }
 

@@ -96,8 +96,11 @@ impl Gallery {
 
 /// The running server; stops when dropped.
 pub struct Server {
+    /// The listener, shared by the request threads.
     server: Arc<tiny_http::Server>,
+    /// Where it listens (127.0.0.1).
     addr: SocketAddr,
+    /// The request threads, joined on drop.
     threads: Vec<JoinHandle<()>>,
 }
 

@@ -39,15 +39,21 @@ pub struct Changes {
 
 /// The notify back end in use.
 enum Backend {
+    /// OS notifications (inotify, FSEvents, ReadDirectoryChangesW).
     Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    /// `--poll`.
     Poll(Debouncer<PollWatcher, NoCache>),
 }
 
 /// Watches the parent directories of a dependency set and reports changed paths.
 pub struct Watcher {
+    /// The debounced notify watcher.
     backend: Backend,
+    /// Directories watched now.
     watched: BTreeSet<PathBuf>,
+    /// Directories wanted that do not exist (yet).
     missing: BTreeSet<PathBuf>,
+    /// The files of the current dependency set.
     files: BTreeSet<PathBuf>,
 }
 
@@ -213,7 +219,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("t.edit");
         std::fs::write(&file, "a").unwrap();
-        let deps = deps_for(&[file.clone()], dir.path().join("out"));
+        let deps = deps_for(std::slice::from_ref(&file), dir.path().join("out"));
         let file = deps.template.first().unwrap().clone();
         let (tx, rx) = mpsc::channel();
         let mut w = Watcher::new(poll, move |c| tx.send(c).unwrap()).unwrap();
@@ -254,7 +260,7 @@ mod tests {
         assert_eq!(w.retry_missing(), Vec::<PathBuf>::new());
         std::fs::create_dir(&later).unwrap();
         std::fs::write(&file, "x").unwrap();
-        assert_eq!(w.retry_missing(), [file.clone()]);
+        assert_eq!(w.retry_missing(), std::slice::from_ref(&file));
         w.update(&deps_for(&[file], root.join("out")));
         assert!(!w.watched.contains(&root) && w.watched.contains(&later));
     }

@@ -1,5 +1,11 @@
 //! Integration tests: resolve, probe, fetch and the ffmpeg runner.
 
+use reel::diagnostics::{Diagnostic, RenderConfig, SourceMap, Span, render_text};
+use reel::edit::origins::Origin;
+use reel::edit::{Edit, Origins};
+use reel::render::raster::Fonts;
+use reel::render::timeline::{ClipKind, Source};
+use reel::render::{RenderJob, RenderOptions, ResolveContext};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -261,4 +267,381 @@ fn run_cancel_from_another_thread_kills_and_cleans_up() {
     assert!(started.elapsed().as_secs() < 30);
     assert!(!out.exists());
     assert!(!run::part_path(&out).exists());
+}
+
+// ---- resolve -------------------------------------------------------------------------------
+/// Media for resolve tests: `clip.mp4` (1 s, 160×90, sound), `a.png` (64×32), `a.mp3` (0.5 s),
+/// `bad.mp4` (not media).
+fn media_dir(dir: &Path) {
+    tiny_video(dir);
+    lavfi(dir, "a.png", &["color=red:s=64x32"], &["-frames:v", "1"]);
+    lavfi(dir, "a.mp3", &["sine=d=0.5"], &[]);
+    std::fs::write(dir.join("bad.mp4"), b"this is not a video").unwrap();
+}
+
+/// Parses `text` as an Edit and records, for each `(pointer, needle)`, the span of `needle`
+/// in `text` as that pointer's origin, so diagnostics point into the document.
+fn edit_with_origins(sources: &SourceMap, text: &str, marks: &[(&str, &str)]) -> (Edit, Origins) {
+    let file = sources.add("edit.json", text.to_string());
+    let mut origins = Origins::new();
+    for (ptr, needle) in marks {
+        let start = text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in the edit"));
+        let span = Span::new(file, start..start + needle.len());
+        origins.insert(*ptr, Origin { span, cell: None });
+    }
+    (serde_json::from_str(text).unwrap(), origins)
+}
+
+fn resolve_in<'a>(
+    dir: &Path,
+    cache: &Cache,
+    fonts: &'a Fonts,
+    origins: Option<&'a Origins>,
+) -> ResolveContext<'a> {
+    ResolveContext {
+        base_dir: dir.to_owned(),
+        cache: cache.clone(),
+        fonts,
+        origins,
+    }
+}
+
+fn rendered(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    render_text(diags, sources, RenderConfig { color: false })
+}
+
+/// (start, length, kind) of each clip, times rounded to 1/100 s.
+fn times_of(clips: &[reel::render::timeline::TimedClip]) -> Vec<(f64, f64, ClipKind)> {
+    let r = |v: f64| (v * 100.0).round() / 100.0;
+    clips
+        .iter()
+        .map(|c| (r(c.start), r(c.length), c.kind))
+        .collect()
+}
+
+const TIMED_EDIT: &str = r##"{
+  "timeline": {
+    "background": "#102030",
+    "tracks": [
+      {"clips": [{"asset": {"type": "text", "text": "Hi"}, "start": 0, "length": "end",
+                  "width": 80, "height": 40}]},
+      {"clips": [
+        {"asset": {"type": "video", "src": "clip.mp4"}, "start": 0, "length": "auto", "alias": "v"},
+        {"asset": {"type": "image", "src": "a.png"}, "start": "auto", "length": 2}
+      ]},
+      {"clips": [{"asset": {"type": "audio", "src": "a.mp3"}, "start": "alias://v",
+                  "length": "alias://v"}]}
+    ]
+  },
+  "output": {"format": "mp4", "size": {"width": 160, "height": 90}}
+}"##;
+
+#[test]
+fn resolve_times_probes_draws_and_lists_files() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let edit: Edit = serde_json::from_str(TIMED_EDIT).unwrap();
+    let ctx = resolve_in(dir.path(), &cache, &fonts, None);
+    let w = reel::render::resolve(&edit, &ctx);
+    let t = w.output.unwrap();
+    let times = |track: usize| times_of(&t.tracks[track]);
+    assert_eq!(times(0), vec![(0.0, 3.0, ClipKind::Layer)]);
+    assert_eq!(
+        times(1),
+        vec![(0.0, 1.0, ClipKind::Video), (1.0, 2.0, ClipKind::Image)]
+    );
+    assert_eq!(times(2), vec![(0.0, 1.0, ClipKind::Audio)]);
+    assert_eq!((t.canvas.width, t.canvas.height), (160, 90));
+    assert_eq!(t.duration, 3.0);
+    assert_eq!(
+        (t.background.r, t.background.g, t.background.b),
+        (0x10, 0x20, 0x30)
+    );
+    let Source::Layer { png, width, height } = &t.tracks[0][0].source else {
+        panic!("text is a layer")
+    };
+    assert_eq!((*width, *height), (80, 40));
+    assert!(png.is_file());
+    let names: Vec<String> = t
+        .files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(&names[..3], ["clip.mp4", "a.png", "a.mp3"]);
+    assert_eq!(t.files[3], *png);
+    let stats = cache.stats();
+    assert_eq!(
+        (
+            CacheStats::get(&stats.probe_runs),
+            CacheStats::get(&stats.layers_written)
+        ),
+        (3, 1)
+    );
+    // A second resolve reads everything from the cache.
+    reel::render::resolve(&edit, &ctx).output.unwrap();
+    assert_eq!(
+        (
+            CacheStats::get(&stats.probe_runs),
+            CacheStats::get(&stats.layers_written)
+        ),
+        (3, 1)
+    );
+    assert_eq!(CacheStats::get(&stats.probe_hits), 3);
+}
+
+#[test]
+fn resolve_downloads_remote_media_once() {
+    if !have_ffmpeg() {
+        return;
+    }
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let (base, hits) = serve(std::fs::read(dir.path().join("a.png")).unwrap());
+    let text = format!(
+        r#"{{"timeline": {{"tracks": [{{"clips": [
+            {{"asset": {{"type": "image", "src": "{base}/ok.png"}}, "start": 0, "length": 1}},
+            {{"asset": {{"type": "image", "src": "{base}/ok.png"}}, "start": 1, "length": 1}}]}}]}},
+           "output": {{"format": "mp4", "resolution": "preview"}}}}"#
+    );
+    let edit: Edit = serde_json::from_str(&text).unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let ctx = resolve_in(dir.path(), &cache, &fonts, None);
+    for _ in 0..2 {
+        let t = reel::render::resolve(&edit, &ctx).output.unwrap();
+        assert_eq!(t.tracks[0].len(), 2);
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+const BROKEN_EDIT: &str = r#"{
+  "timeline": {
+    "tracks": [
+      {"clips": [
+        {"asset": {"type": "video", "src": "missing.mp4"}, "start": 0, "length": 1},
+        {"asset": {"type": "video", "src": "bad.mp4"}, "start": 1, "length": 1},
+        {"asset": {"type": "video", "src": "clip.mp4", "trim": 5}, "start": 2, "length": "auto"},
+        {"asset": {"type": "text-to-speech", "text": "hello", "voice": "Matthew"}, "start": 3, "length": 1},
+        {"asset": {"type": "caption", "src": "alias://v"}, "start": 4, "length": 1},
+        {"asset": {"type": "image", "src": "a.png"}, "start": 5, "length": 1, "width": 100000, "height": 9}
+      ]}
+    ]
+  },
+  "output": {"format": "mp4", "size": {"width": 160, "height": 90}}
+}"#;
+
+#[test]
+fn resolve_reports_every_media_problem_at_its_clip() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let sources = SourceMap::new();
+    let c = |i: usize| format!("/timeline/tracks/0/clips/{i}");
+    let marks = [
+        (c(0) + "/asset/src", "\"missing.mp4\""),
+        (c(1) + "/asset/src", "\"bad.mp4\""),
+        (c(2) + "/asset/trim", "\"trim\": 5"),
+        (
+            c(3) + "/asset",
+            "{\"type\": \"text-to-speech\", \"text\": \"hello\", \"voice\": \"Matthew\"}",
+        ),
+        (c(4) + "/asset/src", "\"alias://v\""),
+        (c(5) + "/width", "\"width\": 100000"),
+    ];
+    let marks: Vec<(&str, &str)> = marks.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    let (edit, origins) = edit_with_origins(&sources, BROKEN_EDIT, &marks);
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let ctx = resolve_in(dir.path(), &cache, &fonts, Some(&origins));
+    let errors = reel::render::resolve(&edit, &ctx).output.unwrap_err();
+    assert_eq!(errors.len(), 6, "{errors:#?}");
+    insta::assert_snapshot!(rendered(&errors, &sources));
+}
+
+const ALIAS_EDIT: &str = r#"{
+  "timeline": {
+    "tracks": [
+      {"clips": [
+        {"asset": {"type": "image", "src": "a.png"}, "start": "alias://b", "length": 1, "alias": "a"},
+        {"asset": {"type": "image", "src": "a.png"}, "start": "alias://a", "length": 1, "alias": "b"},
+        {"asset": {"type": "image", "src": "a.png"}, "start": 0, "length": "alias://intr", "alias": "intro"},
+        {"asset": {"type": "image", "src": "a.png"}, "start": 0, "length": 1, "alias": "intro"}
+      ]}
+    ]
+  },
+  "output": {"format": "mp4", "size": {"width": 160, "height": 90}}
+}"#;
+
+#[test]
+fn resolve_alias_cycles_and_typos_snapshot() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let sources = SourceMap::new();
+    let c = |i: usize| format!("/timeline/tracks/0/clips/{i}");
+    let marks = [
+        (c(0) + "/start", "\"alias://b\""),
+        (c(1) + "/start", "\"alias://a\""),
+        (c(2) + "/length", "\"alias://intr\""),
+        (c(2) + "/alias", "\"alias\": \"intro\"}"),
+        (c(3) + "/alias", "\"length\": 1, \"alias\": \"intro\""),
+    ];
+    let marks: Vec<(&str, &str)> = marks.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    let (edit, origins) = edit_with_origins(&sources, ALIAS_EDIT, &marks);
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let ctx = resolve_in(dir.path(), &cache, &fonts, Some(&origins));
+    let errors = reel::render::resolve(&edit, &ctx).output.unwrap_err();
+    insta::assert_snapshot!(rendered(&errors, &sources));
+}
+
+// ---- render_edit ---------------------------------------------------------------------------
+
+#[test]
+fn render_edit_writes_output_poster_and_thumbnail() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let mut edit: serde_json::Value = serde_json::from_str(TIMED_EDIT).unwrap();
+    edit["output"]["poster"] = serde_json::json!({"capture": 1.5});
+    edit["output"]["thumbnail"] = serde_json::json!({"capture": 0.5, "scale": 0.5});
+    let edit: Edit = serde_json::from_value(edit).unwrap();
+    let fonts = Fonts::bundled();
+    let job = RenderJob {
+        base_dir: dir.path().to_owned(),
+        out_path: dir.path().join("out/row-1"),
+        options: RenderOptions::default(),
+        origins: None,
+        fonts: &fonts,
+        cache: Cache::new(dir.path().join("cache")),
+    };
+    let mut last = None;
+    let w = reel::render::render_edit(&edit, &job, &mut |p| last = Some(p), &Cancel::new());
+    let outcome = w.output.unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(outcome.output, dir.path().join("out/row-1.mp4"));
+    let info = probe::run_ffprobe(&outcome.output).unwrap();
+    assert_eq!((info.width, info.height), (Some(160), Some(90)));
+    assert!((info.duration.unwrap() - 3.0).abs() < 0.1, "{info:?}");
+    assert!(info.has_audio);
+    let last = last.expect("progress");
+    assert_eq!(last.done_seconds, last.total_seconds);
+    let names: Vec<_> = outcome
+        .side_files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["row-1-poster.jpg", "row-1-thumb.jpg"]);
+    let thumb = probe::run_ffprobe(&outcome.side_files[1]).unwrap();
+    assert_eq!((thumb.width, thumb.height), (Some(80), Some(46)));
+    assert_eq!(outcome.files.len(), 4);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 3, "{leftovers:?}");
+}
+
+#[test]
+fn resolve_rejects_a_font_file_that_is_not_a_font_and_lists_real_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("fake.ttf"), b"not a font at all").unwrap();
+    let real = std::fs::read_dir(crate::util::root().join("fonts"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).into_iter().flatten())
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "ttf"))
+        .expect("a bundled ttf");
+    std::fs::copy(&real, dir.path().join("real.ttf")).unwrap();
+    let edit: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {
+            "fonts": [{"src": "real.ttf"}, {"src": "fake.ttf"}, {"src": "gone.ttf"}],
+            "tracks": [{"clips": [{"asset": {"type": "text", "text": "x"}, "start": 0, "length": 1}]}]
+        },
+        "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+    }))
+    .unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let w = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None));
+    let errors = w.output.unwrap_err();
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`fake.ttf` is not a font file",
+            "font file `gone.ttf` not found"
+        ]
+    );
+    assert!(
+        errors[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("/timeline/fonts/1/src"))
+    );
+
+    let ok: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {
+            "fonts": [{"src": "real.ttf"}],
+            "tracks": [{"clips": [{"asset": {"type": "text", "text": "x"}, "start": 0, "length": 1}]}]
+        },
+        "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+    }))
+    .unwrap();
+    let t = reel::render::resolve(&ok, &resolve_in(dir.path(), &cache, &fonts, None))
+        .output
+        .unwrap();
+    assert_eq!(t.files[0], dir.path().join("real.ttf"));
+    assert_eq!(
+        t.files.len(),
+        2,
+        "the font and the text layer: {:?}",
+        t.files
+    );
+}
+
+#[test]
+fn resolve_soundtrack_is_probed_and_must_have_sound() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    media_dir(dir.path());
+    let edit = |src: &str| -> Edit {
+        serde_json::from_value(serde_json::json!({
+            "timeline": {
+                "soundtrack": {"src": src, "effect": "fadeOut", "volume": 0.5},
+                "tracks": [{"clips": [{"asset": {"type": "image", "src": "a.png"},
+                                       "start": 0, "length": 1}]}]
+            },
+            "output": {"format": "mp4", "size": {"width": 64, "height": 36}}
+        }))
+        .unwrap()
+    };
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let ctx = resolve_in(dir.path(), &cache, &fonts, None);
+    let t = reel::render::resolve(&edit("a.mp3"), &ctx).output.unwrap();
+    let s = t.soundtrack.expect("soundtrack");
+    assert_eq!(s.path, dir.path().join("a.mp3"));
+    assert_eq!(s.volume, 0.5);
+    assert!(s.info.has_audio && (s.info.duration - 0.5).abs() < 0.1);
+    assert!(t.files.contains(&dir.path().join("a.mp3")));
+    let errors = reel::render::resolve(&edit("a.png"), &ctx)
+        .output
+        .unwrap_err();
+    assert_eq!(errors[0].message, "the soundtrack `a.png` has no sound");
 }

@@ -420,3 +420,48 @@ fn reel_filters_are_available() {
     let out = out.unwrap_or_else(|e| panic!("{}", rendered(&e, &sources)));
     assert_eq!(out.name.as_deref(), Some("zoe-obrien 90.0 c.mp4 €1,234.50"));
 }
+
+#[test]
+fn any_rule_is_an_entry_point() {
+    use reel::syntax::{Rule, parse_rule};
+    assert!(
+        parse_rule(
+            Rule::value,
+            "[0 -> 1 over 1s ease=easeIn, 1 -> 0 at 3 over 500ms]"
+        )
+        .is_ok()
+    );
+    assert!(parse_rule(Rule::value, "{ x: 1, \"y z\": [true, null] }").is_ok());
+    assert!(parse_rule(Rule::string, r#""a \"{{ x | default("q") }}\" b""#).is_ok());
+    assert!(parse_rule(Rule::raw_string, "\"\"\"a\n\"b\"\n\"\"\"").is_ok());
+    assert!(
+        parse_rule(
+            Rule::clip,
+            "rich-text \"x\" at auto for end opacity=0.5 { font.size = 3 }"
+        )
+        .is_ok()
+    );
+    assert!(parse_rule(Rule::prop, "asset.\"odd key\".x=1").is_ok());
+    assert!(parse_rule(Rule::number, "1.5s").is_ok());
+    assert!(parse_rule(Rule::path, "for").is_err());
+    assert!(parse_rule(Rule::clip, "track { }").is_err());
+}
+
+#[test]
+fn import_snapshots() {
+    for rel in [
+        "shotstack/templates/domain-real-estate-demo/template.json",
+        "shotstack/templates/shotstack-cli/html5-block3.json",
+        "shotstack/templates/oas-api-definition/render-example.json",
+    ] {
+        let text = std::fs::read_to_string(util::shared(rel)).unwrap();
+        let edit = syntax::import(&serde_json::from_str(&text).unwrap());
+        let stem = rel
+            .trim_end_matches(".json")
+            .split('/')
+            .skip(2)
+            .collect::<Vec<_>>();
+        let name = format!("import_{}", stem.join("_"));
+        settings("syntax").bind(|| insta::assert_snapshot!(name, edit));
+    }
+}

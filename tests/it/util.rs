@@ -6,22 +6,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The repository root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `tests/fixtures/<rel>`.
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     root().join("tests/fixtures").join(rel)
 }
 
 /// `../shared/<rel>` (read-only reference material beside the repo).
-pub fn shared(rel: &str) -> PathBuf {
+pub(crate) fn shared(rel: &str) -> PathBuf {
     root().join("../shared").join(rel)
 }
 
 /// A `reel` command with colour off, run from `cwd`.
-pub fn reel(cwd: &Path) -> Command {
+pub(crate) fn reel(cwd: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reel"));
     c.current_dir(cwd)
         .env("NO_COLOR", "1")
@@ -30,7 +30,7 @@ pub fn reel(cwd: &Path) -> Command {
 }
 
 /// Runs and returns (exit code, stdout, stderr).
-pub fn run(cmd: &mut Command) -> (i32, String, String) {
+pub(crate) fn run(cmd: &mut Command) -> (i32, String, String) {
     let Output {
         status,
         stdout,
@@ -45,7 +45,7 @@ pub fn run(cmd: &mut Command) -> (i32, String, String) {
 
 /// Whether ffmpeg tests can run. Without ffmpeg they are skipped locally, but never in CI:
 /// with `CI` set a missing ffmpeg fails the test.
-pub fn have_ffmpeg() -> bool {
+pub(crate) fn have_ffmpeg() -> bool {
     let ok = Command::new("ffmpeg")
         .arg("-version")
         .output()

@@ -562,3 +562,28 @@ fn serve_shows_the_latest_renders_in_headless_chromium() {
         "the last good render stays: {dom}"
     );
 }
+
+#[test]
+fn bad_arguments_exit_2_before_watching() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = util::run(util::reel(dir.path()).args(["watch", "t.edit", "--rows", "0"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid --rows"), "{err}");
+    assert!(!dir.path().join("out").exists(), "nothing was created");
+}
+
+#[test]
+fn polling_follows_saves_too() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = project();
+    let mut w = Watch::start(dir.path(), &["t.edit", "-o", "out", "--poll"]);
+    assert_eq!(rendered(&w.build()), ["a.mp4", "b.mp4", "c.mp4"]);
+    edit(&dir.path().join("rows.csv"), "c,blue.png", "c,cyan.png");
+    assert_eq!(rendered(&w.build()), ["c.mp4"]);
+    // A second save within the same second (the poller's timestamps are whole seconds).
+    edit(&dir.path().join("rows.csv"), "a,red.png", "a,cyan.png");
+    assert_eq!(rendered(&w.build()), ["a.mp4"]);
+    assert_eq!(w.stop("INT"), 130);
+}

@@ -15,6 +15,7 @@ mod audio;
 mod base;
 mod layout;
 mod look;
+mod luma;
 mod motion;
 mod output;
 mod visual;

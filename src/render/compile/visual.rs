@@ -11,6 +11,7 @@ use super::anim::{Knots, range};
 use super::base::{self, Base, Span};
 use super::layout::{self, Geometry, even};
 use super::look;
+use super::luma;
 use super::motion::Motion;
 use super::{Ctx, pts_at_frame, pts_frames};
 use crate::render::graph::{Filter, Link, Media, num};
@@ -41,16 +42,19 @@ struct Piece {
     /// Clip-local end frame (exclusive).
     j1: usize,
     animated: bool,
+    /// The luma matte masking this piece, if any.
+    luma: Option<usize>,
 }
 
 /// Builds the whole picture: base runs concatenated, then every other piece overlaid bottom to
 /// top. Returns the canvas-sized yuv420p stream.
 pub(super) fn compose(cx: &mut Ctx) -> Link {
     let clips = collect(cx);
+    let mut lumas = luma::collect(cx);
     let pieces: Vec<Piece> = clips
         .iter()
         .enumerate()
-        .flat_map(|(i, c)| pieces(cx, i, c))
+        .flat_map(|(i, c)| pieces(cx, &lumas, i, c))
         .collect();
     let spans: Vec<Span> = pieces
         .iter()
@@ -65,26 +69,7 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
         })
         .collect();
     let (runs, visible) = base::plan(&spans, cx.frames);
-    let mut uses = vec![0usize; clips.len()];
-    for (i, p) in pieces.iter().enumerate() {
-        if !visible[i].is_empty() {
-            uses[p.clip] += 1;
-        }
-    }
-    for (_, _, b) in &runs {
-        if let Base::Span(i) = b {
-            uses[pieces[*i].clip] += 1;
-        }
-    }
-    let mut links: Vec<Vec<Link>> = Vec::new();
-    for (i, c) in clips.iter().enumerate() {
-        let link = if uses[i] > 0 {
-            Some(prepare(cx, c))
-        } else {
-            None
-        };
-        links.push(link.map_or_else(Vec::new, |l| cx.g.split(l, Media::Video, uses[i])));
-    }
+    let mut links = prepare_all(cx, &clips, &pieces, &runs, &visible, &mut lumas);
     let mut base_parts = Vec::new();
     for (k0, k1, b) in &runs {
         let part = match b {
@@ -92,13 +77,8 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
             Base::Span(i) => {
                 let p = pieces[*i];
                 let link = links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video));
-                base_run(
-                    cx,
-                    &clips[p.clip],
-                    link,
-                    p.j0 + (k0 - spans[*i].k0),
-                    k1 - k0,
-                )
+                let j0 = p.j0 + (k0 - spans[*i].k0);
+                base_run(cx, &clips[p.clip], link, j0, k1 - k0)
             }
         };
         base_parts.push(part);
@@ -111,9 +91,59 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
     for i in order {
         let p = pieces[i];
         let link = links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video));
-        out = overlay_piece(cx, &clips[p.clip], p, link, out, &visible[i]);
+        let layer = Layer {
+            c: &clips[p.clip],
+            p,
+            link,
+        };
+        out = overlay_piece(cx, &mut lumas, layer, out, &visible[i]);
     }
     out
+}
+
+/// A piece with its clip and the prepared stream it reads.
+struct Layer<'c, 'a> {
+    c: &'c Clip<'a>,
+    p: Piece,
+    link: Link,
+}
+
+/// Prepares every clip (and matte) that is used, split once per use.
+fn prepare_all(
+    cx: &mut Ctx,
+    clips: &[Clip],
+    pieces: &[Piece],
+    runs: &[(usize, usize, Base)],
+    visible: &[Vec<(usize, usize)>],
+    lumas: &mut [luma::Luma],
+) -> Vec<Vec<Link>> {
+    let mut uses = vec![0usize; clips.len()];
+    let mut luma_uses = vec![0usize; lumas.len()];
+    for (i, p) in pieces.iter().enumerate() {
+        if !visible[i].is_empty() {
+            uses[p.clip] += 1;
+            if let Some(l) = p.luma {
+                luma_uses[l] += 1;
+            }
+        }
+    }
+    for (_, _, b) in runs {
+        if let Base::Span(i) = b {
+            uses[pieces[*i].clip] += 1;
+        }
+    }
+    luma::prepare(cx, lumas, &luma_uses);
+    clips
+        .iter()
+        .zip(uses)
+        .map(|(c, n)| {
+            if n == 0 {
+                return Vec::new();
+            }
+            let link = prepare(cx, c);
+            cx.g.split(link, Media::Video, n)
+        })
+        .collect()
 }
 
 /// The visual clips inside the timeline, bottom track first.
@@ -155,24 +185,36 @@ fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
     out
 }
 
-/// Cuts a clip at its transition windows; the middle is animated only for whole-clip motion.
-fn pieces(cx: &Ctx, i: usize, c: &Clip) -> Vec<Piece> {
+/// Cuts a clip at its transition windows and at luma matte edges; the middle is animated only
+/// for whole-clip motion, matted pieces always.
+fn pieces(cx: &Ctx, lumas: &[luma::Luma], i: usize, c: &Clip) -> Vec<Piece> {
     let n = c.k1 - c.k0;
     let j_in = cx.frame_at(c.motion.d_in).min(n);
     let j_out = n.saturating_sub(cx.frame_at(c.motion.d_out)).max(j_in);
     let whole = c.motion.whole_clip() || needs_camera(c);
-    let mut out = Vec::new();
-    for (j0, j1, edge) in [(0, j_in, true), (j_in, j_out, false), (j_out, n, true)] {
-        if j1 > j0 {
-            out.push(Piece {
+    let mut cuts = vec![0, j_in, j_out, n];
+    cuts.extend(
+        luma::cuts(lumas, c.track, c.k0, c.k1)
+            .into_iter()
+            .map(|k| k - c.k0),
+    );
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .filter(|w| w[1] > w[0])
+        .map(|w| {
+            let (j0, j1) = (w[0], w[1]);
+            let luma = luma::covering(lumas, c.track, c.k0 + j0, c.k0 + j1);
+            let edge = j0 < j_in || j0 >= j_out;
+            Piece {
                 clip: i,
                 j0,
                 j1,
-                animated: edge || whole,
-            });
-        }
-    }
-    out
+                animated: edge || whole || luma.is_some(),
+                luma,
+            }
+        })
+        .collect()
 }
 
 /// Constant skew also needs the per-frame camera.
@@ -184,7 +226,11 @@ fn needs_camera(c: &Clip) -> bool {
 /// Whether the clip (when not animated) is opaque and covers the whole canvas.
 fn opaque_full(cx: &Ctx, c: &Clip) -> bool {
     let opaque_source = match (&c.clip.source, c.clip.kind) {
-        (Source::Media { info, .. }, ClipKind::Video | ClipKind::Image) => !info.has_alpha,
+        // A video that ends before its clip would leave the concatenated base short.
+        (Source::Media { info, .. }, ClipKind::Video | ClipKind::Image) => {
+            let needed = c.clip.media.trim + c.clip.length * c.clip.media.speed - 1.0 / cx.fps();
+            !info.has_alpha && (c.still || info.duration >= needed)
+        }
         _ => false,
     };
     let (x, y) = top_left(cx, c, 0.0, c.geo.visible);
@@ -409,16 +455,16 @@ fn concat(cx: &mut Ctx, parts: Vec<Link>) -> Link {
 /// Overlays one piece onto `under`, only for the frames in `visible`.
 fn overlay_piece(
     cx: &mut Ctx,
-    c: &Clip,
-    p: Piece,
-    link: Link,
+    lumas: &mut [luma::Luma],
+    layer: Layer,
     under: Link,
     visible: &[(usize, usize)],
 ) -> Link {
+    let Layer { c, p, link } = layer;
     let k0 = c.k0 + p.j0;
     let whole = visible == [(k0, c.k0 + p.j1)];
     let (top, size) = if p.animated {
-        animate(cx, c, p, link)
+        animate(cx, lumas, c, p, link)
     } else if c.still {
         (static_still(cx, c, link), prepared_size(c))
     } else {
@@ -482,7 +528,13 @@ fn constant_alpha(c: &Clip) -> Vec<Filter> {
 
 /// An animated piece: frames, camera, masks (wipe and varying alpha), rotation, constant
 /// alpha; returns the stream and its size.
-fn animate(cx: &mut Ctx, c: &Clip, p: Piece, link: Link) -> (Link, (u32, u32)) {
+fn animate(
+    cx: &mut Ctx,
+    lumas: &mut [luma::Luma],
+    c: &Clip,
+    p: Piece,
+    link: Link,
+) -> (Link, (u32, u32)) {
     let n = p.j1 - p.j0;
     let mut f = frames(cx, c, p.j0, n);
     let (cam, mut size, padded) = camera(cx, c, p);
@@ -491,7 +543,11 @@ fn animate(cx: &mut Ctx, c: &Clip, p: Piece, link: Link) -> (Link, (u32, u32)) {
     let values: Vec<f64> = (0..n).map(|j| c.motion.alpha(local(cx, p, j))).collect();
     let first = values.first().copied().unwrap_or(1.0);
     let varying = values.iter().any(|v| (v - first).abs() > 1e-4);
+    let matte = p
+        .luma
+        .and_then(|l| luma::mask(cx, lumas, l, c.k0 + p.j0, n, size));
     let masks: Vec<Link> = [
+        matte,
         wipe_mask(cx, c, p, size),
         varying.then(|| fade_mask(cx, &values, size)),
     ]

@@ -27,14 +27,21 @@ const GLYPHS_PER_SECOND: f64 = 30.0;
 pub struct Animation {
     /// The faces the layout refers to (shared font bytes; no lock needed to draw).
     faces: Vec<Face>,
+    /// The text as styled (box, colours, stroke…).
     style: TextStyle,
+    /// The layout, done once.
     laid: Laid,
+    /// Which animation.
     preset: Preset,
     /// Animate unit by unit (words or characters) rather than the block as a whole.
     per_unit: bool,
+    /// Glyph ranges of the units, in reading order.
     units: Vec<Range<usize>>,
+    /// Unit vector of the motion (screen coordinates, y down).
     direction: (f32, f32),
+    /// The animation's `d` in seconds (see SEMANTICS §8).
     duration: f64,
+    /// Draw a typewriter caret.
     caret: bool,
 }
 
@@ -81,11 +88,17 @@ pub fn animate(
 
 /// The animation settings read from an asset.
 struct Spec {
+    /// Which animation.
     preset: Preset,
+    /// `style`: by character or by word.
     unit: Option<AnimationUnit>,
+    /// `direction` of motion.
     direction: Option<Direction>,
+    /// `duration` in seconds, if set.
     duration: Option<f64>,
+    /// Draw a typewriter caret (rich-text only).
     caret: bool,
+    /// The clip's length in seconds (caps the automatic duration).
     clip_length: f64,
 }
 

@@ -95,6 +95,7 @@ pub struct FontChoice {
 /// Build it once ([`Fonts::bundled`]) and share it: the cosmic-text font system inside is
 /// expensive to build and is reused, behind a mutex, by every text layer.
 pub struct Fonts {
+    /// The font system and face list, locked while text is shaped.
     state: Mutex<FontState>,
     /// The bundled fonts for resvg (another fontdb version), built on first use.
     svg_db: OnceLock<Arc<resvg::usvg::fontdb::Database>>,
@@ -181,6 +182,23 @@ impl Fonts {
             let mut state = self.lock();
             state.aliases.insert(family::key(&base_name(src)), fam);
         }
+    }
+
+    /// A digest of the user fonts added so far (their `src` base names and bytes), for cache
+    /// keys: a cached layer is valid while the asset, its box, the canvas, reel's version and
+    /// this digest are unchanged.
+    pub fn user_fonts_digest(&self) -> String {
+        let state = self.lock();
+        let mut hasher = blake3::Hasher::new();
+        let mut seen = std::collections::HashSet::new();
+        for face in state.faces.iter().filter(|f| f.src_key.is_some()) {
+            // Faces of one collection share their bytes; hash each file once.
+            if seen.insert(Arc::as_ptr(&face.data) as *const u8) {
+                hasher.update(face.src_key.as_deref().unwrap_or("").as_bytes());
+                hasher.update((*face.data).as_ref());
+            }
+        }
+        hasher.finalize().to_hex().to_string()
     }
 
     /// Which font `family` at `weight` resolves to, with the warnings that choice produces.
@@ -592,6 +610,16 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn user_font_digest_changes_when_fonts_are_added() {
+        let fonts = Fonts::bundled();
+        let empty = fonts.user_fonts_digest();
+        assert_eq!(empty, Fonts::bundled().user_fonts_digest());
+        let bytes = BUNDLED[2].1.to_vec();
+        fonts.add_bytes(bytes, "a.ttf", "a.ttf").unwrap();
+        assert_ne!(fonts.user_fonts_digest(), empty);
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub(crate) fn render_html(page: &Page) -> Result<Layer, Diagnostic> {
         .map_err(|e| Diagnostic::error("cannot write the html page").with_note(e.to_string()))?;
     screenshot(&browser, &input, &output, page.size)?;
     let pixmap = Pixmap::load_png(&output).map_err(|e| {
-        Diagnostic::error("Chromium's screenshot cannot be read").with_note(e.to_string())
+        Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())
     })?;
     Ok(Layer::new(pixmap))
 }
@@ -121,6 +121,7 @@ fn screenshot(
     .arg(format!("--screenshot={}", output.display()))
     .arg(format!("--window-size={w},{h}"))
     .arg("--default-background-color=00000000")
+    .arg("--force-device-scale-factor=1")
     .arg(format!("file://{}", input.display()))
     .stdin(Stdio::null())
     .stdout(Stdio::null())
@@ -139,17 +140,20 @@ fn screenshot(
             Ok(None) if start.elapsed() > TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(Diagnostic::error(
-                    "Chromium took too long to render the html page",
-                ));
+                return Err(Diagnostic::error(format!(
+                    "the html page took longer than {} s to render in Chromium",
+                    TIMEOUT.as_secs()
+                )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(25)),
-            Err(e) => return Err(Diagnostic::error("Chromium failed").with_note(e.to_string())),
+            Err(e) => {
+                return Err(Diagnostic::error("lost track of Chromium").with_note(e.to_string()));
+            }
         }
     };
     if !status.success() || !output.is_file() {
         return Err(Diagnostic::error(format!(
-            "Chromium could not render the html page ({status})"
+            "headless Chromium could not render the html page ({status})"
         )));
     }
     Ok(())

@@ -53,6 +53,13 @@ impl Layer {
         self.image.clone().take_demultiplied()
     }
 
+    /// The layer as straight-alpha RGBA PNG bytes.
+    pub fn png_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
+        self.image
+            .encode_png()
+            .map_err(|e| Diagnostic::error("cannot encode a layer as PNG").with_note(e.to_string()))
+    }
+
     /// Writes the layer as a straight-alpha RGBA PNG.
     pub fn write_png(&self, path: &Path) -> Result<(), Diagnostic> {
         // tiny-skia demultiplies when encoding, so the PNG holds straight alpha.
@@ -196,6 +203,24 @@ mod tests {
     }
 
     #[test]
+    fn title_offset_moves_by_canvas_fractions() {
+        let at = |x: f64, y: f64| {
+            let json = serde_json::json!({"type": "title", "text": "T", "color": "#ff0000",
+                "offset": {"x": x, "y": y}});
+            ink_box(&raster(json, None).0.image, (255, 0, 0)).unwrap()
+        };
+        let (base, moved) = (at(0.0, 0.0), at(0.25, 0.1));
+        assert!(
+            (moved.0 as i32 - base.0 as i32 - 160).abs() <= 2,
+            "{base:?} → {moved:?}"
+        );
+        assert!(
+            (base.1 as i32 - moved.1 as i32 - 36).abs() <= 2,
+            "{base:?} → {moved:?}"
+        );
+    }
+
+    #[test]
     fn bad_colours_are_errors_naming_the_field() {
         let fonts = Fonts::bundled();
         let a = asset(serde_json::json!({"type": "text", "text": "x", "font": {"color": "red"}}));
@@ -211,6 +236,54 @@ mod tests {
         assert!(err.message.contains("`image`"), "{}", err.message);
     }
 
+    /// Every `tests/fixtures/raster/*.json` (`asset`, `clip_box`, `canvas`, `warnings`) renders
+    /// at the expected size, has visible pixels, and warns exactly as listed. Set
+    /// `REEL_RASTER_OUT=dir` to keep the PNGs for a look.
+    #[test]
+    fn fixtures_render_with_the_expected_warnings() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/raster");
+        let fonts = Fonts::bundled();
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let f: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let size = |v: &serde_json::Value| {
+                v.as_array()
+                    .map(|a| (a[0].as_u64().unwrap() as u32, a[1].as_u64().unwrap() as u32))
+            };
+            let (clip, canvas) = (size(&f["clip_box"]), size(&f["canvas"]).unwrap());
+            let w = rasterize(&asset(f["asset"].clone()), clip, canvas, &fonts);
+            let warnings: Vec<&str> = w.warnings.iter().map(|d| d.message.as_str()).collect();
+            let expected: Vec<&str> = f["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(warnings, expected, "{name}");
+            let layer = w.output.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let opaque = layer
+                .image
+                .pixels()
+                .iter()
+                .filter(|p| p.alpha() > 0)
+                .count();
+            assert!(opaque > 100, "{name}: only {opaque} visible pixels");
+            if let Some(out) = std::env::var_os("REEL_RASTER_OUT") {
+                layer
+                    .write_png(&Path::new(&out).join(name.replace(".json", ".png")))
+                    .unwrap();
+            }
+            seen += 1;
+        }
+        assert!(seen >= 5, "only {seen} fixtures found");
+    }
+
     #[test]
     fn png_is_written_with_straight_alpha() {
         let (l, _) = raster(
@@ -222,6 +295,7 @@ mod tests {
         let path = dir.path().join("l.png");
         l.write_png(&path).unwrap();
         let back = Pixmap::load_png(&path).unwrap();
+        assert_eq!(Pixmap::decode_png(&l.png_bytes().unwrap()).unwrap(), back);
         let c = back.pixel(4, 4).unwrap().demultiply();
         assert_eq!((c.red(), c.green(), c.blue()), (255, 128, 0));
         assert!((125..=130).contains(&c.alpha()));

@@ -2,7 +2,7 @@
 //! alignment, per-character font fallback) and draws it with tiny-skia from glyph outlines
 //! (fill or gradient, stroke, shadow, decorations, background box, border).
 //!
-//! Knows nothing of Shotstack assets: [`super::assets`] maps text, title and rich-text onto a
+//! Knows nothing of Shotstack assets: `raster::assets` maps text, title and rich-text onto a
 //! [`TextStyle`].
 
 use std::collections::HashMap;
@@ -944,9 +944,13 @@ fn decorate(pb: &mut PathBuilder, faces: &[Face], style: &TextStyle, laid: &Laid
 
 /// Converts font-unit outlines (y up) to layer pixels (y down) at a pen position.
 struct Outline<'a> {
+    /// Where the outline goes.
     pb: &'a mut PathBuilder,
+    /// Pixels per font unit.
     scale: f32,
+    /// Pen x in layer pixels.
     x: f32,
+    /// Baseline y in layer pixels.
     y: f32,
 }
 

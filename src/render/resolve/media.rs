@@ -32,6 +32,13 @@ pub struct Media {
     pub auto_length: f64,
 }
 
+/// Most media files fetched and probed at once by [`Prober::prefetch`]: ffprobe and downloads
+/// wait on IO, so a few in flight hide most of the latency without crowding batch workers.
+const PARALLEL_PROBES: usize = 4;
+
+/// A probe outcome: the local path if one was found, and the facts or why not.
+type Probed = (Option<PathBuf>, Result<(PathBuf, MediaInfo), String>);
+
 /// Fetches and probes files once per resolve, however many clips use them.
 pub struct Prober<'a> {
     /// Where relative paths start.
@@ -54,45 +61,95 @@ impl<'a> Prober<'a> {
         }
     }
 
+    /// Fetches and probes `srcs` in parallel ([`PARALLEL_PROBES`] at a time), so later
+    /// [`Prober::probe`] calls are answered from memory. Files are recorded in `srcs` order.
+    pub fn prefetch(&mut self, srcs: &[&str]) {
+        let mut todo: Vec<&str> = Vec::new();
+        for &src in srcs {
+            if !self.seen.contains_key(src) && !todo.contains(&src) {
+                todo.push(src);
+            }
+        }
+        let (base, cache) = (self.base_dir, self.cache);
+        for chunk in todo.chunks(PARALLEL_PROBES) {
+            let results: Vec<Probed> = std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|&src| s.spawn(move || probe_src(src, base, cache)))
+                    .collect();
+                let joined = handles.into_iter().map(|h| h.join());
+                joined
+                    .map(|r| r.unwrap_or((None, Err("probe failed".into()))))
+                    .collect()
+            });
+            for (&src, probed) in chunk.iter().zip(results) {
+                self.record(src, probed);
+            }
+        }
+    }
+
     /// The local path and facts of `src`, or a message saying why not (lower case, no period).
     pub fn probe(&mut self, src: &str) -> Result<(PathBuf, MediaInfo), String> {
         if let Some(r) = self.seen.get(src) {
             return r.clone();
         }
-        let r = self.probe_uncached(src);
-        self.seen.insert(src.to_string(), r.clone());
-        r
+        let (path, result) = probe_src(src, self.base_dir, self.cache);
+        self.record(src, (path, result.clone()));
+        result
     }
 
-    fn probe_uncached(&mut self, src: &str) -> Result<(PathBuf, MediaInfo), String> {
-        let path = self.local(src, "media file")?;
-        match probe::probe_cached(&path, self.cache) {
-            Ok(info) => Ok((path, info)),
-            Err(ProbeError::Read { source, .. }) => Err(format!("cannot read `{src}`: {source}")),
-            Err(ProbeError::Invalid { reason, .. }) => {
-                Err(format!("`{src}` is not readable media: {reason}"))
-            }
-            Err(e @ ProbeError::NoFfprobe) => Err(e.to_string()),
+    fn record(&mut self, src: &str, (path, result): Probed) {
+        if let Some(path) = path {
+            self.note_file(path);
+        }
+        self.seen.insert(src.to_string(), result);
+    }
+
+    fn note_file(&mut self, path: PathBuf) {
+        if !self.files.contains(&path) {
+            self.files.push(path);
         }
     }
 
     /// The local path of `src` (downloaded if remote), recorded in [`Prober::files`]; `what`
     /// names the file in the "not found" message (`media file`, `font file`).
     pub fn local(&mut self, src: &str, what: &str) -> Result<PathBuf, String> {
-        let path = fetch::local_path(src, self.base_dir, self.cache).map_err(|e| match e {
-            FetchError::Scheme(_) => format!(
-                "cannot read `{src}`: only local paths, `file://`, `http://` and `https://` work offline"
-            ),
-            other => other.to_string(),
-        })?;
-        if !path.is_file() {
-            return Err(format!("{what} `{src}` not found"));
-        }
-        if !self.files.contains(&path) {
-            self.files.push(path.clone());
-        }
+        let path = find(src, what, self.base_dir, self.cache)?;
+        self.note_file(path.clone());
         Ok(path)
     }
+}
+
+/// Finds (downloading if remote) and probes one media `src`. Thread-safe: no shared state but
+/// the cache directory, whose writes are atomic.
+fn probe_src(src: &str, base_dir: &Path, cache: &Cache) -> Probed {
+    let path = match find(src, "media file", base_dir, cache) {
+        Ok(path) => path,
+        Err(m) => return (None, Err(m)),
+    };
+    let result = match probe::probe_cached(&path, cache) {
+        Ok(info) => Ok((path.clone(), info)),
+        Err(ProbeError::Read { source, .. }) => Err(format!("cannot read `{src}`: {source}")),
+        Err(ProbeError::Invalid { reason, .. }) => {
+            Err(format!("`{src}` is not readable media: {reason}"))
+        }
+        Err(e @ ProbeError::NoFfprobe) => Err(e.to_string()),
+    };
+    (Some(path), result)
+}
+
+/// The local file behind `src`, which must exist.
+fn find(src: &str, what: &str, base_dir: &Path, cache: &Cache) -> Result<PathBuf, String> {
+    let path = fetch::local_path(src, base_dir, cache).map_err(|e| match e {
+        FetchError::Scheme(_) => format!(
+            "cannot read `{src}`: only local paths, `file://`, `http://` and `https://` work offline"
+        ),
+        other => other.to_string(),
+    })?;
+    if !path.is_file() {
+        return Err(format!("{what} `{src}` not found"));
+    }
+    Ok(path)
 }
 
 /// The asset's media `src`, or the error explaining why it has none that works offline.

@@ -68,6 +68,7 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
     );
     let mut prober = Prober::new(&ctx.base_dir, &ctx.cache);
     let font_hashes = load_fonts(edit, ctx, &mut prober, &mut sink);
+    prober.prefetch(&media_srcs(edit));
     let layers = LayerContext {
         cache: &ctx.cache,
         fonts: ctx.fonts,
@@ -109,6 +110,16 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         output: lower::output_spec(&edit.output),
         files,
     })
+}
+
+/// Every media `src` of the Edit (clips, then the soundtrack), in document order.
+fn media_srcs(edit: &Edit) -> Vec<&str> {
+    let clips = edit.clips().filter_map(|(_, _, c)| match &c.asset {
+        Asset::Video(_) | Asset::Image(_) | Asset::Audio(_) | Asset::Luma(_) => c.asset.src(),
+        _ => None,
+    });
+    let soundtrack = edit.timeline.soundtrack.iter().map(|s| s.src.as_str());
+    clips.chain(soundtrack).collect()
 }
 
 /// Prepares every clip, in document order.

@@ -20,8 +20,11 @@ const TEE_KEEP: usize = 64 * 1024;
 /// Remembers everything the CSV reader pulls from the file, from `base` on, so the raw bytes of
 /// the last record are at hand.
 struct Tee<R> {
+    /// The file.
     inner: R,
+    /// Bytes read from `base` on.
     window: Vec<u8>,
+    /// File offset of `window[0]`.
     base: u64,
 }
 
@@ -54,13 +57,19 @@ impl<R> Tee<R> {
 
 /// A CSV file being read, after its header.
 pub(super) struct CsvSource {
+    /// The csv crate's reader over the tee.
     reader: csv::Reader<Tee<File>>,
+    /// The last record read (reused).
     record: ByteRecord,
     /// The record in `record` was read ahead (at open, to spot a header-only file).
     pending: Option<Range<u64>>,
+    /// Column names, in order.
     header: Vec<String>,
+    /// The field delimiter.
     delimiter: u8,
+    /// The file in the source map (added lazily).
     file: FileId,
+    /// The path, for IO errors.
     path: std::path::PathBuf,
 }
 
@@ -362,5 +371,52 @@ mod tests {
             largest < TEE_KEEP + 64 * 1024,
             "window grew to {largest} bytes"
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever the cells hold (delimiters, quotes, line breaks, accents), a file written
+        /// by the csv crate loads back to the same strings, and each cell's span holds exactly
+        /// that cell as written (quoted form included).
+        #[test]
+        fn written_cells_load_back_with_exact_spans(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-c,;\"\n\r é\t]{0,6}", 3),
+                1..8,
+            ),
+            delimiter in proptest::sample::select(vec![b',', b';', b'\t']),
+            crlf in proptest::bool::ANY,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("p.csv");
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+                .from_path(&path)
+                .unwrap();
+            w.write_record(["a", "b", "c"]).unwrap();
+            for row in &rows {
+                w.write_record(row).unwrap();
+            }
+            drop(w);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let sources = SourceMap::new();
+            let mut src = CsvSource::open(&path, &sources, delimiter, &mut Vec::new()).unwrap();
+            let mut n = 0;
+            while let Some(read) = src.read(n, true) {
+                let Read::Row(row) = read else { panic!("row {n} failed") };
+                for ((_, cell), want) in row.fields.iter().zip(&rows[n]) {
+                    proptest::prop_assert_eq!(cell.value.as_str(), Some(want.as_str()));
+                    let span = cell.origin.as_ref().unwrap().span.range();
+                    let raw = &text[span];
+                    let unquoted = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+                        Some(inner) => inner.replace("\"\"", "\""),
+                        None => raw.to_string(),
+                    };
+                    proptest::prop_assert_eq!(&unquoted, want);
+                }
+                n += 1;
+            }
+            proptest::prop_assert_eq!(n, rows.len());
+        }
     }
 }

@@ -16,8 +16,11 @@ use crate::template::json::{ArrayCursor, Parser, Recorder};
 
 /// A JSON data file: an array of objects, or an object with a `rows` array.
 pub(super) struct JsonSource {
+    /// The whole document.
     text: Arc<str>,
+    /// The file in the source map.
     file: FileId,
+    /// Where the rows array is being walked.
     cursor: ArrayCursor,
     /// Whether the array is the whole document (then nothing may follow it).
     top_level: bool,
@@ -156,13 +159,19 @@ impl JsonSource {
 
 /// A JSONL data file: one object per line, blank lines skipped.
 pub(super) struct JsonlSource {
+    /// The file, buffered.
     reader: BufReader<File>,
+    /// The file in the source map.
     file: FileId,
+    /// The path, for IO errors and warnings.
     path: PathBuf,
+    /// File offset of the next line.
     offset: usize,
+    /// The current line (reused).
     line: Vec<u8>,
     /// 1-based line number of the line in `line`.
     line_no: usize,
+    /// Non-blank lines seen so far.
     rows: usize,
 }
 

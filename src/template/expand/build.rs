@@ -283,9 +283,9 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         let index = self.out.tracks[track].len();
         let base = format!("/timeline/tracks/{track}/clips/{index}");
         let errors_before = self.errors.len();
-        let mut asset = Map::new();
+        let mut asset = Map::with_capacity(4);
         asset.insert("type".into(), Json::String(c.asset.name.clone()));
-        let mut clip = Map::new();
+        let mut clip = Map::with_capacity(c.props.len() + 2);
         if let Some(p) = &c.primary {
             let key = primary_key(&c.asset.name);
             if let Some(v) = self.emit(p, key, &format!("{base}/asset/{key}")) {
@@ -310,7 +310,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         if self.errors.len() > errors_before {
             return;
         }
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(clip.len() + 1);
         out.insert("asset".into(), Json::Object(asset));
         out.extend(clip);
         self.record(base.clone(), span, None);

@@ -30,6 +30,8 @@ type Compiled<'e> = Result<Program<'e>, CompileError>;
 /// A compiled expression and the names it reads.
 pub(crate) struct Program<'e> {
     expr: Expression<'e, 'static>,
+    /// `name` or `a.b.c`: evaluated by a direct lookup, without minijinja's VM.
+    path: Option<Vec<String>>,
     /// Top-level variables the expression reads.
     vars: Vec<String>,
     /// Columns read as `row.NAME`.
@@ -81,6 +83,7 @@ impl<'e> Exprs<'e> {
             .collect();
         Ok(Program {
             expr,
+            path: simple_path(source),
             vars,
             row_columns,
         })
@@ -124,7 +127,11 @@ impl Expander<'_, '_, '_, '_> {
                 cell = cell.or_else(|| Some(c.clone()));
             }
         }
-        match program.expr.eval(MjValue::from_object(ctx)) {
+        let result = match &program.path {
+            Some(path) => Ok(walk(&ctx, path)),
+            None => program.expr.eval(MjValue::from_object(ctx)),
+        };
+        match result {
             Ok(v) if allow_undefined || !v.is_undefined() => Some((v, cell)),
             Ok(_) => {
                 self.errors.push(self.undefined(expr, program));
@@ -368,6 +375,37 @@ impl Expander<'_, '_, '_, '_> {
     }
 }
 
+/// `source` as a dotted path of plain names (`first`, `row.first`), if it is one.
+fn simple_path(source: &str) -> Option<Vec<String>> {
+    const WORDS: [&str; 13] = [
+        "true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if",
+        "else",
+    ];
+    let segs: Vec<String> = source.trim().split('.').map(str::to_string).collect();
+    let plain = |s: &String| {
+        let mut c = s.chars();
+        c.next()
+            .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+            && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            && !WORDS.contains(&s.as_str())
+    };
+    segs.iter().all(plain).then_some(segs)
+}
+
+/// Looks `path` up in the evaluation context: what minijinja would return for it.
+fn walk(ctx: &BTreeMap<String, MjValue>, path: &[String]) -> MjValue {
+    let Some(mut v) = ctx.get(&path[0]).cloned() else {
+        return MjValue::UNDEFINED;
+    };
+    for seg in &path[1..] {
+        v = match v.get_attr(seg) {
+            Ok(next) if !next.is_undefined() => next,
+            _ => return MjValue::UNDEFINED,
+        };
+    }
+    v
+}
+
 /// A minijinja value as JSON.
 pub(crate) fn to_json(v: &MjValue, span: Span, errors: &mut Vec<Diagnostic>) -> Option<Json> {
     match serde_json::to_value(v) {
@@ -433,4 +471,27 @@ fn with_columns(d: Diagnostic, missing: &str, columns: &[&str]) -> Diagnostic {
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_paths_skip_the_vm() {
+        assert_eq!(simple_path(" first ").unwrap(), ["first"]);
+        assert_eq!(simple_path("row.first").unwrap(), ["row", "first"]);
+        for not in [
+            "a | upper",
+            "true",
+            "a.",
+            "1",
+            "a + b",
+            "row['x']",
+            "not a",
+            "a.none",
+        ] {
+            assert!(simple_path(not).is_none(), "{not}");
+        }
+    }
 }

@@ -2,8 +2,8 @@
 //! parameters (innermost first), merge fields, then the row's fields, `row`, `row_index` and
 //! `row_number`.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use minijinja::Value as MjValue;
 
@@ -27,25 +27,20 @@ pub(crate) struct Scope<'r> {
     frames: Vec<Vec<(String, Var)>>,
     /// The row being expanded.
     row: &'r Row,
-    /// The row's values converted once, in column order.
-    fields: Vec<MjValue>,
+    /// The row's values, each converted on first use, in column order.
+    fields: Vec<OnceCell<MjValue>>,
     /// `row` as a map, built on first use.
-    row_map: OnceLock<MjValue>,
+    row_map: OnceCell<MjValue>,
 }
 
 impl<'r> Scope<'r> {
     /// A scope over `row` with one empty frame.
     pub(crate) fn new(row: &'r Row) -> Self {
-        let fields = row
-            .fields
-            .iter()
-            .map(|(_, c)| super::to_mj(&c.value))
-            .collect();
         Scope {
             frames: vec![Vec::new()],
             row,
-            fields,
-            row_map: OnceLock::new(),
+            fields: vec![OnceCell::new(); row.fields.len()],
+            row_map: OnceCell::new(),
         }
     }
 
@@ -85,7 +80,7 @@ impl<'r> Scope<'r> {
             return Some((v.value.clone(), v.cell.as_ref()));
         }
         if let Some(i) = self.row.fields.iter().position(|(k, _)| k == name) {
-            return Some((self.fields[i].clone(), self.row.fields[i].1.origin.as_ref()));
+            return Some((self.field(i).clone(), self.row.fields[i].1.origin.as_ref()));
         }
         match name {
             "row" => Some((self.row_map().clone(), None)),
@@ -112,14 +107,19 @@ impl<'r> Scope<'r> {
         locals.chain(self.columns()).chain(fixed).collect()
     }
 
+    /// Field `i` as a minijinja value.
+    fn field(&self, i: usize) -> &MjValue {
+        self.fields[i].get_or_init(|| super::to_mj(&self.row.fields[i].1.value))
+    }
+
     fn row_map(&self) -> &MjValue {
         self.row_map.get_or_init(|| {
             let map: BTreeMap<String, MjValue> = self
                 .row
                 .fields
                 .iter()
-                .zip(&self.fields)
-                .map(|((k, _), v)| (k.clone(), v.clone()))
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), self.field(i).clone()))
                 .collect();
             MjValue::from_object(map)
         })

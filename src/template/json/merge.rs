@@ -47,7 +47,9 @@ pub struct JsonTemplate {
 /// One `{ "find": NAME, "replace": VALUE }` entry.
 #[derive(Debug, Clone)]
 struct MergeField {
+    /// The placeholder name.
     find: String,
+    /// The default value.
     replace: Value,
     /// The entry's `replace` value in the document.
     span: Span,
@@ -56,7 +58,9 @@ struct MergeField {
 /// A string value with placeholders.
 #[derive(Debug, Clone)]
 struct Site {
+    /// JSON pointer of the string.
     pointer: String,
+    /// Its text and placeholders, in order.
     pieces: Vec<Piece>,
     /// The string literal in the document, quotes included.
     span: Span,
@@ -71,7 +75,9 @@ enum Piece {
 
 /// Where one placeholder's value came from.
 struct Found<'a> {
+    /// The value.
     value: &'a Value,
+    /// The data cell, when the row supplied it.
     cell: Option<&'a CellRef>,
 }
 

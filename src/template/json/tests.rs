@@ -162,3 +162,90 @@ fn spans_carry_the_base_offset() {
     assert_eq!(o.span.file, FileId(3));
     assert!(rec.origins.get("/k/0").is_none(), "deeper than max_depth");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON value (keys from a small alphabet so duplicates and escapes both occur).
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[a-zé\"\\\\/\n\t\u{0}\u{1F600} {}]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-c/~é]{0,3}", inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Serialised values (compact and pretty) parse back identically, with a span for
+        /// every value that holds exactly that value's text.
+        #[test]
+        fn round_trips_with_spans(value in json_value(), pretty in any::<bool>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            let (parsed, origins) = parse(&text).map_err(|d| TestCaseError::fail(d.message))?;
+            prop_assert_eq!(&parsed, &serde_json::from_str::<Value>(&text).unwrap());
+            check_spans(&parsed, "", &origins, &text)?;
+        }
+
+        /// On arbitrary text the parser never panics and agrees with serde_json on what is
+        /// JSON (except duplicate keys, which are errors here by design).
+        #[test]
+        fn agrees_with_serde_json_on_any_text(text in "[\\[\\]{}\":,0-9a-z.eE+\\- \\\\\t\n\u{feff}é]{0,32}") {
+            let ours = parse(&text);
+            match (ours, serde_json::from_str::<Value>(&text)) {
+                (Ok((v, _)), Ok(w)) => prop_assert_eq!(v, w),
+                (Err(_), Err(_)) => {}
+                (Ok(_), Err(e)) => prop_assert!(text.starts_with('\u{feff}'), "accepted {:?}; serde_json: {}", text, e),
+                (Err(d), Ok(_)) => prop_assert!(d.message.starts_with("duplicate key"), "rejected {:?}: {}", text, d.message),
+            }
+        }
+    }
+
+    fn check_spans(
+        v: &Value,
+        ptr: &str,
+        origins: &Origins,
+        text: &str,
+    ) -> Result<(), TestCaseError> {
+        let o = origins
+            .get(ptr)
+            .ok_or_else(|| TestCaseError::fail(format!("no span for {ptr:?}")))?;
+        let slice = &text[o.span.range()];
+        prop_assert_eq!(&serde_json::from_str::<Value>(slice).unwrap(), v, "{}", ptr);
+        match v {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    check_spans(item, &format!("{ptr}/{i}"), origins, text)?;
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    check_spans(
+                        item,
+                        &format!("{ptr}/{}", pointer_segment(k)),
+                        origins,
+                        text,
+                    )?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::batch::manifest::{self, hash_parts};
+use crate::batch::manifest;
 use crate::batch::{FileHashes, Key, Manifest, Reason, Selection, Source, name};
 use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, Span};
 use crate::render::Cancel;
@@ -28,6 +28,8 @@ pub trait Project: Source {
     fn inputs(&self) -> Inputs;
     /// Where diagnostics point.
     fn sources(&self) -> &SourceMap;
+    /// blake3 of the template files (a manifest key part, as batch computes it).
+    fn template_hash(&self) -> blake3::Hash;
 }
 
 /// The files a template load read.
@@ -57,7 +59,7 @@ pub struct Settings {
     pub out_dir: PathBuf,
     /// `--rows`.
     pub selection: Selection,
-    /// [`rows::settings_hash`] of `--preview` / `--frame`.
+    /// [`crate::pipeline::settings_hash`] of `--preview` / `--frame`.
     pub settings: blake3::Hash,
 }
 
@@ -111,24 +113,40 @@ pub struct Outcome {
 
 /// A row that must render.
 struct Todo<J> {
+    /// 0-based row index.
     index: usize,
+    /// Output file name.
     output: String,
+    /// Its manifest key.
     key: Key,
+    /// Why it renders.
     reason: Reason,
+    /// The built row.
     job: J,
 }
 
 /// The state kept between builds.
 pub struct Session<P, L, E> {
+    /// Loads the template.
     load: L,
+    /// Shows events.
     on_event: E,
+    /// Fixed settings.
     settings: Settings,
+    /// The loaded template and its hash; `None` after a failed load.
     project: Option<(P, blake3::Hash)>,
+    /// The template, include and data files last known.
     inputs: Inputs,
+    /// What each output was rendered from (shared with `reel render`).
     manifest: Manifest,
+    /// Content hashes of files read, cleared when an asset is saved.
     hashes: FileHashes,
+    /// The `--serve` page's state.
     gallery: Option<Arc<Mutex<Gallery>>>,
+    /// Builds so far.
     builds: u64,
+    /// The assets the last build watched (kept when a build fails).
+    watched_assets: BTreeSet<PathBuf>,
 }
 
 impl<P, L, E> Session<P, L, E>
@@ -159,6 +177,7 @@ where
             hashes: FileHashes::default(),
             gallery,
             builds: 0,
+            watched_assets: BTreeSet::new(),
         }
     }
 
@@ -199,7 +218,7 @@ where
         match (self.load)() {
             Ok(project) => {
                 self.inputs = project.inputs();
-                let hash = template_hash(&self.inputs.template);
+                let hash = project.template_hash();
                 self.project = Some((project, hash));
                 true
             }
@@ -210,7 +229,11 @@ where
                     sources,
                     inputs,
                 } = failure;
-                self.inputs.template.extend(inputs.template);
+                for file in inputs.template {
+                    if !self.inputs.template.contains(&file) {
+                        self.inputs.template.push(file);
+                    }
+                }
                 self.inputs.data = inputs.data.or(self.inputs.data.take());
                 report(&mut self.on_event, &diagnostics, &sources, out, log);
                 false
@@ -227,7 +250,13 @@ where
             }
         }
         out.seconds = started.elapsed().as_secs_f64();
-        let deps = self.deps(&shown);
+        let mut deps = self.deps(&shown);
+        if out.failed > 0 {
+            // A failed build may not have reached every row: keep watching what the last one
+            // read, so fixing an asset of a row that did not build is still seen.
+            deps.assets.extend(self.watched_assets.iter().cloned());
+        }
+        self.watched_assets.clone_from(&deps.assets);
         if let Some(g) = &self.gallery
             && !out.cancelled
             && let Ok(mut g) = g.lock()
@@ -260,12 +289,19 @@ where
 
 /// What expanding and rendering rows needs, borrowed from the session.
 struct Ctx<'a, E> {
+    /// Fixed settings.
     settings: &'a Settings,
+    /// Decides staleness; records good renders.
     manifest: &'a mut Manifest,
+    /// Content hashes of files read.
     hashes: &'a FileHashes,
+    /// Shows events.
     on_event: &'a mut E,
+    /// Where the project's diagnostics point.
     sources: &'a SourceMap,
+    /// Counts of this build.
     out: &'a mut Outcome,
+    /// Diagnostics of this build.
     log: &'a mut Log,
 }
 
@@ -435,7 +471,9 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
 /// and kept as plain text for the `--serve` page.
 #[derive(Debug, Default)]
 struct Log {
+    /// Plain-text rendering of what was shown.
     text: String,
+    /// (message, primary span) of each diagnostic shown.
     seen: HashSet<(String, Option<Span>)>,
 }
 
@@ -490,15 +528,6 @@ pub fn locate(d: &Diagnostic, sources: &SourceMap) -> String {
         }
         None => format!("error: {}", d.message),
     }
-}
-
-/// blake3 of the template files' contents, in order (unreadable files hash as empty).
-fn template_hash(files: &[PathBuf]) -> blake3::Hash {
-    let texts: Vec<Vec<u8>> = files
-        .iter()
-        .map(|f| std::fs::read(f).unwrap_or_default())
-        .collect();
-    hash_parts(texts.iter().map(Vec::as_slice))
 }
 
 /// The status line without its time: `3 rows re-rendered in 0.8 s`, `error in promo.edit:12`.

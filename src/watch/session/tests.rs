@@ -16,6 +16,18 @@ struct Fake {
     sources: SourceMap,
 }
 
+impl Fake {
+    fn new(rows: Rows, template: PathBuf) -> Fake {
+        let sources = SourceMap::new();
+        sources.add("rows.csv", "name,value\nx,bad\n");
+        Fake {
+            rows,
+            template,
+            sources,
+        }
+    }
+}
+
 impl Source for Fake {
     type Row = (String, String, PathBuf);
     type Job = (String, PathBuf);
@@ -30,7 +42,7 @@ impl Source for Fake {
     fn build(&self, row: &Self::Row) -> Warned<SourceResult<batch::Built<Self::Job>>> {
         let (name, value, asset) = row.clone();
         if value == "bad" {
-            let file = self.sources.add("rows.csv", "name,value\nx,bad\n");
+            let file = crate::diagnostics::FileId(0);
             let d = Diagnostic::error("bad value").with_label(Span::new(file, 13..16), "here");
             return Warned::new(Err(vec![d]));
         }
@@ -70,6 +82,10 @@ impl Project for Fake {
     fn sources(&self) -> &SourceMap {
         &self.sources
     }
+
+    fn template_hash(&self) -> blake3::Hash {
+        blake3::hash(&std::fs::read(&self.template).unwrap_or_default())
+    }
 }
 
 struct World {
@@ -98,27 +114,28 @@ fn world() -> World {
     }
 }
 
-type Log = Arc<Mutex<Vec<String>>>;
+/// What the session reported: rendered file names and status lines.
+type Events = Arc<Mutex<Vec<String>>>;
 
-fn session(
-    w: &World,
-    rows: Option<&str>,
-) -> (
-    Session<Fake, impl FnMut() -> Result<Fake, LoadFailure>, impl FnMut(Event<'_>)>,
-    Log,
-) {
+/// A session over the fake, and what it reports.
+type Fixture = (
+    Session<Fake, Box<dyn FnMut() -> Result<Fake, LoadFailure>>, Box<dyn FnMut(Event<'_>)>>,
+    Events,
+);
+
+fn session(w: &World, rows: Option<&str>) -> Fixture {
     let settings = Settings {
         out_dir: w.root.join("out"),
         selection: Selection {
             rows: rows.map(|r| RowSet::parse(r).unwrap()),
             shard: None,
         },
-        settings: rows::settings_hash(true, None),
+        settings: blake3::hash(b"preview"),
     };
     let (data, broken, template) = (w.rows.clone(), w.broken.clone(), w.root.join("t.edit"));
     let load = move || {
-        let sources = SourceMap::new();
         if *broken.lock().unwrap() {
+            let sources = SourceMap::new();
             let file = sources.add("t.edit", "line one\ntrack {{\n");
             let d = Diagnostic::error("unexpected `{`").with_label(Span::new(file, 16..17), "");
             return Err(LoadFailure {
@@ -130,13 +147,9 @@ fn session(
                 },
             });
         }
-        Ok(Fake {
-            rows: data.clone(),
-            template: template.clone(),
-            sources,
-        })
+        Ok(Fake::new(data.clone(), template.clone()))
     };
-    let log: Log = Arc::default();
+    let log: Events = Arc::default();
     let l = log.clone();
     let on_event = move |e: Event<'_>| match e {
         Event::Rendered { path, .. } => {
@@ -146,6 +159,8 @@ fn session(
         Event::Finished(o) => l.lock().unwrap().push(status_text(o)),
         _ => {}
     };
+    let load: Box<dyn FnMut() -> Result<Fake, LoadFailure>> = Box::new(load);
+    let on_event: Box<dyn FnMut(Event<'_>)> = Box::new(on_event);
     (Session::new(settings, load, on_event, None), log)
 }
 
@@ -157,7 +172,7 @@ fn rows_plan() -> Plan {
 }
 
 /// Names rendered since the last call, and the status (without its duration).
-fn take(log: &Log) -> (Vec<String>, String) {
+fn take(log: &Events) -> (Vec<String>, String) {
     let mut all: Vec<String> = log.lock().unwrap().drain(..).collect();
     let status = all.pop().unwrap();
     let status = match status.rsplit_once(" in ") {
@@ -224,6 +239,10 @@ fn load_errors_keep_outputs_and_the_template_watched() {
     let built = s.build(&Plan::full(), &Cancel::new());
     assert_eq!(take(&log), (vec![], "error in t.edit:2".into()));
     assert!(built.deps.template.contains(&w.root.join("t.edit")));
+    assert!(
+        built.deps.assets.contains(&w.root.join("a.png")),
+        "assets stay watched"
+    );
     assert_eq!(
         std::fs::read_to_string(w.root.join("out/a.mp4")).unwrap(),
         "1"
@@ -296,4 +315,35 @@ fn status_lines() {
         ..o(2, 0, 0, None)
     };
     assert_eq!(status_text(&first), "2 rows rendered in 0.8 s");
+}
+
+#[test]
+fn the_same_diagnostic_for_several_rows_is_shown_once() {
+    let w = world();
+    let settings = Settings {
+        out_dir: w.root.join("out"),
+        selection: Selection::default(),
+        settings: blake3::hash(b"preview"),
+    };
+    let (data, template) = (w.rows.clone(), w.root.join("t.edit"));
+    let load = move || Ok(Fake::new(data.clone(), template.clone()));
+    let shown = Arc::new(Mutex::new(0));
+    let s2 = shown.clone();
+    let on_event = move |e: Event<'_>| {
+        if let Event::Diagnostics(d, _) = e {
+            *s2.lock().unwrap() += d.len();
+        }
+    };
+    for row in w.rows.lock().unwrap().iter_mut() {
+        row.1 = "bad".into();
+    }
+    let mut s = Session::new(settings, load, on_event, None);
+    s.build(&Plan::full(), &Cancel::new());
+    assert_eq!(
+        *shown.lock().unwrap(),
+        1,
+        "three rows, one diagnostic shown"
+    );
+    s.build(&rows_plan(), &Cancel::new());
+    assert_eq!(*shown.lock().unwrap(), 2, "shown again in the next build");
 }
