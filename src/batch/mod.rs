@@ -208,14 +208,7 @@ pub fn run<S: Source>(
     let _lock = if config.dry_run {
         None
     } else {
-        std::fs::create_dir_all(&config.out_dir).map_err(|source| BatchError::Io {
-            path: config.out_dir.clone(),
-            source,
-        })?;
-        Some(lock::OutputLock::acquire(
-            &config.out_dir,
-            &lock::file_name(tag.as_deref()),
-        )?)
+        Some(claim_output_dir(config)?)
     };
     let (mut manifest, warnings) = Manifest::load_dir(&config.out_dir);
     for w in warnings {
@@ -230,12 +223,9 @@ pub fn run<S: Source>(
     };
     let plan = plan::plan(source, &ctx, on_event)?;
     on_event(Event::Planned(&plan));
+    let shard = config.selection.shard.map(|s| s.to_string());
     if config.dry_run {
-        let summary = plan.summary(
-            tag.map(|_| shard_text(config)),
-            cancel.is_cancelled(),
-            started,
-        );
+        let summary = plan.summary(shard, cancel.is_cancelled(), started);
         return Ok(Outcome {
             summary,
             plan,
@@ -251,12 +241,8 @@ pub fn run<S: Source>(
         manifest_path: &manifest_path,
     };
     reports.extend(pool.execute(source, &plan, &mut manifest, on_event)?);
-    let summary = Summary::new(
-        reports,
-        config.selection.shard.map(|_| shard_text(config)),
-        cancel.is_cancelled(),
-        started.elapsed().as_secs_f64(),
-    );
+    let seconds = started.elapsed().as_secs_f64();
+    let summary = Summary::new(reports, shard, cancel.is_cancelled(), seconds);
     let summary_path = config.out_dir.join(summary::file_name(tag.as_deref()));
     summary
         .save(&summary_path)
@@ -271,12 +257,14 @@ pub fn run<S: Source>(
     })
 }
 
-fn shard_text(config: &Config) -> String {
-    config
-        .selection
-        .shard
-        .map(|s| s.to_string())
-        .unwrap_or_default()
+/// Creates the output directory and takes its lock (per shard).
+fn claim_output_dir(config: &Config) -> Result<lock::OutputLock, BatchError> {
+    std::fs::create_dir_all(&config.out_dir).map_err(|source| BatchError::Io {
+        path: config.out_dir.clone(),
+        source,
+    })?;
+    let name = lock::file_name(config.shard_tag().as_deref());
+    Ok(lock::OutputLock::acquire(&config.out_dir, &name)?)
 }
 
 #[cfg(test)]

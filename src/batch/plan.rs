@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use super::summary::Counts;
 use super::{
-    BatchError, Config, Event, FileHashes, Key, Manifest, Reason, RowReport, RowStatus, Source,
-    Summary,
+    BatchError, Built, Config, Event, FileHashes, Key, Manifest, Reason, RowReport, RowStatus,
+    Source, Summary,
 };
 use crate::diagnostics::{Diagnostic, Warned};
 use crate::render::Cancel;
@@ -191,6 +191,11 @@ fn plan_row<S: Source>(
             diagnostics: &warnings,
         });
     }
+    decide(ctx, index, &built)
+}
+
+/// The fate of a row that built: its output name and whether (and why) it renders.
+fn decide<J>(ctx: &Context<'_>, index: usize, built: &Built<J>) -> Item {
     let output = super::name::file_name(built.name.as_deref(), index, built.extension);
     let config = ctx.config;
     let key = Key {

@@ -16,9 +16,10 @@ use blake3::Hash;
 
 use super::plan::{Item, Plan, State};
 use super::{
-    BatchError, Config, Event, FileHashes, JobProgress, Key, Manifest, RowReport, RowStatus, Source,
+    BatchError, Config, Event, FileHashes, JobProgress, Key, Manifest, Rendered, RowReport,
+    RowStatus, Source,
 };
-use crate::diagnostics::{Diagnostic, Warned};
+use crate::diagnostics::{Diagnostic, SourceResult, Warned};
 use crate::render::Cancel;
 
 /// How often, at least, the manifest is rewritten while a batch runs. A crash loses at most
@@ -232,7 +233,7 @@ impl Pool<'_> {
         task: Task<S::Row>,
         msgs: &Sender<Msg>,
     ) -> Done {
-        let (index, output, reason) = (task.index, task.output.clone(), task.reason.clone());
+        let attempt = Attempt::new(slot, &task);
         let run = AssertUnwindSafe(|| self.run_task(source, slot, task, msgs));
         std::panic::catch_unwind(run).unwrap_or_else(|payload| {
             let what = payload
@@ -242,22 +243,8 @@ impl Pool<'_> {
                 .unwrap_or_default();
             let message =
                 format!("internal error while rendering this row (please report it): {what}");
-            let report = RowReport {
-                row: index + 1,
-                output: output.to_string(),
-                status: RowStatus::Failed,
-                seconds: 0.0,
-                reason: Some(reason),
-                error: Some(message.clone()),
-            };
-            let diagnostics = vec![Diagnostic::error(message)];
-            Done {
-                slot: Some(slot),
-                index,
-                report,
-                diagnostics,
-                record: None,
-            }
+            let diagnostics = vec![Diagnostic::error(message.clone())];
+            attempt.done(RowStatus::Failed, Some(message), diagnostics, None)
         })
     }
 
@@ -269,51 +256,27 @@ impl Pool<'_> {
         task: Task<S::Row>,
         msgs: &Sender<Msg>,
     ) -> Done {
-        let started = Instant::now();
-        let Task {
-            index,
-            output,
-            reason,
-            row,
-        } = task;
+        let attempt = Attempt::new(slot, &task);
         let _ = msgs.send(Msg::Started {
             slot,
-            index,
-            output: output.clone(),
+            index: task.index,
+            output: task.output.clone(),
         });
-        let finish = |status, error: Option<String>, diagnostics, record| Done {
-            slot: Some(slot),
-            index,
-            report: RowReport {
-                row: index + 1,
-                output: output.to_string(),
-                status,
-                seconds: started.elapsed().as_secs_f64(),
-                reason: Some(reason.clone()),
-                error,
-            },
-            diagnostics,
-            record,
-        };
-        let failed = |errors: Vec<Diagnostic>| {
-            let first = errors.first().map(|d| source.describe(d));
-            finish(RowStatus::Failed, first, errors, None)
-        };
-        let row = match row {
+        let row = match task.row {
             Ok(row) => row,
-            Err(d) => return failed(vec![d]),
+            Err(d) => return attempt.failed(source, vec![d]),
         };
         // Warnings of the build were shown by the plan pass already.
         let built = match source.build(&row).output {
             Ok(built) => built,
-            Err(errors) => return failed(errors),
+            Err(errors) => return attempt.failed(source, errors),
         };
         let key = Key {
             edit: built.edit_hash,
             template: self.config.template_hash,
             settings: self.config.settings_hash,
         };
-        let path = self.config.out_dir.join(&*output);
+        let path = self.config.out_dir.join(&*task.output);
         let mut last = None::<Instant>;
         let mut progress = |p: JobProgress| {
             if last.is_none_or(|t| t.elapsed() >= PROGRESS_INTERVAL) {
@@ -321,29 +284,88 @@ impl Pool<'_> {
                 let _ = msgs.send(Msg::Progress { slot, progress: p });
             }
         };
-        let Warned {
-            output: result,
-            warnings,
-        } = source.render(built.job, &path, &mut progress, self.cancel);
-        match result {
+        let rendered = source.render(built.job, &path, &mut progress, self.cancel);
+        self.conclude(source, &attempt, key, rendered)
+    }
+
+    /// Turns a render's result into a [`Done`]: files hashed for the manifest on success,
+    /// "cancelled" rather than an error when the batch is stopping.
+    fn conclude<S: Source>(
+        &self,
+        source: &S,
+        attempt: &Attempt,
+        key: Key,
+        rendered: Warned<SourceResult<Rendered>>,
+    ) -> Done {
+        let Warned { output, warnings } = rendered;
+        match output {
             Ok(rendered) => {
                 let files = rendered
                     .files_read
                     .iter()
                     .filter_map(|p| self.hashes.get(p).map(|h| (p.display().to_string(), h)))
                     .collect();
-                finish(RowStatus::Rendered, None, warnings, Some((key, files)))
+                attempt.done(RowStatus::Rendered, None, warnings, Some((key, files)))
             }
-            Err(mut errors) if self.cancel.is_cancelled() => {
-                errors.clear(); // "cancelled" is what happened; the runner's error adds nothing
-                finish(RowStatus::Cancelled, None, errors, None)
+            // "cancelled" is what happened; the runner's error adds nothing.
+            Err(_) if self.cancel.is_cancelled() => {
+                attempt.done(RowStatus::Cancelled, None, warnings, None)
             }
             Err(mut errors) => {
-                let first = errors.first().map(|d| source.describe(d));
                 errors.extend(warnings);
-                finish(RowStatus::Failed, first, errors, None)
+                attempt.failed(source, errors)
             }
         }
+    }
+}
+
+/// The row a worker is on, to report what became of it.
+struct Attempt {
+    slot: usize,
+    index: usize,
+    output: Box<str>,
+    reason: String,
+    started: Instant,
+}
+
+impl Attempt {
+    fn new<R>(slot: usize, task: &Task<R>) -> Attempt {
+        Attempt {
+            slot,
+            index: task.index,
+            output: task.output.clone(),
+            reason: task.reason.clone(),
+            started: Instant::now(),
+        }
+    }
+
+    fn done(
+        &self,
+        status: RowStatus,
+        error: Option<String>,
+        diagnostics: Vec<Diagnostic>,
+        record: Option<(Key, Vec<(String, Hash)>)>,
+    ) -> Done {
+        Done {
+            slot: Some(self.slot),
+            index: self.index,
+            report: RowReport {
+                row: self.index + 1,
+                output: self.output.to_string(),
+                status,
+                seconds: self.started.elapsed().as_secs_f64(),
+                reason: Some(self.reason.clone()),
+                error,
+            },
+            diagnostics,
+            record,
+        }
+    }
+
+    /// Failed with these errors; the first, as text, goes into the summary.
+    fn failed<S: Source>(&self, source: &S, errors: Vec<Diagnostic>) -> Done {
+        let first = errors.first().map(|d| source.describe(d));
+        self.done(RowStatus::Failed, first, errors, None)
     }
 }
 
