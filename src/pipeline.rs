@@ -19,7 +19,7 @@ use crate::syntax;
 use crate::template::data::{self, DataOptions};
 use crate::template::expand::{self, ExpandContext};
 use crate::template::json::JsonTemplate;
-use crate::template::{Cell, Expanded, Row};
+use crate::template::{Cell, Expanded, Row, env};
 
 /// A parsed template of either kind.
 #[derive(Debug)]
@@ -127,7 +127,7 @@ impl Project {
         Ok(Project {
             sources,
             template_path: path.to_path_buf(),
-            base_dir,
+            base_dir: base_dir.clone(),
             template,
             data: opts.data.clone().or(template_data),
             files,
@@ -135,7 +135,8 @@ impl Project {
             sets,
             check_files: opts.check_files,
             keep_merge: opts.keep_merge,
-            expand: ExpandContext::standard(opts.keep_merge),
+            // `file_exists("…")` in a template looks beside the template, like media paths.
+            expand: ExpandContext::new(env::environment_relative_to(&base_dir), opts.keep_merge),
         })
     }
 
@@ -281,14 +282,22 @@ impl batch::Source for Renderer<'_> {
         })
     }
 
+    /// `promo.edit:8:32: message (row 19, column "photo")`: the template place, and the data
+    /// cell when a label names one, so a spreadsheet user finds the cell from summary.json.
     fn describe(&self, d: &Diagnostic) -> String {
-        match d.span() {
-            Some(span) => {
-                let file = self.project.sources.get(span.file);
-                let (line, col) = file.line_col(span.start as usize);
-                format!("{}:{line}:{col}: {}", file.name, d.message)
-            }
-            None => d.message.clone(),
+        let Some(span) = d.span() else {
+            return d.message.clone();
+        };
+        let file = self.project.sources.get(span.file);
+        let (line, col) = file.line_col(span.start as usize);
+        let cell = d
+            .labels
+            .iter()
+            .skip(1)
+            .find_map(|l| l.message.strip_prefix("from "));
+        match cell {
+            Some(cell) => format!("{}:{line}:{col}: {} ({cell})", file.name, d.message),
+            None => format!("{}:{line}:{col}: {}", file.name, d.message),
         }
     }
 }

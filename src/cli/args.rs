@@ -134,7 +134,8 @@ pub struct RenderArgs {
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     pub output: PathBuf,
 
-    /// Jobs at once (default: one per two cores, at least one).
+    /// Jobs at once (default: one per core, each ffmpeg single-threaded; `-j 1` gives one
+    /// job all the cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
 

@@ -39,6 +39,11 @@ impl Origins {
         Self::default()
     }
 
+    /// Makes room for `additional` more pointers (expansion knows roughly how many a row has).
+    pub fn reserve(&mut self, additional: usize) {
+        self.map.reserve(additional);
+    }
+
     /// Records the origin of the value at `pointer` (RFC 6901, e.g. `/output/fps`).
     pub fn insert(&mut self, pointer: impl Into<String>, origin: Origin) {
         self.map.insert(pointer.into(), origin);
@@ -90,8 +95,14 @@ impl Origins {
 }
 
 /// Escapes one JSON pointer segment (`~` → `~0`, `/` → `~1`).
-pub fn pointer_segment(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+pub fn pointer_segment(key: &str) -> std::borrow::Cow<'_, str> {
+    // Most keys (`timeline`, `clips`, `0`) need no escaping: don't allocate for them, this
+    // runs for every value of every row.
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub mod env;
 pub mod expand;
 pub mod json;
 
+pub use expand::{ExpandContext, expand};
+
 use crate::edit::Origins;
 use crate::edit::origins::CellRef;
 
