@@ -153,6 +153,15 @@ impl Project {
         ))
     }
 
+    /// How many rows the data has (1 without data), counted without building them; `None`
+    /// when the data cannot be read (the batch reports that itself).
+    pub fn row_count(&self) -> Option<usize> {
+        match &self.data {
+            None => Some(1),
+            Some(path) => data::count(path, &self.sources, &self.data_options).ok(),
+        }
+    }
+
     /// Expands one row (no validation): the Edit JSON and its origins.
     pub fn expand_row(&self, row: &Row) -> Warned<SourceResult<Expanded>> {
         match &self.template {

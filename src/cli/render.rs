@@ -394,6 +394,14 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
     let Some(project) = super::check::load(&args.input, opts, &reporter) else {
         return Ok(Status::Failed);
     };
+    let mut settings = settings;
+    if args.jobs.is_none() && project.row_count().is_some_and(|n| n <= 1) {
+        // One video: give its ffmpeg every core (single-threaded jobs only pay off when
+        // several renders share the machine). Measured on the reference scene: 1.21x the
+        // hand-written command's wall time with -threads 1, vs its CPU ratio of 0.91.
+        settings.jobs = 1;
+        settings.threads = None;
+    }
     let options = crate::render::RenderOptions {
         preview: args.preview,
         threads: settings.threads,
