@@ -172,11 +172,12 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 fn finish(reporter: &Reporter, built: usize, failed: usize) -> Status {
     let (errors, _) = reporter.counts();
     if let Some(tally) = reporter.tally() {
-        let rows = built + failed;
-        eprintln!(
-            "{rows} row{} checked: {tally}",
-            if rows == 1 { "" } else { "s" }
-        );
+        match built + failed {
+            // The template itself did not load: there were no rows to check.
+            0 => eprintln!("{tally}"),
+            1 => eprintln!("1 row checked: {tally}"),
+            rows => eprintln!("{rows} rows checked: {tally}"),
+        }
     }
     if errors > 0 || failed > 0 {
         Status::Failed
