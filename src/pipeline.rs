@@ -71,7 +71,8 @@ pub struct Project {
 pub struct BuiltRow {
     /// The typed Edit.
     pub edit: Edit,
-    /// The Edit JSON as expanded, for `reel build` and manifests.
+    /// The Edit JSON as validated (data cells coerced to the schema's types), for
+    /// `reel build` and manifests.
     pub json: serde_json::Value,
     /// Where each value came from.
     pub origins: Origins,
@@ -189,10 +190,10 @@ impl Project {
             base_dir: Some(self.base_dir.clone()),
             check_files: self.check_files,
         };
-        let validated = edit::validate(&expanded.edit, &expanded.origins, &opts);
+        let validated = edit::validate_owned(expanded.edit, &expanded.origins, &opts);
         warnings.extend(validated.warnings);
-        let output = validated.output.map(|edit| BuiltRow {
-            json: expanded.edit,
+        let output = validated.output.map(|(edit, json)| BuiltRow {
+            json,
             edit,
             origins: expanded.origins,
             name: expanded.name,

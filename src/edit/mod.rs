@@ -35,7 +35,7 @@ mod validate;
 
 pub use model::*;
 pub use origins::Origins;
-pub use validate::{ValidateOptions, validate};
+pub use validate::{ValidateOptions, validate, validate_owned};
 
 /// Whether two JSON values are equal as data: numbers by value (`5` == `5.0`), objects as maps
 /// (key order ignored), arrays element by element.

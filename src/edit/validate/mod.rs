@@ -53,9 +53,36 @@ pub fn validate(
         patched = apply(edit, &walker.patches);
         &patched
     };
+    finish(value, walker.diags, origins, opts)
+}
+
+/// [`validate`] for an owned document, which also returns it with the coercions written in
+/// (`"64"` from a CSV cell becomes `64`): the JSON `reel build` writes. Patches in place, so no
+/// copy of the document is made.
+pub fn validate_owned(
+    mut edit: Value,
+    origins: &Origins,
+    opts: &ValidateOptions,
+) -> Warned<SourceResult<(Edit, Value)>> {
+    let mut walker = walk::Walker::new(schema::schema(), origins);
+    walker.check_root(&edit);
+    for (ptr, new) in std::mem::take(&mut walker.patches) {
+        if let Some(slot) = edit.pointer_mut(&ptr) {
+            *slot = new;
+        }
+    }
+    finish(&edit, walker.diags, origins, opts).map(|r| r.map(|typed| (typed, edit)))
+}
+
+/// The semantic checks and the typed model, after the schema walk found `diags`.
+fn finish(
+    value: &Value,
+    mut diags: Vec<Diagnostic>,
+    origins: &Origins,
+    opts: &ValidateOptions,
+) -> Warned<SourceResult<Edit>> {
     let mut checks = semantic::Checks::new(origins);
     checks.run(value, opts);
-    let mut diags = walker.diags;
     diags.append(&mut checks.diags);
     if !diags.iter().any(Diagnostic::is_error) {
         // Deserialising from `&Value` borrows instead of consuming: measurably cheaper.
