@@ -1,1 +1,70 @@
-//! Integration tests: cli.
+//! Integration tests: the command line as a user runs it (check, build, import, exit codes).
+
+use crate::util::{reel, run};
+
+const TEMPLATE: &str = r#"output mp4 sd
+track {
+  text "Hi {{ name }}" at 0 for 2 position=topRight font.size=size
+}
+"#;
+
+fn project(csv: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.edit"), TEMPLATE).unwrap();
+    std::fs::write(dir.path().join("d.csv"), csv).unwrap();
+    dir
+}
+
+#[test]
+fn build_writes_the_coerced_edit_one_line_per_row() {
+    let dir = project("name,size\nJane,48\nZoë,\"64\"\n");
+    let (code, out, err) = run(reel(dir.path()).args(["build", "t.edit", "--data", "d.csv"]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let font = &lines[1]["timeline"]["tracks"][0]["clips"][0]["asset"]["font"];
+    // A CSV cell is text; the schema wants a number, and the output has one.
+    assert_eq!(font["size"], serde_json::json!(64));
+    assert_eq!(
+        lines[1]["timeline"]["tracks"][0]["clips"][0]["asset"]["text"],
+        "Hi Zoë"
+    );
+}
+
+#[test]
+fn check_points_at_the_template_and_the_cell_and_exits_1() {
+    let dir = project("name,size\nJane,big\n");
+    let (code, _, err) = run(reel(dir.path()).args(["check", "t.edit", "--data", "d.csv"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("t.edit:3:"), "{err}");
+    assert!(err.contains("d.csv:2:6"), "{err}");
+    assert!(err.contains(r#"from row 1, column "size""#), "{err}");
+    assert!(err.ends_with("1 row checked: 1 error\n"), "{err}");
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let dir = project("name,size\nJane,48\n");
+    let (code, _, err) =
+        run(reel(dir.path()).args(["check", "t.edit", "--data", "d.csv", "--rows", "x"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--rows"), "{err}");
+}
+
+#[test]
+fn import_then_build_gives_back_the_shotstack_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = crate::util::shared("shotstack/templates/oas-api-definition/render-example.json");
+    let (code, edit, err) = run(reel(dir.path()).arg("import").arg(&src));
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.path().join("hello.edit"), edit).unwrap();
+    let (code, out, err) = run(reel(dir.path()).args(["build", "hello.edit"]));
+    assert_eq!(code, 0, "{err}");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&src).unwrap()).unwrap();
+    let rebuilt: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(reel::edit::json_eq(&original, &rebuilt), "{rebuilt:#}");
+}
