@@ -448,6 +448,20 @@ impl Default for Transform {
     }
 }
 
+impl Speed {
+    /// Splits a Shotstack name into its base and speed suffix: `slideLeftFast` →
+    /// (`slideLeft`, Fast); transitions and effects name their variants the same way.
+    fn split(name: &str) -> (&str, Speed) {
+        if let Some(b) = name.strip_suffix("Slow") {
+            (b, Speed::Slow)
+        } else if let Some(b) = name.strip_suffix("Fast") {
+            (b, Speed::Fast)
+        } else {
+            (name, Speed::Normal)
+        }
+    }
+}
+
 /// A transition with its speed variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
@@ -460,13 +474,7 @@ pub struct Transition {
 impl Transition {
     /// Parses a Shotstack name such as `fade`, `slideLeftFast`, `wipeRightSlow`.
     pub fn parse(name: &str) -> Option<Transition> {
-        let (base, speed) = if let Some(b) = name.strip_suffix("Slow") {
-            (b, Speed::Slow)
-        } else if let Some(b) = name.strip_suffix("Fast") {
-            (b, Speed::Fast)
-        } else {
-            (name, Speed::Normal)
-        };
+        let (base, speed) = Speed::split(name);
         use Direction::*;
         use TransitionKind as K;
         let kind = match base {
@@ -580,13 +588,7 @@ pub struct Effect {
 impl Effect {
     /// Parses `zoomIn`, `slideLeftSlow`, … (`none` → `None`).
     pub fn parse(name: &str) -> Option<Effect> {
-        let (base, speed) = if let Some(b) = name.strip_suffix("Slow") {
-            (b, Speed::Slow)
-        } else if let Some(b) = name.strip_suffix("Fast") {
-            (b, Speed::Fast)
-        } else {
-            (name, Speed::Normal)
-        };
+        let (base, speed) = Speed::split(name);
         let kind = match base {
             "zoomIn" => EffectKind::ZoomIn,
             "zoomOut" => EffectKind::ZoomOut,
