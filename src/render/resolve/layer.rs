@@ -44,7 +44,8 @@ pub fn is_layer(asset: &Asset) -> bool {
 /// or alters pixels of an existing layer: reel's version does not change between builds, and
 /// `--force` re-renders rows but reuses cached layers, so a stale layer would survive it.
 /// 1: the drawing when the revision was added.
-const LAYER_REVISION: u32 = 1;
+/// 2: middle-aligned text centres its ink, not its line boxes.
+const LAYER_REVISION: u32 = 2;
 
 /// The cache address of a layer. Pure.
 pub fn layer_key(
