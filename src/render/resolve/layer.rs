@@ -2,8 +2,9 @@
 //!
 //! The rasteriser (`raster::rasterize`) draws an asset once; this module stores the result in
 //! the cache under a content address (the asset's JSON, its box, the canvas, the user font
-//! files' contents and reel's version, which fixes the bundled fonts and the drawing code), so
-//! a row or a watch rebuild that did not change a layer does not draw it again.
+//! files' contents, reel's version, which fixes the bundled fonts, and [`LAYER_REVISION`] for
+//! the drawing code), so a row or a watch rebuild that did not change a layer does not draw it
+//! again.
 
 use std::path::Path;
 
@@ -41,6 +42,13 @@ pub fn is_layer(asset: &Asset) -> bool {
     )
 }
 
+/// Revision of what the rasteriser draws, in the layer key. Bump it with any change that moves
+/// or alters pixels of an existing layer: reel's version does not change between builds, and
+/// `--force` re-renders rows but reuses cached layers, so a stale layer would survive it.
+/// 1: the drawing when the revision was added.
+/// 2: middle-aligned text centres its ink, not its line boxes.
+const LAYER_REVISION: u32 = 2;
+
 /// The cache address of a layer. Pure.
 pub fn layer_key(
     asset: &Asset,
@@ -49,7 +57,7 @@ pub fn layer_key(
     font_hashes: &[String],
 ) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(format!("{} r{LAYER_REVISION}", env!("CARGO_PKG_VERSION")).as_bytes());
     // Serialising the typed asset cannot fail (plain data, string keys).
     h.update(&serde_json::to_vec(asset).unwrap_or_default());
     h.update(format!("|{clip_box:?}|{canvas:?}|").as_bytes());
