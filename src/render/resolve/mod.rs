@@ -11,6 +11,7 @@ pub mod fonts;
 pub mod layer;
 pub mod lower;
 pub mod media;
+pub mod subtitles;
 pub mod timing;
 
 use std::path::PathBuf;
