@@ -278,6 +278,7 @@ impl batch::Source for Renderer<'_> {
             origins: Some(&job.origins),
             fonts: self.fonts,
             cache: self.cache.clone(),
+            sources: Some(&self.project.sources),
         };
         let mut on_progress = |p: crate::render::run::Progress| {
             progress(JobProgress {

@@ -77,6 +77,7 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         origins: Some(&built.origins),
         fonts: &fonts,
         cache: Cache::user(),
+        sources: Some(&project.sources),
     };
     let planned = plan_edit(&built.edit, &job);
     reporter.emit(&planned.warnings, &project.sources);

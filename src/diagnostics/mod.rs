@@ -13,6 +13,7 @@ mod render;
 mod source;
 
 pub use render::{RenderConfig, render_json, render_text};
+pub(crate) use source::io_reason;
 pub use source::{FileId, SourceFile, SourceMap};
 
 use std::fmt;

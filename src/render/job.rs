@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Diagnostic, SourceResult, Warned};
+use crate::diagnostics::{Diagnostic, SourceMap, SourceResult, Warned};
 use crate::edit::{Edit, Origins};
 use crate::render::cache::Cache;
 use crate::render::raster::Fonts;
@@ -29,6 +29,9 @@ pub struct RenderJob<'a> {
     pub fonts: &'a Fonts,
     /// Probe, download and layer cache (usually [`Cache::user`]).
     pub cache: Cache,
+    /// The run's source files, so errors in a subtitle file can be shown in it (see
+    /// [`ResolveContext::sources`]).
+    pub sources: Option<&'a SourceMap>,
 }
 
 /// What a successful render produced.
@@ -52,6 +55,7 @@ pub fn plan_edit(edit: &Edit, job: &RenderJob<'_>) -> Warned<SourceResult<(Timel
         cache: job.cache.clone(),
         fonts: job.fonts,
         origins: job.origins,
+        sources: job.sources,
     };
     let resolved = resolve::resolve(edit, &ctx);
     let output = resolved.output.and_then(|timeline| {

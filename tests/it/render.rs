@@ -1304,6 +1304,7 @@ fn compile_reference_scene_end_to_end_args() {
         origins: None,
         fonts: &fonts,
         cache: Cache::new(dir.join("cache")),
+        sources: None,
     };
     let planned = reel::render::plan_edit(&edit, &job);
     let (_, plan) = planned.output.unwrap_or_else(|e| panic!("{e:#?}"));
@@ -1314,4 +1315,78 @@ fn compile_reference_scene_end_to_end_args() {
         plan.to_shell(&dir.join("reel.mp4")),
     )
     .unwrap();
+}
+
+/// Every RGB pixel of the frame shown at time `t` of a `w`×`h` video.
+fn frame_rgb(video: &Path, t: f64) -> Vec<[u8; 3]> {
+    let frame = ffmpeg(&[
+        "-ss",
+        &format!("{t}"),
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]);
+    frame.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
+}
+
+/// Captions end to end (resolve → compile → ffmpeg): a `caption` clip reading an `.srt`
+/// shows each cue, in its red background box at the bottom of the frame, only during the
+/// cue; before, between and after the cues the frame is the black background.
+#[test]
+fn render_caption_cues_show_only_during_their_time() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    use reel::render::{Cancel, RenderJob, cache::Cache, raster::Fonts};
+    let dir = tempfile::tempdir().unwrap();
+    let srt =
+        "1\n00:00:00,200 --> 00:00:00,800\nHi\n\n2\n00:00:01,400 --> 00:00:01,900\n<b>Yo</b>\n";
+    std::fs::write(dir.path().join("subs.srt"), srt).unwrap();
+    let edit: reel::edit::Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {"tracks": [{"clips": [{
+            "asset": {"type": "caption", "src": "subs.srt", "font": {"size": 16},
+                      "background": {"color": "#ff0000", "opacity": 1, "padding": 4}},
+            "start": 0, "length": 2}]}]},
+        "output": {"format": "mp4", "size": {"width": W, "height": H}, "fps": 25}
+    }))
+    .unwrap();
+    let fonts = Fonts::bundled();
+    let job = RenderJob {
+        base_dir: dir.path().to_owned(),
+        out_path: dir.path().join("out"),
+        options: RenderOptions::default(),
+        origins: None,
+        fonts: &fonts,
+        cache: Cache::new(dir.path().join("cache")),
+        sources: None,
+    };
+    let outcome = reel::render::render_edit(&edit, &job, &mut |_| {}, &Cancel::new())
+        .output
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(outcome.files.contains(&dir.path().join("subs.srt")));
+    // (red pixels, topmost red row) of the frame at `t`.
+    let red = |t: f64| {
+        let px = frame_rgb(&outcome.output, t);
+        assert_eq!(px.len(), (W * H) as usize);
+        let rows = px
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p[0] > 180 && p[1] < 80 && p[2] < 80)
+            .map(|(i, _)| i as u32 / W);
+        rows.fold((0, H), |(n, top), y| (n + 1, top.min(y)))
+    };
+    for t in [0.5, 1.6] {
+        let (n, top) = red(t);
+        assert!(n > 100, "{t}s: only {n} caption background pixels");
+        assert!(top > H / 2, "{t}s: the caption box starts at row {top}");
+    }
+    for t in [0.1, 1.1, 1.96] {
+        assert_eq!(red(t).0, 0, "{t}s: a caption shows outside its cue");
+    }
 }

@@ -305,6 +305,7 @@ fn resolve_in<'a>(
         cache: cache.clone(),
         fonts,
         origins,
+        sources: None,
     }
 }
 
@@ -528,6 +529,7 @@ fn render_edit_writes_output_poster_and_thumbnail() {
         origins: None,
         fonts: &fonts,
         cache: Cache::new(dir.path().join("cache")),
+        sources: None,
     };
     let mut last = None;
     let w = reel::render::render_edit(&edit, &job, &mut |p| last = Some(p), &Cancel::new());
@@ -590,6 +592,7 @@ fn render_edit_plays_rich_text_animation_frames() {
         origins: None,
         fonts: &fonts,
         cache: cache.clone(),
+        sources: None,
     };
     let w = reel::render::render_edit(&edit, &job, &mut |_| {}, &Cancel::new());
     let out = w.output.unwrap_or_else(|e| panic!("{e:#?}")).output;
@@ -749,5 +752,143 @@ fn resolve_warns_when_a_font_url_cannot_be_downloaded() {
             .notes
             .iter()
             .any(|n| n.contains("/timeline/fonts/0/src"))
+    );
+}
+
+// ---- captions ------------------------------------------------------------------------------
+
+const SUBS_SRT: &str = "\u{feff}1\r\n00:00:00,500 --> 00:00:01,500\r\nOne\r\n\r\n2\r\n00:00:02,000 --> 00:00:03,000 X1:10\r\n<i>Two</i>\r\nlines\r\n";
+
+/// A caption clip becomes one layer clip per cue, at the cue times; a second one with `trim`
+/// and a fixed `length` shows only what falls inside it. The subtitle file is listed among
+/// the files the render reads, and the timeline lasts as long as the caption clip.
+#[test]
+fn resolve_caption_clips_become_one_layer_per_cue() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("subs.srt"), SUBS_SRT).unwrap();
+    let edit: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {"tracks": [
+            {"clips": [{"asset": {"type": "caption", "src": "subs.srt"},
+                        "start": 1, "length": "auto", "transition": {"in": "fade", "out": "fade"}}]},
+            {"clips": [{"asset": {"type": "caption", "src": "subs.srt", "trim": 1},
+                        "start": 0, "length": 1.5}]},
+            {"clips": [{"asset": {"type": "rich-caption", "src": "subs.srt",
+                                  "animation": {"style": "karaoke"}},
+                        "start": 0, "length": 6}]}
+        ]},
+        "output": {"format": "mp4", "size": {"width": 160, "height": 90}}
+    }))
+    .unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let w = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None));
+    let t = w.output.unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(
+        times_of(&t.tracks[0]),
+        [(1.5, 1.0, ClipKind::Layer), (3.0, 1.0, ClipKind::Layer)]
+    );
+    assert_eq!(
+        times_of(&t.tracks[1]),
+        [(0.0, 0.5, ClipKind::Layer), (1.0, 0.5, ClipKind::Layer)]
+    );
+    assert_eq!(t.tracks[2].len(), 2);
+    // The rich-caption clip runs to 6 s, past its last cue.
+    assert_eq!(t.duration, 6.0);
+    // Fades stay on the clip's edges: neither cue starts or ends with the clip.
+    let first = &t.tracks[0][0];
+    assert_eq!(first.pointer, "/timeline/tracks/0/clips/0");
+    assert!(first.visual.transition_in.is_none() && first.visual.transition_out.is_none());
+    assert!(t.tracks[0][1].visual.transition_out.is_some());
+    // Each cue is its own drawing: different text, different layer.
+    let png = |c: &reel::render::timeline::TimedClip| match &c.source {
+        Source::Layer { png, width, height } => {
+            assert_eq!((*width, *height), (160, 90));
+            png.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(png(&t.tracks[0][0]), png(&t.tracks[0][1]));
+    assert_eq!(png(&t.tracks[0][0]), png(&t.tracks[1][0]));
+    assert_eq!(t.files[0], dir.path().join("subs.srt"));
+    assert!(t.files.contains(&png(&t.tracks[2][1])));
+    let warnings: Vec<&str> = w.warnings.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        warnings,
+        ["the `karaoke` word animation is not drawn offline"]
+    );
+}
+
+/// Broken cue timing is reported in the subtitle file (added to the source map), with the
+/// clip that reads it; without a source map the note names `file:line:column`.
+#[test]
+fn resolve_reports_subtitle_errors_in_the_subtitle_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "1\n00:00:01,000 --> 00:00:02,000\nfine\n\n2\n00:00:0x,000 --> 00:00:04,000\nbad\n\n3\n00:00:06,000 --> 00:00:05,000\nbackwards\n";
+    std::fs::write(dir.path().join("bad.srt"), bad).unwrap();
+    let sources = SourceMap::new();
+    let text = r#"{"timeline": {"tracks": [{"clips": [
+        {"asset": {"type": "caption", "src": "bad.srt"}, "start": 0, "length": 2}]}]},
+      "output": {"format": "mp4", "size": {"width": 160, "height": 90}}}"#;
+    let (edit, origins) = edit_with_origins(
+        &sources,
+        text,
+        &[("/timeline/tracks/0/clips/0/asset/src", "\"bad.srt\"")],
+    );
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let mut ctx = resolve_in(dir.path(), &cache, &fonts, Some(&origins));
+    ctx.sources = Some(&sources);
+    let errors = reel::render::resolve(&edit, &ctx).output.unwrap_err();
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "malformed subtitle timestamp `00:00:0x,000`",
+            "a subtitle cue ends before it starts"
+        ]
+    );
+    let shown = rendered(&errors, &sources);
+    assert!(shown.contains("bad.srt:6:1"), "{shown}");
+    assert!(shown.contains("bad.srt:10:1"), "{shown}");
+    assert!(shown.contains("in clip 1 of track 1"), "{shown}");
+    assert!(shown.contains("from 0:00:06.000 to 0:00:05.000"), "{shown}");
+
+    ctx.sources = None;
+    let errors = reel::render::resolve(&edit, &ctx).output.unwrap_err();
+    assert!(
+        errors[0]
+            .notes
+            .iter()
+            .any(|n| n.ends_with("bad.srt:6:1: expected `hh:mm:ss,mmm` or `mm:ss.mmm`")),
+        "{:?}",
+        errors[0].notes
+    );
+}
+
+/// Transcription stays a clear error; a missing subtitle file names the file.
+#[test]
+fn resolve_caption_sources_that_cannot_work_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let edit: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {"tracks": [{"clips": [
+            {"asset": {"type": "rich-caption", "src": "alias://voice"}, "start": 0, "length": 1},
+            {"asset": {"type": "caption", "src": "gone.vtt"}, "start": 1, "length": 1},
+            {"asset": {"type": "rich-caption", "src": "https://x.invalid/talk.mp3"}, "start": 2, "length": 1}
+        ]}]},
+        "output": {"format": "mp4", "size": {"width": 160, "height": 90}}
+    }))
+    .unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let fonts = Fonts::bundled();
+    let w = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None));
+    let errors = w.output.unwrap_err();
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "a `rich-caption` of `alias://voice` needs a transcript: not supported offline",
+            "subtitle file `gone.vtt` not found",
+            "a `rich-caption` of `https://x.invalid/talk.mp3` needs a transcript: not supported offline",
+        ]
     );
 }

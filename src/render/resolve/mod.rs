@@ -2,26 +2,30 @@
 //!
 //! Fills `auto` / `end` / `alias://` timing ([`timing`], pure), finds and probes every media
 //! file ([`media`]: downloads, probe cache), loads `timeline.fonts`, rasterises text-like
-//! assets into cached PNG layers ([`layer`]), and lowers Shotstack's properties to render
+//! assets into cached PNG layers ([`layer`]), reads caption subtitle files ([`subtitles`],
+//! pure; [`captions`]: one layer clip per cue), and lowers Shotstack's properties to render
 //! parameters ([`lower`], pure). Every problem becomes a diagnostic at the clip's template span
 //! (via [`Origins`]) and all of them are reported together. It does not build ffmpeg arguments
 //! (that is `compile`) and never spawns ffmpeg itself (only ffprobe, through `probe`).
 
+pub mod captions;
 pub mod fonts;
 pub mod layer;
 pub mod lower;
 pub mod media;
+pub mod subtitles;
 pub mod timing;
 
 use std::path::PathBuf;
 
-use crate::diagnostics::{Diagnostic, Sink, SourceResult, Warned};
+use crate::diagnostics::{Diagnostic, Sink, SourceMap, SourceResult, Warned};
 use crate::edit::{Asset, Clip, Edit, Origins};
 use crate::render::cache::Cache;
 use crate::render::fetch::{self, Location};
 use crate::render::raster::Fonts;
 use crate::render::timeline::{self as tl, ClipKind, Source, TimedClip, Timeline};
 
+use self::captions::Captions;
 use self::layer::LayerContext;
 use self::lower::Problem;
 use self::media::Prober;
@@ -37,6 +41,9 @@ pub struct ResolveContext<'a> {
     pub fonts: &'a Fonts,
     /// Where each value of the Edit came from, to label diagnostics; `None` for bare JSON.
     pub origins: Option<&'a Origins>,
+    /// The run's source files: a subtitle file with errors is added so they can be shown in
+    /// it. `None`: such errors name `file:line:column` in a note instead.
+    pub sources: Option<&'a SourceMap>,
 }
 
 /// What resolve knows about one clip before timing.
@@ -45,6 +52,8 @@ enum Prepared {
     Media(media::Media),
     /// A drawn layer ([`Source::Layer`]) and the clip box it was drawn for.
     Layer(Source, Option<(u32, u32)>),
+    /// Caption cues, drawn once timing is known (one layer clip per cue shown).
+    Captions(Captions),
     /// Already reported.
     Failed,
 }
@@ -79,10 +88,11 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
     };
     let items = prepare_all(edit, &mut prober, &layers, ctx, &mut sink);
     let mut layer_files = Vec::new();
-    let tracks = place(
+    let (tracks, duration) = place(
         &items,
         edit.timeline.tracks.len(),
-        (&layers, ctx),
+        &layers,
+        ctx,
         &mut sink,
         &mut layer_files,
     );
@@ -91,11 +101,6 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         let d = Diagnostic::error("the timeline has no clips");
         sink.push(label(ctx, "/timeline/tracks", d));
     }
-    let duration = tracks
-        .iter()
-        .flatten()
-        .map(|c| c.start + c.length)
-        .fold(0.0, f64::max);
     let mut files = prober.files;
     files.extend(layer_files);
     sink.finish(Timeline {
@@ -146,14 +151,16 @@ fn prepare_all<'e>(
         .collect()
 }
 
-/// Times every prepared clip and builds the tracks.
+/// Times every prepared clip and builds the tracks; returns them with the timeline duration
+/// (the latest clip end: a caption clip counts whole, even past its last cue).
 fn place(
     items: &[Item<'_>],
     track_count: usize,
-    (layers, ctx): (&LayerContext<'_>, &ResolveContext<'_>),
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
     sink: &mut Sink,
     layer_files: &mut Vec<PathBuf>,
-) -> Vec<Vec<TimedClip>> {
+) -> (Vec<Vec<TimedClip>>, f64) {
     let inputs: Vec<ClipTiming> = items
         .iter()
         .map(|it| ClipTiming {
@@ -164,6 +171,7 @@ fn place(
             auto_length: match &it.prepared {
                 Prepared::Media(m) => Some(m.auto_length),
                 Prepared::Layer(..) => Some(media::DEFAULT_LENGTH),
+                Prepared::Captions(c) => Some(c.auto_length().unwrap_or(media::DEFAULT_LENGTH)),
                 Prepared::Failed => None,
             },
         })
@@ -173,6 +181,7 @@ fn place(
         sink.push(timing_diagnostic(e, items, ctx));
     }
     let mut tracks = vec![Vec::new(); track_count];
+    let mut duration = 0.0_f64;
     for (it, time) in items.iter().zip(timed) {
         // Failed clips are timed only to report timing problems of the clips after them.
         let (Some(time), false) = (time, matches!(it.prepared, Prepared::Failed)) else {
@@ -181,14 +190,94 @@ fn place(
         if let Prepared::Layer(Source::Layer { png, .. }, _) = &it.prepared {
             layer_files.push(png.clone());
         }
-        if let Some(mut tc) = take(timed_clip(it, time), ctx, sink) {
+        let end = time.start + time.length;
+        if let Prepared::Captions(caps) = &it.prepared {
+            let Some(base) = take(lower::visual(it.clip, time.length, &it.pointer), ctx, sink)
+            else {
+                continue;
+            };
+            let cues = CaptionClip {
+                it,
+                caps,
+                time,
+                base,
+            };
+            tracks[it.track].extend(caption_clips(&cues, layers, ctx, sink, layer_files));
+            duration = duration.max(end);
+        } else if let Some(mut tc) = take(timed_clip(it, time), ctx, sink) {
             if let Prepared::Layer(_, clip_box) = &it.prepared {
                 animate(&mut tc, it.clip, *clip_box, layers, ctx, sink);
             }
             tracks[it.track].push(tc);
+            duration = duration.max(end);
         }
     }
-    tracks
+    (tracks, duration)
+}
+
+/// A timed caption clip on its way to one layer clip per cue.
+struct CaptionClip<'a, 'e> {
+    it: &'a Item<'e>,
+    caps: &'a Captions,
+    time: Timed,
+    /// The look of the whole clip.
+    base: tl::Visual,
+}
+
+/// One [`ClipKind::Layer`] clip per cue the caption clip shows, each drawing only its cue's
+/// text, all at the caption clip's pointer. Drawing warnings are reported once per clip.
+fn caption_clips(
+    c: &CaptionClip<'_, '_>,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+    layer_files: &mut Vec<PathBuf>,
+) -> Vec<TimedClip> {
+    let (ptr, length) = (&c.it.pointer, c.time.length);
+    let windows = c.caps.windows(length);
+    if windows.is_empty() {
+        let d = Diagnostic::warning("no subtitle cue falls inside this caption clip").with_note(
+            format!(
+                "the clip shows the file from {:.3} s at speed {}",
+                c.caps.trim, c.caps.speed
+            ),
+        );
+        sink.push(label(ctx, &format!("{ptr}/asset/src"), d));
+    }
+    let box_size = c.base.box_size.unwrap_or(layers.canvas);
+    let at = format!("{ptr}/asset");
+    let mut warned: Vec<Diagnostic> = Vec::new();
+    let mut clips = Vec::new();
+    for w in &windows {
+        let asset = captions::cue_asset(&c.it.clip.asset, &w.text, box_size);
+        let drawn = layer::layer(&asset, c.base.box_size, layers);
+        for d in drawn.warnings {
+            if !warned.iter().any(|seen| seen.message == d.message) {
+                warned.push(d);
+            }
+        }
+        let source = match drawn.output {
+            Ok(source) => source,
+            Err(d) => {
+                sink.push(label(ctx, &at, d));
+                break;
+            }
+        };
+        if let Source::Layer { png, .. } = &source {
+            layer_files.push(png.clone());
+        }
+        clips.push(TimedClip {
+            pointer: ptr.clone(),
+            start: c.time.start + w.start,
+            length: w.end - w.start,
+            kind: ClipKind::Layer,
+            source,
+            visual: captions::cue_visual(&c.base, w, length),
+            media: tl::MediaParams::default(),
+        });
+    }
+    sink.extend(warned.into_iter().map(|d| label(ctx, &at, d)));
+    clips
 }
 
 /// Swaps the still layer of animated text for its frame sequence, now that the clip's length
@@ -230,7 +319,9 @@ fn prepare(
         Asset::TextToSpeech(_) | Asset::TextToImage(_) | Asset::ImageToVideo(_) => {
             Err(media::needs_provider(asset.kind_name(), ptr))
         }
-        Asset::Caption(_) | Asset::RichCaption(_) => Err(caption_unsupported(asset, ptr)),
+        Asset::Caption(_) | Asset::RichCaption(_) => {
+            return prepare_captions(clip, ptr, prober, ctx, sink);
+        }
         _ => return prepare_layer(clip, ptr, layers, ctx, sink),
     };
     take(result, ctx, sink).unwrap_or(Prepared::Failed)
@@ -262,22 +353,28 @@ fn prepare_layer(
     }
 }
 
-/// Captions are drawn from a transcript (`alias://` of a clip to transcribe) or a subtitle file.
-fn caption_unsupported(asset: &Asset, ptr: &str) -> Problem {
-    let kind = asset.kind_name();
-    let src = asset.src().unwrap_or("");
-    let d = if src.starts_with(crate::edit::ALIAS_PREFIX) {
-        Diagnostic::error(format!(
-            "a `{kind}` of `{src}` needs a transcript: not supported offline"
-        ))
-        .with_note("transcribing speech needs Shotstack's cloud service")
-    } else {
-        Diagnostic::error(format!(
-            "`{kind}` assets are not supported by the offline renderer"
-        ))
-    };
-    let d = d.with_help("draw the captions as `text` or `rich-text` clips timed to the speech");
-    Problem::new(format!("{ptr}/asset/src"), d)
+/// Reads the subtitle file of a caption clip; warns about rich-caption features drawn still.
+fn prepare_captions(
+    clip: &Clip,
+    ptr: &str,
+    prober: &mut Prober<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) -> Prepared {
+    let boxed = lower::clip_box(clip, ptr);
+    if let Some(w) = captions::unanimated(&clip.asset, ptr) {
+        sink.push(label(ctx, &w.pointer, *w.diagnostic));
+    }
+    match (captions::load(&clip.asset, ptr, prober, ctx.sources), boxed) {
+        (Ok(caps), Ok(_)) => Prepared::Captions(caps),
+        (loaded, boxed) => {
+            let problems = loaded.err().into_iter().flatten().chain(boxed.err());
+            for p in problems {
+                sink.push(label(ctx, &p.pointer, *p.diagnostic));
+            }
+            Prepared::Failed
+        }
+    }
 }
 
 /// The timeline clip of a prepared, timed item (`place` never passes failed ones).
@@ -291,7 +388,7 @@ fn timed_clip(it: &Item<'_>, time: Timed) -> Result<TimedClip, Problem> {
             },
         ),
         Prepared::Layer(source, _) => (ClipKind::Layer, source.clone()),
-        Prepared::Failed => (ClipKind::Layer, Source::None),
+        Prepared::Captions(_) | Prepared::Failed => (ClipKind::Layer, Source::None),
     };
     Ok(TimedClip {
         pointer: it.pointer.clone(),
