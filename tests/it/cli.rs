@@ -68,3 +68,53 @@ fn import_then_build_gives_back_the_shotstack_json() {
     let rebuilt: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert!(reel::edit::json_eq(&original, &rebuilt), "{rebuilt:#}");
 }
+
+/// Every example the README points at still checks clean and resolves (media probed, layers
+/// drawn) to an ffmpeg command: examples are documentation, so they must not rot.
+#[test]
+fn every_example_checks_and_resolves() {
+    let examples = crate::util::root().join("examples");
+    let mut found = Vec::new();
+    for dir in std::fs::read_dir(&examples).unwrap() {
+        let dir = dir.unwrap().path();
+        for f in std::fs::read_dir(&dir).into_iter().flatten() {
+            let f = f.unwrap().path();
+            let edit = f.extension().is_some_and(|e| e == "edit");
+            let json_with_data =
+                f.extension().is_some_and(|e| e == "json") && dir.ends_with("shotstack");
+            if edit || json_with_data {
+                found.push(f);
+            }
+        }
+    }
+    found.sort();
+    assert!(found.len() >= 7, "{found:?}");
+    let ffmpeg = crate::util::have_ffmpeg();
+    let cache = tempfile::tempdir().unwrap();
+    for f in &found {
+        let dir = f.parent().unwrap();
+        let name = f.file_name().unwrap().to_str().unwrap();
+        let mut args = vec!["check", name];
+        let csv = dir.join("names.csv");
+        if name.ends_with(".json") && csv.exists() {
+            args.extend(["--data", "names.csv"]);
+        }
+        let (code, _, err) = run(reel(dir).args(&args));
+        assert_eq!(code, 0, "reel check {}: {err}", f.display());
+        assert!(
+            !err.contains("warning"),
+            "reel check {}: {err}",
+            f.display()
+        );
+        if ffmpeg {
+            args[0] = "graph";
+            let (code, out, err) = run(reel(dir).args(&args).env("REEL_CACHE_DIR", cache.path()));
+            assert_eq!(code, 0, "reel graph {}: {err}", f.display());
+            assert!(
+                out.starts_with("ffmpeg"),
+                "reel graph {}: {out}",
+                f.display()
+            );
+        }
+    }
+}
