@@ -716,6 +716,89 @@ fn compile_filters_on_a_known_colour() {
     assert!(at(8, 78)[2] > 240, "unfiltered edge stays sharp");
 }
 
+/// A 1 s 160×90 "green screen" video: pure green, a red square (60..100, 26..66) and, on the
+/// left (0..30), a stripe 100 RGB units from the key colour.
+fn green_screen(dir: &Path) -> PathBuf {
+    let p = dir.join("green.mp4");
+    let src = format!(
+        "color=c=0x00ff00:s={W}x{H}:r=25:d=1,\
+         drawbox=x=60:y=26:w=40:h=40:c=red:t=fill,\
+         drawbox=x=0:y=0:w=30:h={H}:c=0x00ff64:t=fill"
+    );
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        p.to_str().unwrap(),
+    ]);
+    p
+}
+
+#[test]
+fn compile_chroma_key_shows_the_clip_below() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let green = green_screen(dir.path());
+    let silent = MediaInfo {
+        has_audio: false,
+        ..video_info((W, H), 1.0)
+    };
+    let blue = lavfi_video(dir.path(), "blue.mp4", "color=c=blue", (W, H), 1.0);
+    let key = ChromaKey {
+        color: Color {
+            r: 0,
+            g: 255,
+            b: 0,
+            a: 255,
+        },
+        threshold: 50.0,
+        halo: 100.0,
+    };
+    let keyed = Visual {
+        chroma_key: Some(key),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![
+            vec![clip(
+                ClipKind::Video,
+                &green,
+                silent,
+                0.0,
+                1.0,
+                keyed,
+            )],
+            vec![clip(
+                ClipKind::Video,
+                &blue,
+                video_info((W, H), 1.0),
+                0.0,
+                1.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // The keyed clip covers the canvas but has alpha: it must be overlaid, not the base.
+    assert_px(&out, W, 0.5, (130, 45), [0, 0, 255], 12);
+    assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 12);
+    // Distance 100 = threshold 50 + half the halo of 100: alpha ½ over blue.
+    assert_px(&out, W, 0.5, (14, 45), [0, 128, 178], 16);
+}
+
 /// Mean volume in dB of `[from, from+len)` of a file's audio.
 fn mean_db(file: &Path, from: f64, len: f64) -> f64 {
     let out = Command::new("ffmpeg")

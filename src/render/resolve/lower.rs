@@ -105,7 +105,30 @@ pub fn visual(clip: &Clip, length: f64, pointer: &str) -> Result<Visual, Problem
             flip_h: flip.and_then(|f| f.horizontal).unwrap_or(false),
             flip_v: flip.and_then(|f| f.vertical).unwrap_or(false),
         },
+        chroma_key: chroma_key(&clip.asset, pointer)?,
     })
+}
+
+/// A video's `chromaKey`, with Shotstack's documented example values as defaults.
+fn chroma_key(asset: &Asset, pointer: &str) -> Result<Option<tl::ChromaKey>, Problem> {
+    let Asset::Video(edit::VideoAsset {
+        chroma_key: Some(k),
+        ..
+    }) = asset
+    else {
+        return Ok(None);
+    };
+    let Some(color) = Color::parse(&k.color) else {
+        let d = Diagnostic::error(format!("`{}` is not a key colour", k.color))
+            .with_help("write the colour as `#rrggbb`, e.g. `#00b140`");
+        return Err(Problem::new(format!("{pointer}/asset/chromaKey/color"), d));
+    };
+    let side = |v: Option<i64>, default: f64| v.map_or(default, |v| v.clamp(0, 250) as f64);
+    Ok(Some(tl::ChromaKey {
+        color,
+        threshold: side(k.threshold, tl::ChromaKey::DEFAULT_THRESHOLD),
+        halo: side(k.halo, tl::ChromaKey::DEFAULT_HALO),
+    }))
 }
 
 /// The clip box: `width` and `height` when both are set, each 1..=[`MAX_BOX_SIDE`].
@@ -323,6 +346,24 @@ mod tests {
         assert_eq!((m.trim, m.speed), (2.0, 1.0));
         assert_eq!(m.volume, Anim::Const(0.5));
         assert_eq!(m.fade, Some(AudioFade::In));
+    }
+
+    #[test]
+    fn chroma_key_is_lowered_with_defaults() {
+        let c = clip(json!({
+            "asset": {"type": "video", "src": "a.mp4",
+                      "chromaKey": {"color": "#00b140", "threshold": 40}},
+            "start": 0, "length": 1
+        }));
+        let k = visual(&c, 1.0, "/c").unwrap().chroma_key.unwrap();
+        assert_eq!((k.color.r, k.color.g, k.color.b), (0, 0xb1, 0x40));
+        assert_eq!((k.threshold, k.halo), (40.0, tl::ChromaKey::DEFAULT_HALO));
+        let c = clip(json!({
+            "asset": {"type": "video", "src": "a.mp4", "chromaKey": {"color": "green"}},
+            "start": 0, "length": 1
+        }));
+        let p = visual(&c, 1.0, "/c").unwrap_err();
+        assert_eq!(p.pointer, "/c/asset/chromaKey/color");
     }
 
     #[test]
