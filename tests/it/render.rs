@@ -1172,3 +1172,55 @@ fn compile_reference_scene_end_to_end_args() {
     )
     .unwrap();
 }
+
+// ---- through the binary: Edit JSON → `reel graph` / `reel render` ---------------------------
+
+/// Writes `edit` as `dir/edit.json` and runs `reel ARGS edit.json` there with a private cache;
+/// returns (exit code, stdout, stderr).
+fn reel_on(dir: &Path, edit: &serde_json::Value, args: &[&str]) -> (i32, String, String) {
+    std::fs::write(dir.join("edit.json"), edit.to_string()).unwrap();
+    let mut cmd = util::reel(dir);
+    cmd.env("REEL_CACHE_DIR", dir.join("cache"))
+        .args(args)
+        .arg("edit.json");
+    util::run(&mut cmd)
+}
+
+/// `codec_name` of every stream of `file`, in order.
+fn codecs(file: &Path) -> Vec<String> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_name"])
+        .args(["-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .expect("ffprobe");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().map(str::to_owned).collect()
+}
+
+/// A one-clip Edit of `src` on a 160×90 canvas in `format`.
+fn one_clip_edit(asset: serde_json::Value, format: &str) -> serde_json::Value {
+    serde_json::json!({
+        "timeline": {"tracks": [{"clips": [{"asset": asset, "start": 0, "length": 1}]}]},
+        "output": {"format": format, "size": {"width": W, "height": H}}
+    })
+}
+
+#[test]
+fn render_webm_is_a_warned_reel_extension_with_vp9_and_opus() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 1.0);
+    let edit = one_clip_edit(serde_json::json!({"type": "video", "src": "red.mp4"}), "webm");
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("`webm` output is a reel extension: Shotstack's API rejects it"),
+        "{err}"
+    );
+    let out = dir.path().join("out/row-0001.webm");
+    assert_eq!(codecs(&out), ["vp9", "opus"]);
+    assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 24);
+}
