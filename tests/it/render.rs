@@ -1224,3 +1224,33 @@ fn render_webm_is_a_warned_reel_extension_with_vp9_and_opus() {
     assert_eq!(codecs(&out), ["vp9", "opus"]);
     assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 24);
 }
+
+#[test]
+fn chroma_key_from_json_shows_in_the_graph_and_the_render() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    green_screen(dir.path());
+    lavfi_png(dir.path(), "blue.png", "color=c=blue:s=160x90", "null");
+    let edit = serde_json::json!({
+        "timeline": {"tracks": [
+            {"clips": [{"asset": {"type": "video", "src": "green.mp4",
+                                  "chromaKey": {"color": "#00ff00", "threshold": 50, "halo": 100}},
+                        "start": 0, "length": 1}]},
+            {"clips": [{"asset": {"type": "image", "src": "blue.png"}, "start": 0, "length": 1}]}
+        ]},
+        "output": {"format": "mp4", "size": {"width": W, "height": H}}
+    });
+    let (code, graph, err) = reel_on(dir.path(), &edit, &["graph"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        graph.contains("colorkey=color=0x00ff00:similarity=0.113206:blend=0.226412"),
+        "{graph}"
+    );
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("out/row-0001.mp4");
+    assert_px(&out, W, 0.5, (130, 45), [0, 0, 255], 12);
+    assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 12);
+}
