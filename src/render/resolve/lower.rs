@@ -424,5 +424,12 @@ mod tests {
             (1.0, 0.5, 1.0, 2.0)
         );
         assert_eq!(t[0].curve, Curve::Linear);
+        // A number in a string (a data cell) is read; anything else takes the neutral value.
+        let v: NumberOrTweens =
+            serde_json::from_value(json!([{"from": " 0.25", "to": "half"}])).unwrap();
+        let Anim::Tweens(t) = anim(Some(&v), 1.0, 3.0) else {
+            panic!()
+        };
+        assert_eq!((t[0].from, t[0].to), (0.25, 1.0));
     }
 }
