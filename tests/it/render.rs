@@ -1254,3 +1254,27 @@ fn chroma_key_from_json_shows_in_the_graph_and_the_render() {
     assert_px(&out, W, 0.5, (130, 45), [0, 0, 255], 12);
     assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 12);
 }
+
+#[test]
+fn unsupported_property_renders_with_a_warning_at_the_property() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = serde_json::json!({"type": "text", "text": "Hi",
+                                  "animation": {"preset": "typewriter"}});
+    let mut edit = one_clip_edit(text, "mp4");
+    edit["output"]["destinations"] = serde_json::json!([{"provider": "shotstack"}]);
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "`animation` of a `text` asset is not supported by the offline renderer; it is ignored"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("`output.destinations` is not supported"), "{err}");
+    // Labelled in the JSON file, at the property.
+    assert!(err.contains("edit.json:1:"), "{err}");
+    assert!(dir.path().join("out/row-0001.mp4").is_file());
+}

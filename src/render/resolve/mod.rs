@@ -3,7 +3,7 @@
 //! Fills `auto` / `end` / `alias://` timing ([`timing`], pure), finds and probes every media
 //! file ([`media`]: downloads, probe cache), loads `timeline.fonts`, rasterises text-like
 //! assets into cached PNG layers ([`layer`]), and lowers Shotstack's properties to render
-//! parameters ([`lower`], pure). Every problem becomes a diagnostic at the clip's template span
+//! parameters ([`lower`], pure); properties it cannot honour are warnings ([`unsupported`]). Every problem becomes a diagnostic at the clip's template span
 //! (via [`Origins`]) and all of them are reported together. It does not build ffmpeg arguments
 //! (that is `compile`) and never spawns ffmpeg itself (only ffprobe, through `probe`).
 
@@ -12,6 +12,7 @@ pub mod layer;
 pub mod lower;
 pub mod media;
 pub mod timing;
+pub mod unsupported;
 
 use std::path::PathBuf;
 
@@ -61,6 +62,9 @@ struct Item<'e> {
 /// warnings name the clip (and carry its template span when `ctx.origins` is given).
 pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Timeline>> {
     let mut sink = Sink::default();
+    for p in unsupported::warnings(edit) {
+        sink.push(label(ctx, &p.pointer, *p.diagnostic));
+    }
     let canvas = take(lower::canvas(&edit.output), ctx, &mut sink);
     let background = take(
         lower::background(edit.timeline.background.as_deref()),
