@@ -773,14 +773,7 @@ fn compile_chroma_key_shows_the_clip_below() {
         (W, H),
         1.0,
         vec![
-            vec![clip(
-                ClipKind::Video,
-                &green,
-                silent,
-                0.0,
-                1.0,
-                keyed,
-            )],
+            vec![clip(ClipKind::Video, &green, silent, 0.0, 1.0, keyed)],
             vec![clip(
                 ClipKind::Video,
                 &blue,
@@ -1213,7 +1206,10 @@ fn render_webm_is_a_warned_reel_extension_with_vp9_and_opus() {
     }
     let dir = tempfile::tempdir().unwrap();
     lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 1.0);
-    let edit = one_clip_edit(serde_json::json!({"type": "video", "src": "red.mp4"}), "webm");
+    let edit = one_clip_edit(
+        serde_json::json!({"type": "video", "src": "red.mp4"}),
+        "webm",
+    );
     let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -1273,7 +1269,10 @@ fn unsupported_property_renders_with_a_warning_at_the_property() {
         ),
         "{err}"
     );
-    assert!(err.contains("`output.destinations` is not supported"), "{err}");
+    assert!(
+        err.contains("`output.destinations` is not supported"),
+        "{err}"
+    );
     // Labelled in the JSON file, at the property.
     assert!(err.contains("edit.json:1:"), "{err}");
     assert!(dir.path().join("out/row-0001.mp4").is_file());

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 use super::ValidateOptions;
 use super::names::{clip_name, display_path, num};
 use crate::diagnostics::{Diagnostic, suggest};
-use crate::edit::{Origins, schema};
 use crate::edit::model::{ALIAS_PREFIX, alias_name};
+use crate::edit::{Origins, schema};
 
 /// Asset types whose `src` names a media file (not svg, whose `src` is markup).
 const FILE_KINDS: &[&str] = &[
@@ -91,7 +91,7 @@ impl<'a> Checks<'a> {
     }
 
     /// `output` needs a size unless it is audio only; sizes must be even; reel-only formats
-/// (`webm`) are flagged.
+    /// (`webm`) are flagged.
     fn output(&mut self, edit: &Value) {
         let Some(output) = edit.get("output").and_then(Value::as_object) else {
             return;

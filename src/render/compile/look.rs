@@ -93,6 +93,10 @@ mod tests {
             halo: 0.0,
             ..key
         };
-        assert!(key_matte(zero)[1].to_string().ends_with("similarity=0.01:blend=0"));
+        assert!(
+            key_matte(zero)[1]
+                .to_string()
+                .ends_with("similarity=0.01:blend=0")
+        );
     }
 }

@@ -23,7 +23,12 @@ pub fn warnings(edit: &Edit) -> Vec<Problem> {
         out.push(Problem::new("/timeline/cache", d));
     }
     output_warnings(&edit.output, &mut out);
-    if edit.output.destinations.as_ref().is_some_and(|d| !d.is_empty()) {
+    if edit
+        .output
+        .destinations
+        .as_ref()
+        .is_some_and(|d| !d.is_empty())
+    {
         let d = ignored("`output.destinations`")
             .with_note("the render is written to a local file; nothing is uploaded");
         out.push(Problem::new("/output/destinations", d));
@@ -36,8 +41,16 @@ fn output_warnings(o: &Output, out: &mut Vec<Problem>) {
     let f = o.format;
     let video = matches!(f, Format::Mp4 | Format::Webm);
     let set = [
-        ("quality", o.quality.is_some() && !video, "gif, mp3 and stills use fixed settings"),
-        ("poster", o.poster.is_some() && f == Format::Mp3, "an mp3 has no picture"),
+        (
+            "quality",
+            o.quality.is_some() && !video,
+            "gif, mp3 and stills use fixed settings",
+        ),
+        (
+            "poster",
+            o.poster.is_some() && f == Format::Mp3,
+            "an mp3 has no picture",
+        ),
         (
             "thumbnail",
             o.thumbnail.is_some() && (f == Format::Mp3 || f.is_image()),
@@ -74,9 +87,8 @@ fn clip_warnings(clip: &Clip, ptr: &str, out: &mut Vec<Problem>) {
             ("transform", clip.transform.is_some()),
         ];
         for (key, _) in set.into_iter().filter(|(_, set)| *set) {
-            let d = ignored(&format!("`{key}` of a `luma` clip")).with_note(
-                "a luma matte is stretched over the clips of its track while it plays",
-            );
+            let d = ignored(&format!("`{key}` of a `luma` clip"))
+                .with_note("a luma matte is stretched over the clips of its track while it plays");
             out.push(Problem::new(format!("{ptr}/{key}"), d));
         }
         return;
@@ -107,7 +119,11 @@ fn tween_values(clip: &Clip, ptr: &str, out: &mut Vec<Problem>) {
         ("opacity", clip.opacity.as_ref(), 1),
         ("offset/x", offset.and_then(|o| o.x.as_ref()), 0),
         ("offset/y", offset.and_then(|o| o.y.as_ref()), 0),
-        ("transform/rotate/angle", rotate.and_then(|r| r.angle.as_ref()), 0),
+        (
+            "transform/rotate/angle",
+            rotate.and_then(|r| r.angle.as_ref()),
+            0,
+        ),
         ("transform/skew/x", skew.and_then(|s| s.x.as_ref()), 0),
         ("transform/skew/y", skew.and_then(|s| s.y.as_ref()), 0),
         ("asset/volume", clip.asset.volume(), 1),
