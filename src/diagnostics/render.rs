@@ -188,7 +188,7 @@ mod tests {
             .with_label(Span::new(edit, 31..35), "this expects a number")
             .with_label(Span::new(csv, 15..18), "row 1, column `size` is \"big\"")
             .with_help("fix the cell, or give a default with `size | default(64)`");
-        let text = render_text(&[d.clone()], &map, RenderConfig::default());
+        let text = render_text(std::slice::from_ref(&d), &map, RenderConfig::default());
         assert!(text.contains("promo.edit:1:32"), "{text}");
         assert!(text.contains("people.csv"), "{text}");
         assert!(text.contains("row 1, column"), "{text}");

@@ -161,6 +161,7 @@ fn culprit(stderr: &str, timeline: &Timeline) -> Option<String> {
         let path = match &c.source {
             Source::Media { path, .. } => path,
             Source::Layer { png, .. } => png,
+            Source::Frames { dir, .. } => dir,
             Source::None => return None,
         };
         stderr

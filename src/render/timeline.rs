@@ -167,7 +167,8 @@ pub enum ClipKind {
     Audio,
     /// A luma matte masking the other clips of its track (white = transparent).
     Luma,
-    /// A rasterised layer (text, title, rich-text, shape, svg, html) in [`Source::Layer`].
+    /// A rasterised layer (text, title, rich-text, shape, svg, html) in [`Source::Layer`], or
+    /// animated text in [`Source::Frames`].
     Layer,
 }
 
@@ -190,8 +191,30 @@ pub enum Source {
         /// Height in pixels.
         height: u32,
     },
+    /// An RGBA PNG sequence drawn at the output frame rate (animated text): frame `j` shows at
+    /// clip-local frame `j`, and the last one holds for the rest of the clip.
+    Frames {
+        /// The directory holding `00000.png`, `00001.png`, ….
+        dir: PathBuf,
+        /// How many frames.
+        count: usize,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
     /// Nothing to read (an asset kind that draws nothing).
     None,
+}
+
+impl Source {
+    /// The ffmpeg `image2` pattern of the files in a [`Source::Frames`] directory.
+    pub const FRAME_PATTERN: &'static str = "%05d.png";
+
+    /// The file name of frame `j` in a [`Source::Frames`] directory.
+    pub fn frame_name(j: usize) -> String {
+        format!("{j:05}.png")
+    }
 }
 
 /// What a probe learnt about a media file.

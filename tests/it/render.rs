@@ -716,6 +716,232 @@ fn compile_filters_on_a_known_colour() {
     assert!(at(8, 78)[2] > 240, "unfiltered edge stays sharp");
 }
 
+/// Grey pixels of the frame at `t` of a `W`×`H` video.
+fn grey_at(video: &Path, t: f64) -> Vec<u8> {
+    ffmpeg(&[
+        "-ss",
+        &format!("{t}"),
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-",
+    ])
+}
+
+/// (lit pixel count, centroid, bounding box area) of the pixels brighter than 128.
+fn lit(frame: &[u8]) -> (usize, (f64, f64), usize) {
+    let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
+    let (mut x0, mut y0, mut x1, mut y1) = (W, H, 0, 0);
+    for y in 0..H {
+        for x in 0..W {
+            if frame[(y * W + x) as usize] > 128 {
+                n += 1;
+                sx += f64::from(x);
+                sy += f64::from(y);
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+    }
+    let area = if n == 0 {
+        0
+    } else {
+        ((x1 - x0 + 1) * (y1 - y0 + 1)) as usize
+    };
+    (n, (sx / n.max(1) as f64, sy / n.max(1) as f64), area)
+}
+
+#[test]
+fn compile_zoom_and_shuffle_transitions_mid_way() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A 40×40 black picture with an 8×8 white centre.
+    let dot = lavfi_png(
+        dir.path(),
+        "dot.png",
+        "color=c=black:s=40x40",
+        "drawbox=x=16:y=16:w=8:h=8:c=white:t=fill",
+    );
+    let zoom = Visual {
+        transition_in: Transition::parse("zoom"),
+        box_size: Some((40, 40)),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![vec![clip(
+            ClipKind::Image,
+            &dot,
+            still_info((40, 40), false),
+            0.0,
+            1.0,
+            zoom,
+        )]],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // zoom (0.4 s): at 0.2 s the picture is ×5.5 inside its box, so the white centre fills
+    // the box, at opacity easeIn(0.5) ≈ 0.32; the box itself keeps its size.
+    let corner = pixel(&out, W, 0.2, 80 + 15, 45 + 15)[0];
+    assert!(
+        (50..=120).contains(&corner),
+        "zoomed dot at the box corner {corner}"
+    );
+    assert_px(&out, W, 0.2, (80 + 25, 45), [0, 0, 0], 12);
+    // At rest: a small white dot in a black box.
+    assert_px(&out, W, 0.6, (80, 45), [255, 255, 255], 20);
+    assert_px(&out, W, 0.6, (80 + 15, 45 + 15), [0, 0, 0], 12);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (white, info) = white_full(dir.path());
+    let shuffle = Visual {
+        transition_in: Transition::parse("shuffleTopRight"),
+        box_size: Some((40, 40)),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![vec![clip(ClipKind::Image, &white, info, 0.0, 1.0, shuffle)]],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // shuffleTopRight (0.5 s): comes in from the top right, turned, and settles square.
+    let (n, (cx, cy), area) = lit(&grey_at(&out, 0.16));
+    assert!(n > 200, "too little of the square shows: {n}");
+    assert!(
+        cx > 84.0 && cy < 41.0,
+        "not towards the top right: ({cx}, {cy})"
+    );
+    assert!(
+        area as f64 > 1.15 * n as f64,
+        "not rotated: {n} lit in a box of {area}"
+    );
+    let (n, (cx, cy), area) = lit(&grey_at(&out, 0.8));
+    assert!((1500..=1700).contains(&n) && area <= n + 90, "{n} {area}");
+    // (yuv420 overlays sit on even pixels: the box's top edge rounds from 25 to 24.)
+    assert!(
+        (cx - 79.5).abs() < 1.1 && (cy - 44.5).abs() < 1.1,
+        "({cx}, {cy})"
+    );
+}
+
+#[test]
+fn compile_flip_and_skew() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Left half red, right half blue; top half of the right side green.
+    let src = lavfi_png(
+        dir.path(),
+        "q.png",
+        "color=c=red:s=160x90",
+        "drawbox=x=80:y=0:w=80:h=90:c=blue:t=fill,drawbox=x=80:y=0:w=80:h=45:c=green:t=fill",
+    );
+    let info = still_info((W, H), false);
+    let flipped = |h, v, start| {
+        let visual = Visual {
+            transform: Transform {
+                flip_h: h,
+                flip_v: v,
+                ..Transform::default()
+            },
+            ..Visual::default()
+        };
+        clip(ClipKind::Image, &src, info, start, 0.4, visual)
+    };
+    let tl = timeline(
+        (W, H),
+        1.2,
+        vec![vec![
+            flipped(false, false, 0.0),
+            flipped(true, false, 0.4),
+            flipped(false, true, 0.8),
+        ]],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let (red, green, blue) = ([255, 0, 0], [0, 128, 0], [0, 0, 255]);
+    assert_px(&out, W, 0.2, (40, 45), red, 40);
+    assert_px(&out, W, 0.2, (120, 20), green, 40);
+    // flip.horizontal: the coloured side moves to the left.
+    assert_px(&out, W, 0.6, (40, 20), green, 40);
+    assert_px(&out, W, 0.6, (40, 70), blue, 40);
+    assert_px(&out, W, 0.6, (120, 45), red, 40);
+    // flip.vertical: green goes to the bottom.
+    assert_px(&out, W, 1.0, (120, 70), green, 40);
+    assert_px(&out, W, 1.0, (120, 20), blue, 40);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (white, info) = white_full(dir.path());
+    let skewed = Visual {
+        box_size: Some((40, 40)),
+        transform: Transform {
+            skew_x: Anim::Const(0.5),
+            ..Transform::default()
+        },
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        0.4,
+        vec![vec![clip(ClipKind::Image, &white, info, 0.0, 0.4, skewed)]],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // x' = x + 0.5·y inside the box (docs/rendering.md; y down from the centre): the top row
+    // moves 10 px left and the bottom row 10 px right, so the top-right and bottom-left
+    // corners of the box empty out.
+    let frame = grey_at(&out, 0.2);
+    let at = |x: u32, y: u32| frame[(y * W + x) as usize] > 128;
+    assert!(at(80, 45), "centre");
+    let corners = [
+        at(80 - 17, 45 - 17),
+        at(80 + 17, 45 - 17),
+        at(80 - 17, 45 + 17),
+        at(80 + 17, 45 + 17),
+    ];
+    assert_eq!(
+        corners,
+        [true, false, false, true],
+        "top-left, top-right, …"
+    );
+}
+
+#[test]
+fn compile_video_volume_effect_fades_its_sound() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let v = lavfi_video(dir.path(), "v.mp4", "color=c=blue", (W, H), 4.0);
+    let mut c = clip(
+        ClipKind::Video,
+        &v,
+        video_info((W, H), 4.0),
+        0.0,
+        4.0,
+        Visual::default(),
+    );
+    c.media.fade = Some(AudioFade::InOut);
+    let tl = timeline((W, H), 4.0, vec![vec![c]]);
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // fadeInFadeOut ramps over min(L/2, 2 s) = 2 s each way: quiet at both ends, loudest
+    // in the middle.
+    let (start, middle, end) = (
+        mean_db(&out, 0.0, 0.3),
+        mean_db(&out, 1.7, 0.6),
+        mean_db(&out, 3.7, 0.3),
+    );
+    assert!(start < middle - 10.0, "fade in: {start} vs {middle}");
+    assert!(end < middle - 10.0, "fade out: {end} vs {middle}");
+    assert!(middle > -25.0, "the tone is there: {middle}");
+}
+
 /// A 1 s 160×90 "green screen" video: pure green, a red square (60..100, 26..66) and, on the
 /// left (0..30), a stripe 100 RGB units from the key colour.
 fn green_screen(dir: &Path) -> PathBuf {

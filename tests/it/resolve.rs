@@ -555,6 +555,82 @@ fn render_edit_writes_output_poster_and_thumbnail() {
     assert_eq!(leftovers.len(), 3, "{leftovers:?}");
 }
 
+/// A typewriter rich-text clip plays as frames: the ink grows left to right while the text
+/// types (1 s), then holds still at the text at rest; a second render reuses the cached frames.
+#[test]
+fn render_edit_plays_rich_text_animation_frames() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let edit: Edit = serde_json::from_value(serde_json::json!({
+        "timeline": {"background": "#000000", "tracks": [{"clips": [{
+            "asset": {"type": "rich-text", "text": "WWWW WWWW",
+                      "font": {"family": "Roboto", "size": 40, "color": "#ffffff", "weight": 700},
+                      "align": {"horizontal": "left"},
+                      "animation": {"preset": "typewriter", "duration": 1}},
+            "start": 0.2, "length": 1.8, "width": 300, "height": 80}]}]},
+        "output": {"format": "mp4", "size": {"width": 320, "height": 180}, "fps": 25}
+    }))
+    .unwrap();
+    let fonts = Fonts::bundled();
+    let cache = Cache::new(dir.path().join("cache"));
+    let timeline = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None))
+        .output
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let Source::Frames { count, width, .. } = &timeline.tracks[0][0].source else {
+        panic!("{:?}", timeline.tracks[0][0].source);
+    };
+    // 1 s of typing at 25 fps plus the frame at rest.
+    assert_eq!((*count, *width), (26, 300));
+    let job = RenderJob {
+        base_dir: dir.path().to_owned(),
+        out_path: dir.path().join("out/anim"),
+        options: RenderOptions::default(),
+        origins: None,
+        fonts: &fonts,
+        cache: cache.clone(),
+    };
+    let w = reel::render::render_edit(&edit, &job, &mut |_| {}, &Cancel::new());
+    let out = w.output.unwrap_or_else(|e| panic!("{e:#?}")).output;
+    assert_eq!(
+        cache
+            .stats()
+            .layers_written
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+
+    let grey = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap()
+        .stdout;
+    let (w, h) = (320usize, 180usize);
+    let frames: Vec<&[u8]> = grey.chunks(w * h).collect();
+    assert_eq!(frames.len(), 50);
+    // Rightmost column with ink (None when the frame is empty).
+    let right = |f: &[u8]| (0..w).rev().find(|&x| (0..h).any(|y| f[y * w + x] > 128));
+    assert_eq!(right(frames[2]), None, "before the clip starts");
+    let typing: Vec<usize> = (6..30).map(|k| right(frames[k]).unwrap_or(0)).collect();
+    assert!(typing.windows(2).all(|p| p[0] <= p[1]), "{typing:?}");
+    assert!(typing[0] + 100 < typing[typing.len() - 1], "{typing:?}");
+    // At rest from 1.2 s on: the frames are the same picture.
+    let diff = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .filter(|(x, y)| x.abs_diff(**y) > 24)
+            .count()
+    };
+    assert!(
+        diff(frames[32], frames[49]) < 20,
+        "the text moves after it is at rest"
+    );
+    assert!(diff(frames[10], frames[49]) > 200, "no typing seen");
+}
+
 #[test]
 fn resolve_rejects_a_font_file_that_is_not_a_font_and_lists_real_ones() {
     let dir = tempfile::tempdir().unwrap();

@@ -35,7 +35,9 @@ pub(crate) fn geometry(
     let (sw, sh) = match (&clip.source, clip.kind) {
         (_, ClipKind::Audio) => return None,
         (Source::Media { info, .. }, _) if info.has_video => (info.width, info.height),
-        (Source::Layer { width, height, .. }, _) => (*width, *height),
+        (Source::Layer { width, height, .. } | Source::Frames { width, height, .. }, _) => {
+            (*width, *height)
+        }
         _ => return None,
     };
     if sw == 0 || sh == 0 {

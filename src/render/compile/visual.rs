@@ -167,6 +167,7 @@ fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
             }
             let still = match &clip.source {
                 Source::Media { info, .. } => info.is_still || clip.media.speed <= 0.0,
+                Source::Frames { .. } => false,
                 _ => true,
             };
             let motion = Motion::new(clip, canvas);
@@ -294,6 +295,18 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
             )
         }
         Source::Layer { png, .. } => (cx.input(png, Vec::new()), Vec::new()),
+        Source::Frames { dir, count, .. } => {
+            let args = vec!["-framerate".to_owned(), fps.to_string()];
+            let pattern = sequence_pattern(dir);
+            // The text at rest (the last frame) holds to the end of the clip.
+            let hold = (c.k1 - c.k0).saturating_sub(*count);
+            let f = vec![
+                Filter::new("tpad")
+                    .arg("stop_mode", "clone")
+                    .arg("stop", hold),
+            ];
+            (cx.input(&pattern, args), f)
+        }
         Source::None => (0, Vec::new()),
     };
     filters.extend(shape_filters(c));
@@ -449,6 +462,13 @@ fn frames(cx: &Ctx, c: &Clip, j0: usize, n: usize) -> Vec<Filter> {
             Filter::new("setpts").pos("PTS-STARTPTS"),
         ]
     }
+}
+
+/// The `image2` pattern of a frame directory; a `%` in the directory's own path is doubled so
+/// the demuxer reads it literally.
+fn sequence_pattern(dir: &std::path::Path) -> std::path::PathBuf {
+    let dir = dir.to_string_lossy().replace('%', "%%");
+    std::path::Path::new(&dir).join(Source::FRAME_PATTERN)
 }
 
 /// Concatenates base runs (or passes a single one through).

@@ -342,17 +342,47 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     {
         laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
     }
-    let f = match style.v_align {
-        VAlign::Top => 0.0,
-        VAlign::Middle => 0.5,
-        VAlign::Bottom => 1.0,
-    };
-    let dy = style.padding.top + (inner_h - height(&laid)) * f;
+    let dy = style.padding.top
+        + match style.v_align {
+            VAlign::Top => 0.0,
+            VAlign::Bottom => inner_h - height(&laid),
+            // The ink, not the line boxes: see `ink_extent`.
+            VAlign::Middle => match ink_extent(&state.faces, &laid) {
+                Some((top, bottom)) => (inner_h - (top + bottom)) / 2.0,
+                None => (inner_h - height(&laid)) / 2.0,
+            },
+        };
     shift(&mut laid, style.padding.left, dy);
     Warned {
         output: Ok(laid),
         warnings,
     }
+}
+
+/// Top and bottom of the glyphs' ink (the union of their outline bounding boxes), or `None`
+/// when nothing is inked (empty text, only spaces).
+///
+/// Middle alignment centres this, as ffmpeg's `drawtext` does with `y=(h-text_h)/2`, rather
+/// than the line boxes: where the line box puts the glyphs depends on each font's ascent and
+/// descent, which fonts set inconsistently (some leave room for accents above the capitals,
+/// some do not), so centring line boxes leaves the visible text a font-dependent amount too
+/// high or too low. The lines keep their spacing; only the whole block moves.
+fn ink_extent(faces: &[Face], laid: &Laid) -> Option<(f32, f32)> {
+    let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
+    let mut extent: Option<(f32, f32)> = None;
+    for g in &laid.glyphs {
+        let face = parsed
+            .entry(g.font)
+            .or_insert_with(|| face_by_id(faces, g.font).and_then(|f| f.parse()));
+        let Some(face) = face else { continue };
+        let Some(b) = face.glyph_bounding_box(ttf_parser::GlyphId(g.glyph)) else {
+            continue;
+        };
+        let scale = g.size / face.units_per_em() as f32;
+        let (top, bottom) = (g.y - b.y_max as f32 * scale, g.y - b.y_min as f32 * scale);
+        extent = Some(extent.map_or((top, bottom), |(t, b)| (t.min(top), b.max(bottom))));
+    }
+    extent
 }
 
 /// Height of the laid-out text block.
@@ -1081,6 +1111,46 @@ pub(crate) mod tests {
             tops[0] < 20 && tops[1] > 70 && tops[1] < 110 && tops[2] > 150,
             "{tops:?}"
         );
+    }
+
+    /// Middle alignment centres the ink (drawtext's `y=(h-text_h)/2`), whatever the font's
+    /// ascent and descent and whether the text has descenders; lines keep their spacing.
+    #[test]
+    fn middle_alignment_centres_the_ink() {
+        let cases = [
+            ("Hello, Jane!", "DejaVu Sans Bold", 64.0, (800, 112), 0.0),
+            ("HELLO", "Open Sans", 48.0, (400, 100), 0.0),
+            ("gyp", "Sue Ellen Francisco", 60.0, (300, 120), 0.0),
+            ("Two\nlines", "Montserrat", 40.0, (300, 200), 0.0),
+            ("Padded", "Roboto", 30.0, (300, 120), 20.0),
+        ];
+        for (text, family, size, box_size, pad) in cases {
+            let style = TextStyle {
+                family: family.into(),
+                size,
+                padding: Sides {
+                    top: pad,
+                    ..Sides::default()
+                },
+                ..red_on_blue(text, box_size)
+            };
+            let (p, warnings) = render(&style);
+            assert!(warnings.is_empty(), "{text}: {warnings:?}");
+            let (_, y0, _, y1) = ink_box(&p, (255, 0, 0)).expect("red ink");
+            let above = y0 as f32 - pad;
+            let below = (box_size.1 - 1 - y1) as f32;
+            assert!(
+                (above - below).abs() <= 1.0,
+                "{text} in {family}: {above} px above the ink, {below} below"
+            );
+        }
+        let fonts = Fonts::bundled();
+        let mut state = fonts.lock();
+        let laid = layout(&mut state, &TextStyle::new("Two\nlines", (300, 200)))
+            .output
+            .unwrap();
+        let pitch = laid.lines[1].baseline - laid.lines[0].baseline;
+        assert!((pitch - 32.0).abs() < 0.01, "line pitch {pitch}");
     }
 
     #[test]

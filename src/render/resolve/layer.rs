@@ -2,16 +2,17 @@
 //!
 //! The rasteriser (`raster::rasterize`) draws an asset once; this module stores the result in
 //! the cache under a content address (the asset's JSON, its box, the canvas, the user font
-//! files' contents and reel's version, which fixes the bundled fonts and the drawing code), so
-//! a row or a watch rebuild that did not change a layer does not draw it again.
+//! files' contents, reel's version, which fixes the bundled fonts, and [`LAYER_REVISION`] for
+//! the drawing code), so a row or a watch rebuild that did not change a layer does not draw it
+//! again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostics::{Diagnostic, Warned};
 use crate::edit::Asset;
 use crate::render::cache::{self, Cache, CacheStats};
 use crate::render::raster::{self, Fonts};
-use crate::render::timeline::Source;
+use crate::render::timeline::{Fps, Source};
 
 /// What layers depend on besides the asset.
 pub struct LayerContext<'a> {
@@ -21,6 +22,8 @@ pub struct LayerContext<'a> {
     pub fonts: &'a Fonts,
     /// Output size (the default box).
     pub canvas: (u32, u32),
+    /// Output frame rate (animated text is drawn once per output frame).
+    pub fps: Fps,
     /// Content hashes of the user font files, in `timeline.fonts` order.
     pub font_hashes: &'a [String],
 }
@@ -39,6 +42,13 @@ pub fn is_layer(asset: &Asset) -> bool {
     )
 }
 
+/// Revision of what the rasteriser draws, in the layer key. Bump it with any change that moves
+/// or alters pixels of an existing layer: reel's version does not change between builds, and
+/// `--force` re-renders rows but reuses cached layers, so a stale layer would survive it.
+/// 1: the drawing when the revision was added.
+/// 2: middle-aligned text centres its ink, not its line boxes.
+const LAYER_REVISION: u32 = 2;
+
 /// The cache address of a layer. Pure.
 pub fn layer_key(
     asset: &Asset,
@@ -47,7 +57,7 @@ pub fn layer_key(
     font_hashes: &[String],
 ) -> String {
     let mut h = blake3::Hasher::new();
-    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(format!("{} r{LAYER_REVISION}", env!("CARGO_PKG_VERSION")).as_bytes());
     // Serialising the typed asset cannot fail (plain data, string keys).
     h.update(&serde_json::to_vec(asset).unwrap_or_default());
     h.update(format!("|{clip_box:?}|{canvas:?}|").as_bytes());
@@ -82,6 +92,127 @@ pub fn layer(
     Warned { output, warnings }
 }
 
+/// The frames of an animated text asset (rich-text presets, text `typewriter`) as a cached
+/// image sequence, one PNG per output frame from the clip's start until the text is at rest
+/// (the whole clip for `movingLetters`), or `None` when the asset does not move. The compositor
+/// holds the last frame for the rest of the clip, so it is the text at rest.
+pub fn animation(
+    asset: &Asset,
+    clip_box: Option<(u32, u32)>,
+    clip_length: f64,
+    ctx: &LayerContext<'_>,
+) -> Option<Warned<Result<Source, Diagnostic>>> {
+    if !matches!(asset, Asset::Text(a) if a.animation.is_some())
+        && !matches!(asset, Asset::RichText(a) if a.animation.is_some())
+    {
+        return None;
+    }
+    let mut key = blake3::Hasher::new();
+    key.update(layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes).as_bytes());
+    key.update(format!("|{}|{clip_length}", ctx.fps).as_bytes());
+    let dir = ctx.cache.entry(
+        cache::LAYERS,
+        &format!("{}.frames", key.finalize().to_hex()),
+    );
+    if let Some(source) = stored_sequence(&dir) {
+        return Some(Warned::new(Ok(source)));
+    }
+    let anim = raster::animate(asset, clip_box, ctx.canvas, ctx.fonts, clip_length)?;
+    let warnings = anim.warnings;
+    let output = anim.output.and_then(|anim| {
+        let fps = ctx.fps.as_f64();
+        let clip_frames = (clip_length * fps).ceil().max(1.0) as usize;
+        let count = if anim.is_endless() {
+            clip_frames
+        } else {
+            // Frame `count - 1` is at or after the end of the motion: the text at rest.
+            ((anim.duration() * fps).ceil() as usize + 1).min(clip_frames)
+        };
+        let source = write_sequence(&dir, count, |j| anim.frame(j as f64 / fps))?;
+        CacheStats::bump(&ctx.cache.stats().layers_written);
+        Ok(source)
+    });
+    Some(Warned { output, warnings })
+}
+
+/// A finished sequence in `dir` (directories appear by rename only once complete).
+fn stored_sequence(dir: &Path) -> Option<Source> {
+    let count = std::fs::read_dir(dir).ok()?.count();
+    let (width, height) = png_size(&dir.join(Source::frame_name(0)))?;
+    Some(Source::Frames {
+        dir: dir.to_path_buf(),
+        count,
+        width,
+        height,
+    })
+}
+
+/// Draws `count` frames into a temporary directory beside `dir` (on both cores: drawing and
+/// PNG encoding dominate), then renames it into place.
+fn write_sequence(
+    dir: &Path,
+    count: usize,
+    draw: impl Fn(usize) -> Result<raster::Layer, Diagnostic> + Sync,
+) -> Result<Source, Diagnostic> {
+    let cannot = |e: std::io::Error| {
+        Diagnostic::error(format!("cannot write the layer cache `{}`", dir.display()))
+            .with_note(e.to_string())
+    };
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(cannot)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".reel-")
+        .tempdir_in(parent)
+        .map_err(cannot)?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count.max(1));
+    let sizes = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (draw, tmp) = (&draw, tmp.path());
+                s.spawn(move || -> Result<Vec<(u32, u32)>, Diagnostic> {
+                    let mut sizes = Vec::new();
+                    for j in (t..count).step_by(threads) {
+                        let layer = draw(j)?;
+                        layer.write_png_fast(&tmp.join(Source::frame_name(j)))?;
+                        sizes.push((layer.width, layer.height));
+                    }
+                    Ok(sizes)
+                })
+            })
+            .collect();
+        let mut sizes = Vec::new();
+        for w in workers {
+            match w.join() {
+                Ok(r) => sizes.extend(r?),
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+        Ok::<_, Diagnostic>(sizes)
+    })?;
+    let (width, height) = sizes.first().copied().unwrap_or((2, 2));
+    if sizes.iter().any(|&s| s != (width, height)) {
+        return Err(Diagnostic::error(
+            "the frames of an animated layer differ in size",
+        ));
+    }
+    let tmp = tmp.keep();
+    if let Err(e) = std::fs::rename(&tmp, dir) {
+        // Another job drew the same sequence first: keep theirs.
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !dir.is_dir() {
+            return Err(cannot(e));
+        }
+    }
+    Ok(Source::Frames {
+        dir: dir.to_path_buf(),
+        count,
+        width,
+        height,
+    })
+}
+
 /// Writes the PNG beside its final name, then renames it (a crash never leaves half a PNG).
 fn store(layer: &raster::Layer, png: &Path) -> Result<(), Diagnostic> {
     let cannot = |e: std::io::Error| {
@@ -95,7 +226,7 @@ fn store(layer: &raster::Layer, png: &Path) -> Result<(), Diagnostic> {
 }
 
 /// Width and height from a PNG's IHDR chunk; `None` if the file is missing or not a PNG.
-fn png_size(path: &PathBuf) -> Option<(u32, u32)> {
+fn png_size(path: &Path) -> Option<(u32, u32)> {
     use std::io::Read;
     let mut head = [0u8; 24];
     std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;

@@ -44,8 +44,8 @@ pub struct ResolveContext<'a> {
 enum Prepared {
     /// A probed media file.
     Media(media::Media),
-    /// A drawn layer ([`Source::Layer`]).
-    Layer(Source),
+    /// A drawn layer ([`Source::Layer`]) and the clip box it was drawn for.
+    Layer(Source, Option<(u32, u32)>),
     /// Already reported.
     Failed,
 }
@@ -78,6 +78,7 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         cache: &ctx.cache,
         fonts: ctx.fonts,
         canvas: canvas.map_or((1280, 720), |c| (c.width, c.height)),
+        fps: canvas.map_or(tl::Fps::from_f64(25.0), |c| c.fps),
         font_hashes: &font_hashes,
     };
     let items = prepare_all(edit, &mut prober, &layers, ctx, &mut sink);
@@ -85,7 +86,7 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
     let tracks = place(
         &items,
         edit.timeline.tracks.len(),
-        ctx,
+        (&layers, ctx),
         &mut sink,
         &mut layer_files,
     );
@@ -153,7 +154,7 @@ fn prepare_all<'e>(
 fn place(
     items: &[Item<'_>],
     track_count: usize,
-    ctx: &ResolveContext<'_>,
+    (layers, ctx): (&LayerContext<'_>, &ResolveContext<'_>),
     sink: &mut Sink,
     layer_files: &mut Vec<PathBuf>,
 ) -> Vec<Vec<TimedClip>> {
@@ -166,7 +167,7 @@ fn place(
             alias: it.clip.alias.clone(),
             auto_length: match &it.prepared {
                 Prepared::Media(m) => Some(m.auto_length),
-                Prepared::Layer(_) => Some(media::DEFAULT_LENGTH),
+                Prepared::Layer(..) => Some(media::DEFAULT_LENGTH),
                 Prepared::Failed => None,
             },
         })
@@ -181,14 +182,39 @@ fn place(
         let (Some(time), false) = (time, matches!(it.prepared, Prepared::Failed)) else {
             continue;
         };
-        if let Prepared::Layer(Source::Layer { png, .. }) = &it.prepared {
+        if let Prepared::Layer(Source::Layer { png, .. }, _) = &it.prepared {
             layer_files.push(png.clone());
         }
-        if let Some(tc) = take(timed_clip(it, time), ctx, sink) {
+        if let Some(mut tc) = take(timed_clip(it, time), ctx, sink) {
+            if let Prepared::Layer(_, clip_box) = &it.prepared {
+                animate(&mut tc, it.clip, *clip_box, layers, ctx, sink);
+            }
             tracks[it.track].push(tc);
         }
     }
     tracks
+}
+
+/// Swaps the still layer of animated text for its frame sequence, now that the clip's length
+/// is known (it sets the pace of automatic animations). A failure is reported at the asset.
+fn animate(
+    tc: &mut TimedClip,
+    clip: &Clip,
+    clip_box: Option<(u32, u32)>,
+    layers: &LayerContext<'_>,
+    ctx: &ResolveContext<'_>,
+    sink: &mut Sink,
+) {
+    let Some(drawn) = layer::animation(&clip.asset, clip_box, tc.length, layers) else {
+        return;
+    };
+    let at = format!("{}/asset", tc.pointer);
+    // The still layer already gave the same font warnings.
+    drop(drawn.warnings);
+    match drawn.output {
+        Ok(source) => tc.source = source,
+        Err(d) => sink.push(label(ctx, &at, d)),
+    }
 }
 
 /// Finds, probes or draws the clip's source. Problems go to `sink`.
@@ -232,7 +258,7 @@ fn prepare_layer(
     let at = format!("{ptr}/asset");
     sink.extend(drawn.warnings.into_iter().map(|w| label(ctx, &at, w)));
     match drawn.output {
-        Ok(source) => Prepared::Layer(source),
+        Ok(source) => Prepared::Layer(source, clip_box),
         Err(d) => {
             sink.push(label(ctx, &at, d));
             Prepared::Failed
@@ -268,7 +294,7 @@ fn timed_clip(it: &Item<'_>, time: Timed) -> Result<TimedClip, Problem> {
                 info: media::timeline_info(&m.info),
             },
         ),
-        Prepared::Layer(source) => (ClipKind::Layer, source.clone()),
+        Prepared::Layer(source, _) => (ClipKind::Layer, source.clone()),
         Prepared::Failed => (ClipKind::Layer, Source::None),
     };
     Ok(TimedClip {
