@@ -1483,15 +1483,16 @@ fn unsupported_property_renders_with_a_warning_at_the_property() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let text = serde_json::json!({"type": "text", "text": "Hi",
-                                  "animation": {"preset": "typewriter"}});
-    let mut edit = one_clip_edit(text, "mp4");
+    let title = serde_json::json!({"type": "title", "text": "Hi",
+                                   "offset": {"y": [{"from": 0, "to": 0.2}]}});
+    let mut edit = one_clip_edit(title, "mp4");
     edit["output"]["destinations"] = serde_json::json!([{"provider": "shotstack"}]);
     let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(
-            "`animation` of a `text` asset is not supported by the offline renderer; it is ignored"
+            "an animated `offset.y` of a `title` asset is not supported by the offline \
+             renderer; it is ignored"
         ),
         "{err}"
     );

@@ -153,16 +153,6 @@ fn tween_values(clip: &Clip, ptr: &str, out: &mut Vec<Problem>) {
 }
 
 fn asset_warnings(asset: &Asset, ptr: &str, out: &mut Vec<Problem>) {
-    let animation = match asset {
-        Asset::Text(a) => a.animation.is_some(),
-        Asset::RichText(a) => a.animation.is_some(),
-        _ => false,
-    };
-    if animation {
-        let d = ignored(&format!("`animation` of a `{}` asset", asset.kind_name()))
-            .with_note("the text is drawn as it looks once the animation has finished");
-        out.push(Problem::new(format!("{ptr}/animation"), d));
-    }
     if let Asset::Title(a) = asset {
         let offset = a.offset.as_ref();
         for (axis, v) in [
@@ -224,8 +214,7 @@ mod tests {
     fn every_ignored_property_is_named_at_its_pointer() {
         let e = edit(
             json!([
-                {"asset": {"type": "text", "text": "hi",
-                           "animation": {"preset": "typewriter"}},
+                {"asset": {"type": "text", "text": "hi"},
                  "start": 0, "length": 1, "width": 100},
                 {"asset": {"type": "luma", "src": "m.mp4"}, "start": 0, "length": 1,
                  "opacity": 0.5, "transition": {"in": "fade"}},
@@ -244,7 +233,6 @@ mod tests {
             pointers(&e),
             [
                 format!("{c}/0/width"),
-                format!("{c}/0/asset/animation"),
                 format!("{c}/1/transition"),
                 format!("{c}/1/opacity"),
                 format!("{c}/2/asset/offset/y"),
@@ -256,11 +244,12 @@ mod tests {
         );
         let w = warnings(&e);
         assert_eq!(
-            w[1].diagnostic.message,
-            "`animation` of a `text` asset is not supported by the offline renderer; it is ignored"
+            w[3].diagnostic.message,
+            "an animated `offset.y` of a `title` asset is not supported by the offline renderer; \
+             it is ignored"
         );
         assert_eq!(
-            w[5].diagnostic.message,
+            w[4].diagnostic.message,
             "the `to` of a tween of `opacity` is not a number, found `\"half\"`"
         );
         assert!(w.iter().all(|p| !p.diagnostic.is_error()));
