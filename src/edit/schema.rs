@@ -5,7 +5,9 @@
 //! `required`, `additionalProperties`, `items`, `oneOf`/`anyOf`, `minimum`/`maximum`,
 //! `minLength`/`maxLength`, `minItems`, `deprecated` and five fixed `pattern`s (checked by hand,
 //! see `Pattern`). One deliberate narrowing: font `weight` (schema: any) must be a number or
-//! a string, the two forms Shotstack documents and the model keeps.
+//! a string, the two forms Shotstack documents and the model keeps. One deliberate widening,
+//! [`REEL_FORMATS`]: `output.format` also accepts `webm` (validation warns that Shotstack's
+//! API would reject it).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -14,6 +16,10 @@ use serde_json::{Map, Value};
 
 /// The schema text, copied from `@shotstack/schemas` 1.18.3 (`dist/json-schema/edit.json`).
 const SCHEMA_JSON: &str = include_str!("schema.json");
+
+/// `output.format` values reel renders beyond Shotstack's enum (its API rejects them, so
+/// validation warns where one is used; see docs/rendering.md).
+pub const REEL_FORMATS: &[&str] = &["webm"];
 
 /// Index of a node in the [`Schema`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,6 +279,7 @@ impl Builder {
         };
         add_discriminators(&mut schema);
         narrow_font_weights(&mut schema);
+        add_reel_formats(&mut schema);
         schema
     }
 
@@ -401,6 +408,26 @@ fn narrow_font_weights(schema: &mut Schema) {
     }
 }
 
+/// Appends [`REEL_FORMATS`] to `Output.format`'s enum.
+fn add_reel_formats(schema: &mut Schema) {
+    let Some(output) = schema.defs.get("Output").copied() else {
+        return;
+    };
+    let Some(mut id) = schema.get(output).property("format") else {
+        return;
+    };
+    while let Some(r) = schema.nodes[id.0 as usize].reference {
+        id = r;
+    }
+    let node = &mut schema.nodes[id.0 as usize];
+    for f in REEL_FORMATS {
+        node.enum_values
+            .get_or_insert_with(Vec::new)
+            .push(Value::String((*f).to_owned()));
+        node.enum_text.push((*f).to_owned());
+    }
+}
+
 /// The allowed values of a property, spelled as in JSON (`"topRight"`; numbers as text,
 /// `"23.976"`). `def` is a schema definition (`"Clip"`, `"Output"`, `"RichTextFont"`), `path`
 /// a dotted property path below it (`"position"`, `"transition.in"`). When the property is a
@@ -450,7 +477,7 @@ pub fn asset_properties(kind: &str) -> Option<Vec<&'static str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::model::{Asset, Position, TransitionKind};
+    use crate::edit::model::{Asset, Format, Position, TransitionKind};
 
     #[test]
     fn parses_every_definition_and_resolves_refs() {
@@ -472,6 +499,7 @@ mod tests {
             TransitionKind::ALL
         );
         assert_eq!(enum_values("Output", "fps").unwrap()[2], "23.976");
+        assert_eq!(enum_values("Output", "format").unwrap(), Format::ALL);
         assert_eq!(
             enum_values("RichCaptionActive", "stroke").unwrap(),
             ["none"]

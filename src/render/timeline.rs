@@ -351,6 +351,8 @@ pub struct Visual {
     pub crop: Crop,
     /// Rotation, skew and flips.
     pub transform: Transform,
+    /// `chromaKey` (video): pixels near a colour become transparent.
+    pub chroma_key: Option<ChromaKey>,
 }
 
 impl Default for Visual {
@@ -370,6 +372,7 @@ impl Default for Visual {
             filter: None,
             crop: Crop::default(),
             transform: Transform::default(),
+            chroma_key: None,
         }
     }
 }
@@ -441,6 +444,27 @@ pub struct Crop {
     pub left: f64,
     /// From the right.
     pub right: f64,
+}
+
+/// `asset.chromaKey` of a video: alpha is 0 within `threshold` of `color` and rises linearly
+/// to 1 across the `halo` band beyond it. Distances are Euclidean in 8-bit RGB (0..441).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChromaKey {
+    /// The key colour (alpha ignored).
+    pub color: Color,
+    /// Distance keyed out completely (Shotstack 0..250).
+    pub threshold: f64,
+    /// Width of the soft band beyond `threshold` (Shotstack 0..250).
+    pub halo: f64,
+}
+
+impl ChromaKey {
+    /// `threshold` when the Edit gives none: Shotstack's documented example (it publishes no
+    /// default). With reel's metric it is close to ffmpeg's own green-screen example
+    /// (`colorkey` similarity 0.3, blend 0.2); see docs/rendering.md.
+    pub const DEFAULT_THRESHOLD: f64 = 150.0;
+    /// `halo` when the Edit gives none: Shotstack's documented example (blend ≈ 0.2).
+    pub const DEFAULT_HALO: f64 = 100.0;
 }
 
 /// `clip.transform`.

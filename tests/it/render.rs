@@ -942,6 +942,82 @@ fn compile_video_volume_effect_fades_its_sound() {
     assert!(middle > -25.0, "the tone is there: {middle}");
 }
 
+/// A 1 s 160×90 "green screen" video: pure green, a red square (60..100, 26..66) and, on the
+/// left (0..30), a stripe 100 RGB units from the key colour.
+fn green_screen(dir: &Path) -> PathBuf {
+    let p = dir.join("green.mp4");
+    let src = format!(
+        "color=c=0x00ff00:s={W}x{H}:r=25:d=1,\
+         drawbox=x=60:y=26:w=40:h=40:c=red:t=fill,\
+         drawbox=x=0:y=0:w=30:h={H}:c=0x00ff64:t=fill"
+    );
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        p.to_str().unwrap(),
+    ]);
+    p
+}
+
+#[test]
+fn compile_chroma_key_shows_the_clip_below() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let green = green_screen(dir.path());
+    let silent = MediaInfo {
+        has_audio: false,
+        ..video_info((W, H), 1.0)
+    };
+    let blue = lavfi_video(dir.path(), "blue.mp4", "color=c=blue", (W, H), 1.0);
+    let key = ChromaKey {
+        color: Color {
+            r: 0,
+            g: 255,
+            b: 0,
+            a: 255,
+        },
+        threshold: 50.0,
+        halo: 100.0,
+    };
+    let keyed = Visual {
+        chroma_key: Some(key),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![
+            vec![clip(ClipKind::Video, &green, silent, 0.0, 1.0, keyed)],
+            vec![clip(
+                ClipKind::Video,
+                &blue,
+                video_info((W, H), 1.0),
+                0.0,
+                1.0,
+                Visual::default(),
+            )],
+        ],
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    // The keyed clip covers the canvas but has alpha: it must be overlaid, not the base.
+    assert_px(&out, W, 0.5, (130, 45), [0, 0, 255], 12);
+    assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 12);
+    // Distance 100 = threshold 50 + half the halo of 100: alpha ½ over blue.
+    assert_px(&out, W, 0.5, (14, 45), [0, 128, 178], 16);
+}
+
 /// Mean volume in dB of `[from, from+len)` of a file's audio.
 fn mean_db(file: &Path, from: f64, len: f64) -> f64 {
     let out = Command::new("ffmpeg")
@@ -1389,4 +1465,117 @@ fn render_caption_cues_show_only_during_their_time() {
     for t in [0.1, 1.1, 1.96] {
         assert_eq!(red(t).0, 0, "{t}s: a caption shows outside its cue");
     }
+}
+
+// ---- through the binary: Edit JSON → `reel graph` / `reel render` ---------------------------
+
+/// Writes `edit` as `dir/edit.json` and runs `reel ARGS edit.json` there with a private cache;
+/// returns (exit code, stdout, stderr).
+fn reel_on(dir: &Path, edit: &serde_json::Value, args: &[&str]) -> (i32, String, String) {
+    std::fs::write(dir.join("edit.json"), edit.to_string()).unwrap();
+    let mut cmd = util::reel(dir);
+    cmd.env("REEL_CACHE_DIR", dir.join("cache"))
+        .args(args)
+        .arg("edit.json");
+    util::run(&mut cmd)
+}
+
+/// `codec_name` of every stream of `file`, in order.
+fn codecs(file: &Path) -> Vec<String> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_name"])
+        .args(["-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .expect("ffprobe");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().map(str::to_owned).collect()
+}
+
+/// A one-clip Edit of `src` on a 160×90 canvas in `format`.
+fn one_clip_edit(asset: serde_json::Value, format: &str) -> serde_json::Value {
+    serde_json::json!({
+        "timeline": {"tracks": [{"clips": [{"asset": asset, "start": 0, "length": 1}]}]},
+        "output": {"format": format, "size": {"width": W, "height": H}}
+    })
+}
+
+#[test]
+fn render_webm_is_a_warned_reel_extension_with_vp9_and_opus() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_video(dir.path(), "red.mp4", "color=c=red", (W, H), 1.0);
+    let edit = one_clip_edit(
+        serde_json::json!({"type": "video", "src": "red.mp4"}),
+        "webm",
+    );
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("`webm` output is a reel extension: Shotstack's API rejects it"),
+        "{err}"
+    );
+    let out = dir.path().join("out/row-0001.webm");
+    assert_eq!(codecs(&out), ["vp9", "opus"]);
+    assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 24);
+}
+
+#[test]
+fn chroma_key_from_json_shows_in_the_graph_and_the_render() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    green_screen(dir.path());
+    lavfi_png(dir.path(), "blue.png", "color=c=blue:s=160x90", "null");
+    let edit = serde_json::json!({
+        "timeline": {"tracks": [
+            {"clips": [{"asset": {"type": "video", "src": "green.mp4",
+                                  "chromaKey": {"color": "#00ff00", "threshold": 50, "halo": 100}},
+                        "start": 0, "length": 1}]},
+            {"clips": [{"asset": {"type": "image", "src": "blue.png"}, "start": 0, "length": 1}]}
+        ]},
+        "output": {"format": "mp4", "size": {"width": W, "height": H}}
+    });
+    let (code, graph, err) = reel_on(dir.path(), &edit, &["graph"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        graph.contains("colorkey=color=0x00ff00:similarity=0.113206:blend=0.226412"),
+        "{graph}"
+    );
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("out/row-0001.mp4");
+    assert_px(&out, W, 0.5, (130, 45), [0, 0, 255], 12);
+    assert_px(&out, W, 0.5, (80, 45), [255, 0, 0], 12);
+}
+
+#[test]
+fn unsupported_property_renders_with_a_warning_at_the_property() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let title = serde_json::json!({"type": "title", "text": "Hi",
+                                   "offset": {"y": [{"from": 0, "to": 0.2}]}});
+    let mut edit = one_clip_edit(title, "mp4");
+    edit["output"]["destinations"] = serde_json::json!([{"provider": "shotstack"}]);
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "an animated `offset.y` of a `title` asset is not supported by the offline \
+             renderer; it is ignored"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`output.destinations` is not supported"),
+        "{err}"
+    );
+    // Labelled in the JSON file, at the property.
+    assert!(err.contains("edit.json:1:"), "{err}");
+    assert!(dir.path().join("out/row-0001.mp4").is_file());
 }

@@ -267,14 +267,23 @@ pub struct Tween {
 }
 
 impl Tween {
-    /// `from` as a number, if it is one.
+    /// `from` as a number, if it is one or a string holding one (a data cell: the schema
+    /// allows any value here, so validation does not coerce it).
     pub fn from_number(&self) -> Option<f64> {
-        self.from.as_ref().and_then(serde_json::Value::as_f64)
+        self.from.as_ref().and_then(tween_number)
     }
 
-    /// `to` as a number, if it is one.
+    /// `to` as a number, read as [`Tween::from_number`] reads `from`.
     pub fn to_number(&self) -> Option<f64> {
-        self.to.as_ref().and_then(serde_json::Value::as_f64)
+        self.to.as_ref().and_then(tween_number)
+    }
+}
+
+/// A tween value as a number: a JSON number, or a string that parses as a finite one.
+fn tween_number(v: &serde_json::Value) -> Option<f64> {
+    match v {
+        serde_json::Value::String(s) => s.trim().parse().ok().filter(|n: &f64| n.is_finite()),
+        other => other.as_f64(),
     }
 }
 

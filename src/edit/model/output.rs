@@ -98,8 +98,11 @@ pub struct Thumbnail {
 }
 
 str_enum! {
-    /// `output.format`.
-    Format { Mp4 = "mp4", Gif = "gif", Mp3 = "mp3", Jpg = "jpg", Png = "png", Bmp = "bmp" }
+    /// `output.format`. `webm` is a reel extension (Shotstack's API rejects it).
+    Format {
+        Mp4 = "mp4", Gif = "gif", Mp3 = "mp3", Jpg = "jpg", Png = "png", Bmp = "bmp",
+        Webm = "webm",
+    }
 }
 
 str_enum! {

@@ -1,5 +1,6 @@
 //! Checks beyond the schema, on the coerced JSON: same-track overlaps, `alias://` references,
-//! even output sizes, an output size at all, and (optionally) missing local files.
+//! even output sizes, an output size at all, reel-only output formats, and (optionally)
+//! missing local files.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,8 +10,8 @@ use serde_json::{Map, Value, json};
 use super::ValidateOptions;
 use super::names::{clip_name, display_path, num};
 use crate::diagnostics::{Diagnostic, suggest};
-use crate::edit::Origins;
 use crate::edit::model::{ALIAS_PREFIX, alias_name};
+use crate::edit::{Origins, schema};
 
 /// Asset types whose `src` names a media file (not svg, whose `src` is markup).
 const FILE_KINDS: &[&str] = &[
@@ -89,12 +90,21 @@ impl<'a> Checks<'a> {
         }
     }
 
-    /// `output` needs a size unless it is audio only; sizes must be even.
+    /// `output` needs a size unless it is audio only; sizes must be even; reel-only formats
+    /// (`webm`) are flagged.
     fn output(&mut self, edit: &Value) {
         let Some(output) = edit.get("output").and_then(Value::as_object) else {
             return;
         };
         let format = output.get("format").and_then(Value::as_str);
+        if let Some(f) = format.filter(|f| schema::REEL_FORMATS.contains(f)) {
+            let d = Diagnostic::warning(format!(
+                "`{f}` output is a reel extension: Shotstack's API rejects it"
+            ))
+            .with_note("reel renders it locally; the Edit JSON is not portable to Shotstack")
+            .with_help("use `mp4` for an Edit you send to Shotstack");
+            self.push("/output/format", d, "not a Shotstack format");
+        }
         let sized = output.contains_key("resolution") || output.contains_key("size");
         if !sized && format.is_some_and(|f| f != "mp3") {
             let d = Diagnostic::error("`output` needs a `resolution` or a `size`").with_help(

@@ -4,9 +4,10 @@
 //! The plan follows DESIGN §5 and `bench/ref_ffmpeg.sh`: inputs trimmed at demux time, stills
 //! decoded and scaled once, opaque full-frame clips concatenated into the base stream (no
 //! blending), everything else overlaid at its own size and only for its own frames, YUV 4:2:0
-//! throughout (RGB/alpha work only inside animated windows). The parts:
-//! [`layout`] (fit, scale, anchors), [`anim`] (tweens, easings → expressions), [`motion`]
-//! (transitions and effects), [`look`] (colour filters), [`visual`] (per-clip chains and
+//! throughout (RGB/alpha work only inside animated windows, and a chroma key's matte). The
+//! parts: [`layout`] (fit, scale, anchors), [`anim`] (tweens, easings → expressions),
+//! [`motion`] (transitions and effects), [`look`] (colour filters, chroma key matte),
+//! [`visual`] (per-clip chains and
 //! overlays), [`base`] (the concatenated background), [`audio`], [`output`] (encoders).
 //! It does not run ffmpeg (`run` does) or read files (`resolve` did).
 

@@ -1,5 +1,5 @@
 //! Visual clips: each clip's picture is prepared once (demux-time trim, fps, crop, fit, scale,
-//! filter), cut into pieces at its transition windows, and each piece is either part of the
+//! chroma key, filter), cut into pieces at its transition windows, and each piece is either part of the
 //! concatenated base (opaque full-frame), a still overlaid with `enable` (one frame, repeated by
 //! overlay), or an animated stream overlaid for its own frames only.
 //!
@@ -15,7 +15,7 @@ use super::luma;
 use super::motion::Motion;
 use super::{Ctx, pts_at_frame, pts_frames};
 use crate::render::graph::{Filter, Link, Media, num};
-use crate::render::timeline::{Anim, ClipKind, Source, TimedClip};
+use crate::render::timeline::{Anim, ChromaKey, ClipKind, Source, TimedClip};
 
 /// One visual clip being compiled.
 struct Clip<'a> {
@@ -230,7 +230,7 @@ fn opaque_full(cx: &Ctx, c: &Clip) -> bool {
         // A video that ends before its clip would leave the concatenated base short.
         (Source::Media { info, .. }, ClipKind::Video | ClipKind::Image) => {
             let needed = c.clip.media.trim + c.clip.length * c.clip.media.speed - 1.0 / cx.fps();
-            !info.has_alpha && (c.still || info.duration >= needed)
+            !has_alpha(c) && (c.still || info.duration >= needed)
         }
         _ => false,
     };
@@ -310,6 +310,11 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         Source::None => (0, Vec::new()),
     };
     filters.extend(shape_filters(c));
+    let mut link = Link::Input(index, Media::Video);
+    if let Some(key) = c.clip.visual.chroma_key {
+        let fitted = cx.g.chain(&[link], std::mem::take(&mut filters)).into();
+        link = chroma_key(cx, c, fitted, key);
+    }
     if let Some(l) = c.clip.visual.filter {
         filters.extend(look::filters(l, c.geo.visible.1));
     }
@@ -327,8 +332,15 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         filters.push(Filter::new("format").pos("yuva420p"));
         filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
     }
-    cx.g.chain(&[Link::Input(index, Media::Video)], filters)
-        .into()
+    cx.g.chain(&[link], filters).into()
+}
+
+/// Keys `link` (the fitted picture) by `key`: the matte is computed on an RGB copy and becomes
+/// the picture's alpha (multiplied by any alpha it had), so the colours stay in YUV.
+fn chroma_key(cx: &mut Ctx, c: &Clip, link: Link, key: ChromaKey) -> Link {
+    let parts = cx.g.chain_n(&[link], vec![Filter::new("split").pos(2)], 2);
+    let matte = cx.g.chain(&[parts[1].into()], look::key_matte(key));
+    apply_mask(cx, parts[0].into(), matte.into(), source_alpha(c))
 }
 
 /// asset.crop, flips, scale to the fitted size, cut to the box.
@@ -591,8 +603,14 @@ fn animate(
     (cx.g.chain(&[link], f).into(), size)
 }
 
-/// Whether the clip's own picture carries alpha (layers, PNGs with transparency).
+/// Whether the clip's prepared picture carries alpha (layers, PNGs with transparency, keyed
+/// videos).
 fn has_alpha(c: &Clip) -> bool {
+    source_alpha(c) || c.clip.visual.chroma_key.is_some()
+}
+
+/// Whether the clip's source file (or layer) has an alpha channel of its own.
+fn source_alpha(c: &Clip) -> bool {
     match &c.clip.source {
         Source::Media { info, .. } => info.has_alpha,
         _ => true,

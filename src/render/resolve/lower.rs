@@ -105,7 +105,30 @@ pub fn visual(clip: &Clip, length: f64, pointer: &str) -> Result<Visual, Problem
             flip_h: flip.and_then(|f| f.horizontal).unwrap_or(false),
             flip_v: flip.and_then(|f| f.vertical).unwrap_or(false),
         },
+        chroma_key: chroma_key(&clip.asset, pointer)?,
     })
+}
+
+/// A video's `chromaKey`, with Shotstack's documented example values as defaults.
+fn chroma_key(asset: &Asset, pointer: &str) -> Result<Option<tl::ChromaKey>, Problem> {
+    let Asset::Video(edit::VideoAsset {
+        chroma_key: Some(k),
+        ..
+    }) = asset
+    else {
+        return Ok(None);
+    };
+    let Some(color) = Color::parse(&k.color) else {
+        let d = Diagnostic::error(format!("`{}` is not a key colour", k.color))
+            .with_help("write the colour as `#rrggbb`, e.g. `#00b140`");
+        return Err(Problem::new(format!("{pointer}/asset/chromaKey/color"), d));
+    };
+    let side = |v: Option<i64>, default: f64| v.map_or(default, |v| v.clamp(0, 250) as f64);
+    Ok(Some(tl::ChromaKey {
+        color,
+        threshold: side(k.threshold, tl::ChromaKey::DEFAULT_THRESHOLD),
+        halo: side(k.halo, tl::ChromaKey::DEFAULT_HALO),
+    }))
 }
 
 /// The clip box: `width` and `height` when both are set, each 1..=[`MAX_BOX_SIDE`].
@@ -326,6 +349,24 @@ mod tests {
     }
 
     #[test]
+    fn chroma_key_is_lowered_with_defaults() {
+        let c = clip(json!({
+            "asset": {"type": "video", "src": "a.mp4",
+                      "chromaKey": {"color": "#00b140", "threshold": 40}},
+            "start": 0, "length": 1
+        }));
+        let k = visual(&c, 1.0, "/c").unwrap().chroma_key.unwrap();
+        assert_eq!((k.color.r, k.color.g, k.color.b), (0, 0xb1, 0x40));
+        assert_eq!((k.threshold, k.halo), (40.0, tl::ChromaKey::DEFAULT_HALO));
+        let c = clip(json!({
+            "asset": {"type": "video", "src": "a.mp4", "chromaKey": {"color": "green"}},
+            "start": 0, "length": 1
+        }));
+        let p = visual(&c, 1.0, "/c").unwrap_err();
+        assert_eq!(p.pointer, "/c/asset/chromaKey/color");
+    }
+
+    #[test]
     fn enormous_boxes_are_rejected() {
         let c = clip(
             json!({"asset": {"type": "image", "src": "a.png"}, "start": 0, "length": 1,
@@ -383,5 +424,12 @@ mod tests {
             (1.0, 0.5, 1.0, 2.0)
         );
         assert_eq!(t[0].curve, Curve::Linear);
+        // A number in a string (a data cell) is read; anything else takes the neutral value.
+        let v: NumberOrTweens =
+            serde_json::from_value(json!([{"from": " 0.25", "to": "half"}])).unwrap();
+        let Anim::Tweens(t) = anim(Some(&v), 1.0, 3.0) else {
+            panic!()
+        };
+        assert_eq!((t[0].from, t[0].to), (0.25, 1.0));
     }
 }

@@ -4,7 +4,8 @@
 //! file ([`media`]: downloads, probe cache), loads `timeline.fonts`, rasterises text-like
 //! assets into cached PNG layers ([`layer`]), reads caption subtitle files ([`subtitles`],
 //! pure; [`captions`]: one layer clip per cue), and lowers Shotstack's properties to render
-//! parameters ([`lower`], pure). Every problem becomes a diagnostic at the clip's template span
+//! parameters ([`lower`], pure); properties it cannot honour are warnings ([`unsupported`]).
+//! Every problem becomes a diagnostic at the clip's template span
 //! (via [`Origins`]) and all of them are reported together. It does not build ffmpeg arguments
 //! (that is `compile`) and never spawns ffmpeg itself (only ffprobe, through `probe`).
 
@@ -15,6 +16,7 @@ pub mod lower;
 pub mod media;
 pub mod subtitles;
 pub mod timing;
+pub mod unsupported;
 
 use std::path::PathBuf;
 
@@ -70,6 +72,9 @@ struct Item<'e> {
 /// warnings name the clip (and carry its template span when `ctx.origins` is given).
 pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Timeline>> {
     let mut sink = Sink::default();
+    for p in unsupported::warnings(edit) {
+        sink.push(label(ctx, &p.pointer, *p.diagnostic));
+    }
     let canvas = take(lower::canvas(&edit.output), ctx, &mut sink);
     let background = take(
         lower::background(edit.timeline.background.as_deref()),
