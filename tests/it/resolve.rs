@@ -309,6 +309,15 @@ fn resolve_in<'a>(
     }
 }
 
+/// The messages of the errors resolving `edit` in `dir` gives (it must fail).
+fn error_messages(dir: &Path, edit: &Edit) -> Vec<String> {
+    let cache = Cache::new(dir.join("cache"));
+    let fonts = Fonts::bundled();
+    let w = reel::render::resolve(edit, &resolve_in(dir, &cache, &fonts, None));
+    let errors = w.output.expect_err("resolve should fail");
+    errors.into_iter().map(|d| d.message).collect()
+}
+
 fn rendered(diags: &[Diagnostic], sources: &SourceMap) -> String {
     render_text(diags, sources, RenderConfig { color: false })
 }
@@ -878,11 +887,7 @@ fn resolve_caption_sources_that_cannot_work_offline() {
         "output": {"format": "mp4", "size": {"width": 160, "height": 90}}
     }))
     .unwrap();
-    let cache = Cache::new(dir.path().join("cache"));
-    let fonts = Fonts::bundled();
-    let w = reel::render::resolve(&edit, &resolve_in(dir.path(), &cache, &fonts, None));
-    let errors = w.output.unwrap_err();
-    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    let messages = error_messages(dir.path(), &edit);
     assert_eq!(
         messages,
         [
