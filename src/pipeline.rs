@@ -317,8 +317,10 @@ impl batch::Source for Renderer<'_> {
 /// version: a new reel re-renders everything once.
 pub fn settings_hash(options: &RenderOptions) -> blake3::Hash {
     let text = format!(
-        "reel {} preview={} frame={:?}",
+        "reel {} r{}.{} preview={} frame={:?}",
         env!("CARGO_PKG_VERSION"),
+        crate::render::OUTPUT_REVISION,
+        crate::render::resolve::layer::LAYER_REVISION,
         options.preview,
         options.frame
     );

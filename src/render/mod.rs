@@ -12,6 +12,14 @@ pub mod resolve;
 pub mod run;
 pub mod timeline;
 
+/// Revision of the pictures reel makes of the same Edit, in the render settings hash of
+/// manifests: bump it with any change to compile or resolve that alters an existing output, so
+/// a batch run re-renders rows that an older build marked up to date (reel's version does not
+/// change between builds). Layer drawing has its own [`resolve::layer::LAYER_REVISION`], which
+/// counts too.
+/// 1: chroma key honoured, text animations played (before: ignored).
+pub const OUTPUT_REVISION: u32 = 1;
+
 pub use cancel::Cancel;
 pub use compile::{Input, RenderOptions, RenderPlan, compile};
 pub use job::{RenderJob, RenderOutcome, plan_edit, render_edit};

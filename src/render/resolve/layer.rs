@@ -47,7 +47,7 @@ pub fn is_layer(asset: &Asset) -> bool {
 /// `--force` re-renders rows but reuses cached layers, so a stale layer would survive it.
 /// 1: the drawing when the revision was added.
 /// 2: middle-aligned text centres its ink, not its line boxes.
-const LAYER_REVISION: u32 = 2;
+pub const LAYER_REVISION: u32 = 2;
 
 /// The cache address of a layer. Pure.
 pub fn layer_key(
