@@ -75,12 +75,21 @@ pub fn layer(
 ) -> Warned<Result<Source, Diagnostic>> {
     let key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
     let png = ctx.cache.entry(cache::LAYERS, &format!("{key}.png"));
+    let notes = ctx
+        .cache
+        .entry(cache::LAYERS, &format!("{key}.warnings.json"));
     if let Some((width, height)) = png_size(&png) {
-        return Warned::new(Ok(Source::Layer { png, width, height }));
+        // The drawing's warnings (font fallbacks, missing glyphs) hold on every render.
+        return Warned {
+            output: Ok(Source::Layer { png, width, height }),
+            warnings: stored_warnings(&notes),
+        };
     }
     let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts);
     let warnings = drawn.warnings;
     let output = drawn.output.and_then(|layer| {
+        // Written before the PNG: a PNG in the cache implies its warnings are there too.
+        store_warnings(&warnings, &notes)?;
         store(&layer, &png)?;
         CacheStats::bump(&ctx.cache.stats().layers_written);
         Ok(Source::Layer {
@@ -213,6 +222,41 @@ fn write_sequence(
     })
 }
 
+/// A layer's warnings as stored by [`store_warnings`] (none when there is no file).
+fn stored_warnings(path: &Path) -> Vec<Diagnostic> {
+    let Ok(text) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let stored: Vec<(String, Vec<String>, Option<String>)> =
+        serde_json::from_slice(&text).unwrap_or_default();
+    let warning = |(message, notes, help): (String, Vec<String>, Option<String>)| {
+        let mut d = Diagnostic::warning(message);
+        d.notes = notes;
+        d.help = help;
+        d
+    };
+    stored.into_iter().map(warning).collect()
+}
+
+/// Keeps a layer's warnings beside it (they carry no labels: resolve labels them with the clip).
+fn store_warnings(warnings: &[Diagnostic], path: &Path) -> Result<(), Diagnostic> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let stored: Vec<_> = warnings
+        .iter()
+        .map(|d| (&d.message, &d.notes, &d.help))
+        .collect();
+    let cannot = |e: &dyn std::fmt::Display| {
+        Diagnostic::error(format!("cannot write the layer cache `{}`", path.display()))
+            .with_note(e.to_string())
+    };
+    let tmp = cache::temp_beside(path).map_err(|e| cannot(&e))?;
+    serde_json::to_writer(tmp.as_file(), &stored).map_err(|e| cannot(&e))?;
+    tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    Ok(())
+}
+
 /// Writes the PNG beside its final name, then renames it (a crash never leaves half a PNG).
 fn store(layer: &raster::Layer, png: &Path) -> Result<(), Diagnostic> {
     let cannot = |e: std::io::Error| {
@@ -240,6 +284,42 @@ fn png_size(path: &Path) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_layer_keeps_its_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        let fonts = Fonts::bundled();
+        let ctx = LayerContext {
+            cache: &cache,
+            fonts: &fonts,
+            canvas: (160, 90),
+            fps: Fps::from_f64(25.0),
+            font_hashes: &[],
+        };
+        let asset: Asset = serde_json::from_value(serde_json::json!(
+            {"type": "text", "text": "Привет", "font": {"family": "Arapey"}}
+        ))
+        .unwrap();
+        let messages = |w: Warned<Result<Source, Diagnostic>>| {
+            assert!(w.output.is_ok());
+            let m: Vec<String> = w.warnings.into_iter().map(|d| d.message).collect();
+            m
+        };
+        let drawn = messages(layer(&asset, None, &ctx));
+        assert_eq!(drawn.len(), 1, "{drawn:?}");
+        assert!(
+            drawn[0].contains("drawing them with DejaVu Sans"),
+            "{drawn:?}"
+        );
+        let cached = messages(layer(&asset, None, &ctx));
+        assert_eq!(cached, drawn);
+        let written = cache
+            .stats()
+            .layers_written
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(written, 1, "the second call drew again");
+    }
 
     #[test]
     fn key_changes_with_every_input() {
