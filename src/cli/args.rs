@@ -117,10 +117,6 @@ pub struct BuildArgs {
     /// Keep `{{ NAME }}` placeholders and emit a `merge` array (for Shotstack's Templates API).
     #[arg(long)]
     pub keep_merge: bool,
-
-    /// Also resolve timing (`auto`, `end`, `alias://`) by probing media.
-    #[arg(long)]
-    pub resolve: bool,
 }
 
 /// `reel render`.
