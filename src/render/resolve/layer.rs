@@ -163,10 +163,7 @@ fn write_sequence(
     count: usize,
     draw: impl Fn(usize) -> Result<raster::Layer, Diagnostic> + Sync,
 ) -> Result<Source, Diagnostic> {
-    let cannot = |e: std::io::Error| {
-        Diagnostic::error(format!("cannot write the layer cache `{}`", dir.display()))
-            .with_note(e.to_string())
-    };
+    let cannot = |e: std::io::Error| cannot_write(dir, &e);
     let parent = dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(cannot)?;
     let tmp = tempfile::Builder::new()
@@ -247,25 +244,22 @@ fn store_warnings(warnings: &[Diagnostic], path: &Path) -> Result<(), Diagnostic
         .iter()
         .map(|d| (&d.message, &d.notes, &d.help))
         .collect();
-    let cannot = |e: &dyn std::fmt::Display| {
-        Diagnostic::error(format!("cannot write the layer cache `{}`", path.display()))
-            .with_note(e.to_string())
-    };
-    let tmp = cache::temp_beside(path).map_err(|e| cannot(&e))?;
-    serde_json::to_writer(tmp.as_file(), &stored).map_err(|e| cannot(&e))?;
-    tmp.persist(path).map_err(|e| cannot(&e.error))?;
-    Ok(())
+    // Plain strings: serialising cannot fail.
+    let bytes = serde_json::to_vec(&stored).unwrap_or_default();
+    cache::write_atomic(path, &bytes).map_err(|e| cannot_write(path, &e))
+}
+
+/// The error for a layer cache file or directory that cannot be written.
+fn cannot_write(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(format!("cannot write the layer cache `{}`", path.display()))
+        .with_note(e.to_string())
 }
 
 /// Writes the PNG beside its final name, then renames it (a crash never leaves half a PNG).
 fn store(layer: &raster::Layer, png: &Path) -> Result<(), Diagnostic> {
-    let cannot = |e: std::io::Error| {
-        Diagnostic::error(format!("cannot write the layer cache `{}`", png.display()))
-            .with_note(e.to_string())
-    };
-    let tmp = cache::temp_beside(png).map_err(cannot)?;
+    let tmp = cache::temp_beside(png).map_err(|e| cannot_write(png, &e))?;
     layer.write_png(tmp.path())?;
-    tmp.persist(png).map_err(|e| cannot(e.error))?;
+    tmp.persist(png).map_err(|e| cannot_write(png, &e.error))?;
     Ok(())
 }
 
