@@ -2,8 +2,9 @@
 //! its JSON pointer, so nothing valid is dropped without a word (docs/rendering.md, "Not
 //! supported", lists them with the properties that stay silent on purpose and why). Pure.
 //!
-//! Assets reel cannot render at all (captions, generated media) are errors elsewhere
-//! (`media`, `resolve`), so their properties are not listed here.
+//! Generated media (text-to-speech, text-to-image, image-to-video) is an error elsewhere
+//! (`media`), and caption assets warn about what they do not draw themselves (`captions`), so
+//! their properties are not listed here.
 
 use super::lower::Problem;
 use crate::diagnostics::Diagnostic;
