@@ -57,7 +57,7 @@ fn bad_usage_exits_2() {
 #[test]
 fn import_then_build_gives_back_the_shotstack_json() {
     let dir = tempfile::tempdir().unwrap();
-    let src = crate::util::shared("shotstack/templates/oas-api-definition/render-example.json");
+    let src = crate::util::fixture("shotstack/oas-api-definition/render-example.json");
     let (code, edit, err) = run(reel(dir.path()).arg("import").arg(&src));
     assert_eq!(code, 0, "{err}");
     std::fs::write(dir.path().join("hello.edit"), edit).unwrap();

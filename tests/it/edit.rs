@@ -10,9 +10,9 @@ use reel::template::json::{JsonTemplate, parse_spanned};
 
 use crate::util;
 
-/// Every corpus document (`shared/shotstack/templates/**/*.json`), sorted, relative names.
+/// Every corpus document (`tests/fixtures/shotstack/**/*.json`), sorted, relative names.
 fn corpus() -> Vec<(String, PathBuf)> {
-    let root = util::shared("shotstack/templates");
+    let root = util::fixture("shotstack");
     let mut out = Vec::new();
     let mut dirs = vec![root.clone()];
     while let Some(dir) = dirs.pop() {
@@ -64,7 +64,7 @@ fn corpus_round_trips_through_the_model() {
 
 #[test]
 fn watermark_round_trips_once_its_placeholder_is_filled() {
-    let path = util::shared("shotstack/templates/watermark-demo/template.json");
+    let path = util::fixture("shotstack/watermark-demo/template.json");
     let mut json = read(&path);
     json["timeline"]["tracks"][0]["clips"][0]["position"] = "bottomRight".into();
     let edit: Edit = serde_json::from_value(json.clone()).unwrap();
@@ -77,7 +77,7 @@ fn watermark_round_trips_once_its_placeholder_is_filled() {
 
 #[test]
 fn model_reads_smart_clip_timing_and_asset_kinds() {
-    let path = util::shared("shotstack/templates/shotstack-cli/timeline-block0.json");
+    let path = util::fixture("shotstack/shotstack-cli/timeline-block0.json");
     let mut json = read(&path);
     json["timeline"]["tracks"][0]["clips"][0]["asset"]
         .as_object_mut()
@@ -190,7 +190,7 @@ fn merge_fields_from_data_are_coerced_or_labelled_twice() {
 /// The schematic document with a literal `"...": "..."` key gets one clear error.
 #[test]
 fn invalid_corpus_document_snapshot() {
-    let path = util::shared("shotstack/templates/shotstack-cli/timeline-block0.json");
+    let path = util::fixture("shotstack/shotstack-cli/timeline-block0.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let map = SourceMap::new();
     let file = map.add("timeline-block0.json", text.as_str());
@@ -204,7 +204,7 @@ fn invalid_corpus_document_snapshot() {
 /// error listing the nine positions, not a silent default.
 #[test]
 fn watermark_placeholder_position_snapshot() {
-    let path = util::shared("shotstack/templates/watermark-demo/template.json");
+    let path = util::fixture("shotstack/watermark-demo/template.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let map = SourceMap::new();
     let file = map.add("watermark-demo/template.json", text.as_str());
@@ -250,7 +250,7 @@ fn corpus_validates() {
 /// code fills in, so it is reported as a missing file.
 #[test]
 fn corpus_placeholder_src_is_a_missing_file() {
-    let path = util::shared("shotstack/templates/compress-video-demo/template.json");
+    let path = util::fixture("shotstack/compress-video-demo/template.json");
     let opts = ValidateOptions {
         base_dir: path.parent().map(Path::to_path_buf),
         check_files: true,

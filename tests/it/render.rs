@@ -1356,15 +1356,15 @@ fn compile_short_video_range_scale_to_speed_and_rotation() {
     assert_px(&out, 80, 0.5, (10, 23), [255, 0, 0], 24);
 }
 
-/// As [`compile_reference_scene_args`], but through the real pipeline: the shared
-/// `reference-scene.json` (NAME = Jane) is resolved (probing, the text layer rasterised by
+/// As [`compile_reference_scene_args`], but through the real pipeline: the
+/// `reference-scene.json` copied into `tests/fixtures/bench/` (NAME = Jane) is resolved (probing, the text layer rasterised by
 /// `raster`) and compiled by `plan_edit`. Writes `$REEL_BENCH_DIR/reel_args.txt`.
 #[test]
 #[ignore]
 fn compile_reference_scene_end_to_end_args() {
     use reel::render::{RenderJob, cache::Cache, raster::Fonts};
     let dir = PathBuf::from(std::env::var("REEL_BENCH_DIR").expect("REEL_BENCH_DIR"));
-    let text = std::fs::read_to_string(util::shared("bench/reference-scene.json")).unwrap();
+    let text = std::fs::read_to_string(util::fixture("bench/reference-scene.json")).unwrap();
     let edit: reel::edit::Edit = serde_json::from_str(&text.replace("{{ NAME }}", "Jane")).unwrap();
     let fonts = Fonts::bundled();
     let threads = std::env::var("REEL_THREADS")

@@ -65,7 +65,7 @@ fn edit_files(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn import_round_trips_every_shotstack_template() {
-    let root = util::shared("shotstack/templates");
+    let root = util::fixture("shotstack");
     let mut checked = 0;
     for path in json_files(&root) {
         if path.ends_with("shotstack-cli/timeline-block0.json") {
@@ -450,16 +450,16 @@ fn any_rule_is_an_entry_point() {
 #[test]
 fn import_snapshots() {
     for rel in [
-        "shotstack/templates/domain-real-estate-demo/template.json",
-        "shotstack/templates/shotstack-cli/html5-block3.json",
-        "shotstack/templates/oas-api-definition/render-example.json",
+        "shotstack/domain-real-estate-demo/template.json",
+        "shotstack/shotstack-cli/html5-block3.json",
+        "shotstack/oas-api-definition/render-example.json",
     ] {
-        let text = std::fs::read_to_string(util::shared(rel)).unwrap();
+        let text = std::fs::read_to_string(util::fixture(rel)).unwrap();
         let edit = syntax::import(&serde_json::from_str(&text).unwrap());
         let stem = rel
             .trim_end_matches(".json")
             .split('/')
-            .skip(2)
+            .skip(1)
             .collect::<Vec<_>>();
         let name = format!("import_{}", stem.join("_"));
         settings("syntax").bind(|| insta::assert_snapshot!(name, edit));

@@ -605,7 +605,7 @@ mod json_template {
     /// for every value; the ones with placeholders expand with their own defaults.
     #[test]
     fn shotstack_corpus_parses_like_serde_json() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/shotstack/templates");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shotstack");
         let mut files = Vec::new();
         collect_json(&root, &mut files);
         files.sort();
@@ -726,7 +726,7 @@ fn bench_json_template() {
     }
     std::fs::write(&csv, &text).unwrap();
     let sources = SourceMap::new();
-    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/reference-scene.json");
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench/reference-scene.json");
     let t = JsonTemplate::load(&sources, &scene).unwrap();
     let start = std::time::Instant::now();
     let mut bytes = 0;

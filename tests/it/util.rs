@@ -15,11 +15,6 @@ pub(crate) fn fixture(rel: &str) -> PathBuf {
     root().join("tests/fixtures").join(rel)
 }
 
-/// `../shared/<rel>` (read-only reference material beside the repo).
-pub(crate) fn shared(rel: &str) -> PathBuf {
-    root().join("../shared").join(rel)
-}
-
 /// A `reel` command with colour off, run from `cwd`.
 pub(crate) fn reel(cwd: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reel"));
