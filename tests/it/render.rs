@@ -1579,3 +1579,74 @@ fn unsupported_property_renders_with_a_warning_at_the_property() {
     assert!(err.contains("edit.json:1:"), "{err}");
     assert!(dir.path().join("out/row-0001.mp4").is_file());
 }
+
+/// The lit pixels' horizontal centre (pixel `i` spans `i..i+1`) on every frame of `video` (`w`×`h`, decoded to grey),
+/// `None` for a frame with nothing lit.
+fn lit_centres(video: &Path, w: u32, h: u32) -> Vec<Option<f64>> {
+    let raw = ffmpeg(&[
+        "-i",
+        video.to_str().unwrap(),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-",
+    ]);
+    raw.chunks_exact((w * h) as usize)
+        .map(|frame| {
+            let xs: Vec<f64> = frame
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 128)
+                .map(|(i, _)| (i as u32 % w) as f64 + 0.5)
+                .collect();
+            (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+        })
+        .collect()
+}
+
+/// Motion lands on the frame it belongs to: a 16×16 white square whose `offset.x` tweens
+/// linearly from −0.5 to 0.5 over 2 s is centred at `80 + 160·(t − 1)/2` px on every frame
+/// (`t` = frame ÷ fps), at 25 and 30 fps. ffmpeg 5.1's overlay counts `n` from 1 in x/y, so
+/// positions written in `n` ran one frame ahead (and held the last position twice at the end).
+#[test]
+fn render_tweened_offset_is_on_time_on_every_frame() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_png(dir.path(), "dot.png", "color=c=white:s=16x16", "null");
+    for fps in [25.0, 30.0] {
+        let edit = serde_json::json!({
+            "timeline": {"background": "#000000", "tracks": [{"clips": [{
+                "asset": {"type": "image", "src": "dot.png"},
+                "start": 0, "length": 2, "fit": "none",
+                "offset": {"x": [{"from": -0.5, "to": 0.5, "start": 0, "length": 2,
+                                  "interpolation": "linear"}]}}]}]},
+            "output": {"format": "mp4", "size": {"width": W, "height": H}, "fps": fps}
+        });
+        let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out", "--force"]);
+        assert_eq!(code, 0, "{err}");
+        let centres = lit_centres(&dir.path().join("out/row-0001.mp4"), W, H);
+        assert_eq!(
+            centres.len(),
+            (2.0 * fps) as usize,
+            "{fps} fps: frame count"
+        );
+        for (k, centre) in centres.iter().enumerate() {
+            let t = k as f64 / fps;
+            let want = 80.0 + 160.0 * (t - 1.0) / 2.0;
+            // The square is 16 px wide: partly off the canvas near the ends.
+            if !(8.0..=f64::from(W) - 8.0).contains(&want) {
+                continue;
+            }
+            let got = centre.unwrap_or_else(|| panic!("{fps} fps, frame {k}: nothing drawn"));
+            // Rounding to whole pixels (±0.5) then overlay's even x for yuv420 (−1): from −1.5
+            // to +0.5 px. One frame early adds 2.7 (30 fps) to 3.2 px (25 fps).
+            assert!(
+                (got - want).abs() <= 1.5,
+                "{fps} fps, frame {k} (t = {t:.3} s): centre at {got:.1} px, want {want:.1}"
+            );
+        }
+    }
+}

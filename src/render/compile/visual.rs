@@ -513,7 +513,13 @@ fn overlay_piece(
     let ys = Knots::frames(p.j1 - p.j0, |j| {
         top_left(cx, c, t0 + j as f64 / fps, size).1.round()
     });
-    let var = format!("(n-{k0})");
+    // The output frame from overlay's `t`, not its `n`: ffmpeg 5.1's overlay counts `n` from 1
+    // in x/y (while `enable`, crop, rotate and geq count from 0), so `n` put every motion one
+    // frame early. Base frames carry exact `k·den/num` timestamps, so rounding is exact.
+    let var = format!(
+        "(round(t*{}/{})-{k0})",
+        cx.canvas.fps.num, cx.canvas.fps.den
+    );
     let mut o = Filter::new("overlay")
         .arg("x", xs.expr(&var))
         .arg("y", ys.expr(&var));
