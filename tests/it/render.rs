@@ -1650,3 +1650,33 @@ fn render_tweened_offset_is_on_time_on_every_frame() {
         }
     }
 }
+
+/// `fit: none` with `scale` and no clip box shows the whole picture scaled (SEMANTICS §2), not
+/// its middle cut to the canvas first: a 320×180 picture with a 20 px red border at scale 0.5
+/// fills the 160×90 canvas, border included.
+#[test]
+fn render_fit_none_scales_the_whole_picture() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_png(
+        dir.path(),
+        "framed.png",
+        "color=c=red:s=320x180",
+        "drawbox=x=20:y=20:w=280:h=140:c=lime:t=fill",
+    );
+    let edit = serde_json::json!({
+        "timeline": {"background": "#000000", "tracks": [{"clips": [{
+            "asset": {"type": "image", "src": "framed.png"},
+            "start": 0, "length": 1, "fit": "none", "scale": 0.5}]}]},
+        "output": {"format": "mp4", "size": {"width": W, "height": H}}
+    });
+    let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("out/row-0001.mp4");
+    assert_px(&out, W, 0.5, (80, 45), [0, 255, 0], 40);
+    for at in [(4, 45), (155, 45), (80, 4), (80, 85)] {
+        assert_px(&out, W, 0.5, at, [255, 0, 0], 40);
+    }
+}

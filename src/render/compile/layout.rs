@@ -76,12 +76,15 @@ pub(crate) fn geometry(
         Fit::None => (px, px),
     };
     let content = (even(cw * kx * scale), even(ch * ky * scale));
-    let cut = match clip.visual.fit {
-        Fit::Crop | Fit::None => (
+    // `crop` cuts to the box, which `scale` then shrinks with the picture. `none` cuts only to
+    // a box the clip names (`width`/`height`): without one the whole scaled picture shows, and
+    // the canvas edges are all that hide it (a 1600×900 image at scale 0.5 is 800×450 whole).
+    let cut = match (clip.visual.fit, clip.visual.box_size) {
+        (Fit::Crop, _) | (Fit::None, Some(_)) => (
             even(bw * scale).min(content.0),
             even(bh * scale).min(content.1),
         ),
-        Fit::Cover | Fit::Contain => content,
+        (Fit::None, None) | (Fit::Cover | Fit::Contain, _) => content,
     };
     Some(Geometry {
         source: (sw, sh),
@@ -207,6 +210,26 @@ mod tests {
             geometry(&sq(Fit::None), canvas, 1.0, 1.0).unwrap().visible,
             (512, 512)
         );
+        // No box: the whole picture, scaled, even when it is larger than the canvas.
+        let big = |scale| {
+            geometry(
+                &clip(
+                    1600,
+                    900,
+                    Visual {
+                        fit: Fit::None,
+                        ..Visual::default()
+                    },
+                ),
+                canvas,
+                1.0,
+                scale,
+            )
+            .unwrap()
+            .visible
+        };
+        assert_eq!(big(0.5), (800, 450));
+        assert_eq!(big(1.0), (1600, 900));
         let boxed = clip(
             512,
             512,
