@@ -1680,3 +1680,44 @@ fn render_fit_none_scales_the_whole_picture() {
         assert_px(&out, W, 0.5, at, [255, 0, 0], 40);
     }
 }
+
+/// On one track a clip that starts later is drawn on top, with or without a transition on the
+/// one below: a full-frame red rectangle sliding in (`slideRight`) from 0 s stays under a green
+/// square that starts at 0.4 s, during the slide and after it.
+#[test]
+fn render_transition_keeps_the_stacking_order_of_a_track() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for transition in [
+        serde_json::json!(null),
+        serde_json::json!({"in": "slideRight"}),
+    ] {
+        let mut red = serde_json::json!({
+            "asset": {"type": "shape", "shape": "rectangle",
+                      "rectangle": {"width": W, "height": H}, "fill": {"color": "#ff0000"}},
+            "start": 0, "length": 2});
+        if !transition.is_null() {
+            red["transition"] = transition.clone();
+        }
+        let green = serde_json::json!({
+            "asset": {"type": "shape", "shape": "rectangle",
+                      "rectangle": {"width": 40, "height": 40}, "fill": {"color": "#00ff00"}},
+            "start": 0.4, "length": 1.6});
+        let edit = serde_json::json!({
+            "timeline": {"background": "#000000", "tracks": [{"clips": [red, green]}]},
+            "output": {"format": "mp4", "size": {"width": W, "height": H}}
+        });
+        let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out", "--force"]);
+        assert_eq!(code, 0, "{err}");
+        let out = dir.path().join("out/row-0001.mp4");
+        for t in [0.8, 1.5] {
+            let got = pixel(&out, W, t, 80, 45);
+            assert!(
+                near(got, [0, 255, 0], 40),
+                "transition {transition}: at {t} s the centre is {got:?}, not the green square"
+            );
+        }
+    }
+}

@@ -87,7 +87,14 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
     let mut order: Vec<usize> = (0..pieces.len())
         .filter(|&i| !visible[i].is_empty())
         .collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(clips[pieces[i].clip].track), spans[i].k0));
+    // Lower tracks first; on one track, clips stack by their start (then their order), never
+    // by where a transition cut them into pieces: a clip's later pieces stay under a clip that
+    // began before them.
+    order.sort_by_key(|&i| {
+        let p = pieces[i];
+        let c = &clips[p.clip];
+        (std::cmp::Reverse(c.track), c.k0, p.clip, p.j0)
+    });
     for i in order {
         let p = pieces[i];
         let link = links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video));
