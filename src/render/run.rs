@@ -229,6 +229,7 @@ fn finish(
             },
             e => e,
         })
+        .and_then(|()| sync(part, out))
         .and_then(|()| {
             verify::verify(part, &expect).map_err(|reason| RunError::Unverified {
                 path: out.to_owned(),
@@ -257,6 +258,18 @@ fn finish(
         side_files,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Flushes the finished `.part` to the disk before it is renamed, so a power loss after the
+/// rename (and the manifest entry that follows) cannot leave a final name over missing data;
+/// on network file systems this is also where a late write error (a full server) shows.
+fn sync(part: &Path, out: &Path) -> Result<(), RunError> {
+    std::fs::File::open(part)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| RunError::WriteFailed {
+            path: out.to_owned(),
+            reason: format!("cannot flush `{}` to disk: {e}", part.display()),
+        })
 }
 
 /// Takes one frame of `video` into `frame.path` (via its own `.part` file).
