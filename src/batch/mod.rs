@@ -52,8 +52,8 @@ pub trait Source: Sync {
     /// Expands and validates one row.
     fn build(&self, row: &Self::Row) -> Warned<SourceResult<Built<Self::Job>>>;
 
-    /// Renders a built row to `output` (atomically: a `.part`, verified, then renamed), reporting progress
-    /// and stopping (with the `.part` removed) when `cancel` is set.
+    /// Renders a built row to `output` (atomically: a `.part`, verified, then renamed),
+    /// reporting progress and stopping (with the `.part` removed) when `cancel` is set.
     fn render(
         &self,
         job: Self::Job,
