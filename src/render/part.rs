@@ -2,9 +2,9 @@
 //! and the clean-up of `.part` files whose writer died (kill -9, power loss).
 //!
 //! A name is unique per process and per call: `NAME.HOST-PID-N.part.EXT`, where `HOST` is
-//! 8 hex digits of the blake3 of the host name, `PID` the writer's process id and `N` a
-//! counter, so two writers (two processes, two threads, two hosts on a shared volume) never
-//! write one file. The real extension stays last so ffmpeg still picks the muxer. The name
+//! 8 hex digits of the blake3 of the host name (and pid namespace), `PID` the writer's
+//! process id and `N` a counter, so two writers (two processes, two threads, two hosts on a
+//! shared volume) never write one file. The real extension stays last so ffmpeg still picks the muxer. The name
 //! says who wrote it, which lets the next run remove exactly the files of dead writers.
 //! It does not decide when a run may clean up (the caller holds the output directory's lock).
 
@@ -36,7 +36,7 @@ fn part_path_of(out: &Path, host: &str, pid: u32, n: u64) -> PathBuf {
 /// Who wrote a `.part` file, read back from its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
-    /// 8 hex digits of the blake3 of the writer's host name.
+    /// 8 hex digits of the blake3 of the writer's host name and pid namespace.
     pub host: String,
     /// The writer's process id (on that host).
     pub pid: u32,
@@ -143,10 +143,17 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "this host".to_string())
 }
 
-/// 8 hex digits of the blake3 of [`host_name`], computed once.
+/// 8 hex digits of the blake3 of [`host_name`] and this process's pid namespace, computed
+/// once: the scope in which a pid means one process. Two containers that share a volume and a
+/// host name (`docker --net=host`) but not their pids get different tags, so neither takes
+/// the other's live writer for a dead one.
 fn host_tag() -> &'static str {
     static TAG: OnceLock<String> = OnceLock::new();
-    TAG.get_or_init(|| blake3::hash(host_name().as_bytes()).to_hex()[..8].to_string())
+    TAG.get_or_init(|| {
+        let ns = std::fs::read_link("/proc/self/ns/pid").unwrap_or_default();
+        let scope = format!("{}\0{}", host_name(), ns.display());
+        blake3::hash(scope.as_bytes()).to_hex()[..8].to_string()
+    })
 }
 
 #[cfg(test)]
