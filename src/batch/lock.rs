@@ -312,7 +312,11 @@ mod tests {
             "a shard is refused too: {err}"
         );
         drop(first);
-        assert!(OutputLock::acquire(dir.path(), &watch).is_ok());
+        let watching = OutputLock::acquire(dir.path(), &watch).unwrap();
+        let err = OutputLock::acquire(dir.path(), &claim(Some((0, 2)))).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`reel watch` (pid"), "no shard beside a watch: {msg}");
+        drop(watching);
     }
 
     #[test]
