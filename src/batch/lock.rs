@@ -315,7 +315,10 @@ mod tests {
         let watching = OutputLock::acquire(dir.path(), &watch).unwrap();
         let err = OutputLock::acquire(dir.path(), &claim(Some((0, 2)))).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("`reel watch` (pid"), "no shard beside a watch: {msg}");
+        assert!(
+            msg.contains("`reel watch` (pid"),
+            "no shard beside a watch: {msg}"
+        );
         drop(watching);
     }
 

@@ -459,7 +459,12 @@ fn read_tail(err: impl Read) -> Tail {
             continue;
         }
         if write_error.is_none() && is_write_error(&line) {
-            write_error = Some(line.trim_start_matches("[error] ").trim().to_string());
+            // The message without ffmpeg's `[muxer @ 0x…] [error] ` prefix.
+            let text = ["[error]", "[fatal]"]
+                .iter()
+                .find_map(|tag| line.split_once(tag).map(|(_, rest)| rest))
+                .unwrap_or(&line);
+            write_error = Some(text.trim().to_string());
         }
         if tail.len() == STDERR_TAIL {
             tail.pop_front();
@@ -472,9 +477,10 @@ fn read_tail(err: impl Read) -> Tail {
     }
 }
 
-/// Whether an ffmpeg stderr line says the output could not be written: the OS errors of a
-/// full disk, a quota or a file size limit, or a failed trailer (whose `moov` atom a player
-/// needs). Pure.
+/// Whether an ffmpeg stderr line is an error saying the output could not be written: the OS
+/// errors of a full disk, a quota or a file size limit, or a failed trailer (whose `moov` atom
+/// a player needs). Only `[error]`/`[fatal]` lines count, so a warning that quotes a file
+/// name with such words in it does not fail a render. Pure.
 fn is_write_error(line: &str) -> bool {
     const SIGNS: &[&str] = &[
         "No space left on device",
@@ -482,7 +488,8 @@ fn is_write_error(line: &str) -> bool {
         "File too large",
         "Error writing trailer",
     ];
-    SIGNS.iter().any(|s| line.contains(s))
+    let error = line.contains("[error]") || line.contains("[fatal]");
+    error && SIGNS.iter().any(|s| line.contains(s))
 }
 
 /// Makes the child get `SIGKILL` when the thread that spawns it ends, so ffmpeg never
@@ -582,7 +589,13 @@ mod tests {
             tail.write_error.as_deref(),
             Some("Error writing trailer of o.part.mp4: No space left on device")
         );
-        let fine = "[warning] deprecated pixel format used\n";
+        let fine = "[warning] deprecated pixel format used\n\
+                    [warning] guessed layout for `File too large.wav`\n";
         assert_eq!(read_tail(fine.as_bytes()).write_error, None);
+        let muxer = "[mp4 @ 0x5] [error] av_interleaved_write_frame(): Disk quota exceeded\n";
+        assert_eq!(
+            read_tail(muxer.as_bytes()).write_error.as_deref(),
+            Some("av_interleaved_write_frame(): Disk quota exceeded")
+        );
     }
 }
