@@ -364,17 +364,18 @@ fn run_to(
     })?;
     // Ctrl-C in a terminal reaches ffmpeg too; it may exit before the flag is seen.
     let cancelled = cancelled || (!status.success() && cancel.is_cancelled());
-    match (cancelled, status.success()) {
-        (true, _) => Err(RunError::Cancelled),
-        (false, true) => match tail.write_error {
-            // ffmpeg exits 0 when the disk fills while it writes the trailer (#15).
-            Some(reason) => Err(RunError::WriteFailed {
-                path: target.to_owned(),
-                reason,
-            }),
-            None => Ok(()),
-        },
-        (false, false) => Err(RunError::Failed {
+    if cancelled {
+        return Err(RunError::Cancelled);
+    }
+    // ffmpeg exits 0 when the disk fills while it writes the trailer (#15); when it exits
+    // non-zero for that reason, the write error is still the clearest thing to say.
+    match (tail.write_error, status.success()) {
+        (Some(reason), _) => Err(RunError::WriteFailed {
+            path: target.to_owned(),
+            reason,
+        }),
+        (None, true) => Ok(()),
+        (None, false) => Err(RunError::Failed {
             status,
             stderr_tail: tail.text,
         }),
