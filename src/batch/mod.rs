@@ -1,5 +1,6 @@
 //! Batch rendering: rows become jobs in a bounded pool, with incremental skips, failure
-//! isolation, a summary, Ctrl-C handling, shards and an output-directory lock.
+//! isolation, a summary, Ctrl-C handling, shards, an output-directory lock and the clean-up of
+//! partial renders left by killed runs.
 //!
 //! [`run`] drives one batch in two passes over the rows, so memory stays flat however many
 //! rows there are:
@@ -51,8 +52,8 @@ pub trait Source: Sync {
     /// Expands and validates one row.
     fn build(&self, row: &Self::Row) -> Warned<SourceResult<Built<Self::Job>>>;
 
-    /// Renders a built row to `output` (atomically: `.part` then rename), reporting progress
-    /// and stopping (with the `.part` removed) when `cancel` is set.
+    /// Renders a built row to `output` (atomically: a `.part`, verified, then renamed),
+    /// reporting progress and stopping (with the `.part` removed) when `cancel` is set.
     fn render(
         &self,
         job: Self::Job,
@@ -205,11 +206,14 @@ pub fn run<S: Source>(
 ) -> Result<Outcome, BatchError> {
     let started = Instant::now();
     let tag = config.shard_tag();
-    let _lock = if config.dry_run {
+    let lock = if config.dry_run {
         None
     } else {
         Some(claim_output_dir(config)?)
     };
+    if let Some(lock) = &lock {
+        clean_stray_parts(&config.out_dir, lock, on_event);
+    }
     let (mut manifest, warnings) = Manifest::load_dir(&config.out_dir);
     for w in warnings {
         on_event(Event::Warning(w));
@@ -257,14 +261,34 @@ pub fn run<S: Source>(
     })
 }
 
-/// Creates the output directory and takes its lock (per shard).
+/// Creates the output directory and takes its lock: exclusively, or shared with the other
+/// shards of the batch (see [`lock`]).
 fn claim_output_dir(config: &Config) -> Result<lock::OutputLock, BatchError> {
     std::fs::create_dir_all(&config.out_dir).map_err(|source| BatchError::Io {
         path: config.out_dir.clone(),
         source,
     })?;
-    let name = lock::file_name(config.shard_tag().as_deref());
-    Ok(lock::OutputLock::acquire(&config.out_dir, &name)?)
+    let claim = lock::Claim {
+        command: "reel render",
+        shard: config.selection.shard,
+    };
+    Ok(lock::OutputLock::acquire(&config.out_dir, &claim)?)
+}
+
+/// Removes the `.part` files of renders whose process died (kill -9, a crash), telling the
+/// user about each. Live writers' files are kept (see [`crate::render::part::clean_stray`]).
+fn clean_stray_parts(dir: &Path, lock: &lock::OutputLock, on_event: &mut dyn FnMut(Event<'_>)) {
+    for removed in crate::render::part::clean_stray(dir, lock.is_exclusive()) {
+        let name = removed
+            .path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        on_event(Event::Warning(format!(
+            "removed `{name}`, a partial render left by a reel that was killed (pid {})",
+            removed.owner.pid
+        )));
+    }
 }
 
 #[cfg(test)]

@@ -266,9 +266,17 @@ fn colliding_names_fail_before_rendering_and_lock_blocks_a_second_run() {
     };
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let held = lock::OutputLock::acquire(&out, &lock::file_name(None)).unwrap();
+    let watch = lock::Claim {
+        command: "reel watch",
+        shard: None,
+    };
+    let held = lock::OutputLock::acquire(&out, &watch).unwrap();
     let err = run(&source, &config(&out), &Cancel::new(), &mut |_| {}).unwrap_err();
-    assert!(err.to_string().contains("another `reel render`"), "{err}");
+    let holder = format!(
+        "another reel is writing to `{}`: `reel watch` (pid",
+        out.display()
+    );
+    assert!(err.to_string().contains(&holder), "{err}");
     drop(held);
     let outcome = run(&source, &config(&out), &Cancel::new(), &mut |_| {}).unwrap();
     assert_eq!(outcome.summary.counts.failed, 2);

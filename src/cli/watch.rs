@@ -97,8 +97,20 @@ where
     P: Project + Send + 'static,
     L: FnMut() -> Result<P, LoadFailure> + Send + 'static,
 {
-    std::fs::create_dir_all(&options.out_dir)?;
-    let _lock = lock::OutputLock::acquire(&options.out_dir, &lock::file_name(None))?;
+    std::fs::create_dir_all(&options.out_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", options.out_dir.display()))?;
+    let claim = lock::Claim {
+        command: "reel watch",
+        shard: None,
+    };
+    let lock = lock::OutputLock::acquire(&options.out_dir, &claim)?;
+    for removed in crate::render::part::clean_stray(&options.out_dir, lock.is_exclusive()) {
+        eprintln!(
+            "warning: removed `{}`, a partial render left by a reel that was killed (pid {})",
+            removed.path.display(),
+            removed.owner.pid
+        );
+    }
     let gallery = options
         .serve
         .map(|_| Arc::new(Mutex::new(Gallery::default())));

@@ -145,6 +145,9 @@ fn run_diagnostic(e: RunError, timeline: &Timeline, origins: Option<&Origins>) -
         RunError::Failed { stderr_tail, .. } => {
             Diagnostic::error("ffmpeg failed").with_note(stderr_tail.clone())
         }
+        RunError::WriteFailed { .. } => Diagnostic::error(e.to_string()).with_help(
+            "make room on the disk of the output directory (or choose another with -o), then run again",
+        ),
         other => Diagnostic::error(other.to_string()),
     };
     let RunError::Failed { stderr_tail, .. } = &e else {

@@ -6,11 +6,13 @@ pub mod compile;
 pub mod fetch;
 pub mod graph;
 pub mod job;
+pub mod part;
 pub mod probe;
 pub mod raster;
 pub mod resolve;
 pub mod run;
 pub mod timeline;
+pub mod verify;
 
 /// Revision of the pictures reel makes of the same Edit, in the render settings hash of
 /// manifests: bump it with any change to compile or resolve that alters an existing output, so

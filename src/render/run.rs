@@ -1,13 +1,19 @@
-//! Running ffmpeg: progress, cancellation, `.part` files, poster and thumbnail side files.
+//! Running ffmpeg: progress, cancellation, `.part` files, output verification, poster and
+//! thumbnail side files.
 //!
 //! Owns the ffmpeg child process. ffmpeg-sidecar finds the binary (beside the executable, else
 //! on `PATH`), pipes stdio and adds `-y`; progress is read from `-progress pipe:1 -nostats`
 //! (stable `key=value` blocks, unlike the human stats line) on one thread, stderr is drained on
-//! another (keeping its tail for errors), and the calling thread polls [`Cancel`] between
-//! progress reports. Output goes to `NAME.part.EXT` (the real extension, so ffmpeg still picks
-//! the muxer) and is renamed to `NAME.EXT` only on success: a killed, failed or cancelled
-//! render never leaves a file under the final name, and never leaves a `.part` either.
-//! It does not build arguments; `compile` does.
+//! another (keeping its tail for errors and watching for write errors), and the calling thread
+//! polls [`Cancel`] between progress reports. On Linux the child gets `SIGKILL` when the
+//! thread that started it dies, so a `kill -9` of reel does not leave ffmpeg running.
+//!
+//! Output goes to a `.part` file unique to this process and call ([`part::part_path`]: the
+//! real extension last, so ffmpeg still picks the muxer), which is checked
+//! ([`verify::verify`]: streams and duration) and renamed to `NAME.EXT` only when ffmpeg
+//! succeeded, reported no write error (ffmpeg exits 0 on a full disk) and the file verifies:
+//! a killed, failed, cancelled or broken render never leaves a file under the final name, and
+//! removes its `.part`. It does not build arguments; `compile` does.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -20,7 +26,10 @@ use std::time::{Duration, Instant};
 
 use ffmpeg_sidecar::command::FfmpegCommand;
 
+use super::verify::{self, Expect};
 use super::{Cancel, RenderPlan};
+
+pub use super::part::part_path;
 
 /// How often the cancel flag is checked while ffmpeg is silent.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
@@ -87,6 +96,24 @@ pub enum RunError {
         /// The last lines of its stderr.
         stderr_tail: String,
     },
+    /// ffmpeg reported that it could not write its output (a full disk, a quota, a file size
+    /// limit), even if it exited 0; the `.part` was removed.
+    #[error("ffmpeg could not write `{}`: {reason}", path.display())]
+    WriteFailed {
+        /// The final output file that was not written.
+        path: PathBuf,
+        /// ffmpeg's line saying why (`Error writing trailer of …: No space left on device`).
+        reason: String,
+    },
+    /// ffmpeg finished, but the file does not have the streams or the duration asked for; the
+    /// `.part` was removed and nothing was written under the final name.
+    #[error("the render of `{}` is broken and was not kept: {reason}", path.display())]
+    Unverified {
+        /// The final output file that was not written.
+        path: PathBuf,
+        /// What is wrong with it (`ffprobe cannot read it (moov atom not found)`).
+        reason: String,
+    },
     /// The [`Cancel`] flag was set; the child was killed and the `.part` removed.
     #[error("render cancelled")]
     Cancelled,
@@ -101,16 +128,6 @@ pub enum RunError {
         #[source]
         source: io::Error,
     },
-}
-
-/// `out.mp4` → `out.part.mp4`; `out` → `out.part`. Pure.
-pub fn part_path(out: &Path) -> PathBuf {
-    let stem = out.file_stem().unwrap_or_default().to_string_lossy();
-    let name = match out.extension() {
-        Some(ext) => format!("{stem}.part.{}", ext.to_string_lossy()),
-        None => format!("{stem}.part"),
-    };
-    out.with_file_name(name)
 }
 
 /// Runs a compiled plan writing `out`. See the module docs for the guarantees.
@@ -142,31 +159,59 @@ pub fn run_plan(
         .into_iter()
         .map(OsString::from)
         .collect();
-    finish(&job, out, &args, on_progress, cancel)
+    let target = Target {
+        out,
+        part: &part,
+        expect: Expect::of_plan(plan),
+    };
+    finish(&job, &target, &args, on_progress, cancel)
 }
 
 /// Runs a hand-made `job` writing `out` (appended after `job.args`), then its side frames.
+/// The output is verified for its duration only (the job's streams are not known).
 pub fn run_job(
     job: &FfmpegJob,
     out: &Path,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<RunReport, RunError> {
+    let part = part_path(out);
     let mut args = job.args.clone();
-    args.push(part_path(out).into_os_string());
-    finish(job, out, &args, on_progress, cancel)
+    args.push(part.clone().into_os_string());
+    let target = Target {
+        out,
+        part: &part,
+        expect: Expect {
+            duration: job.duration,
+            frame: 1.0 / 25.0,
+            video: false,
+            audio: false,
+        },
+    };
+    finish(job, &target, &args, on_progress, cancel)
 }
 
-/// Runs `args` (which write `out`'s `.part`), renames on success, then takes the side frames.
+/// Where a run writes and what the result must be.
+struct Target<'a> {
+    /// The final name.
+    out: &'a Path,
+    /// The `.part` file ffmpeg writes (named in the arguments).
+    part: &'a Path,
+    /// What the `.part` must show before it is renamed.
+    expect: Expect,
+}
+
+/// Runs `args` (which write `target.part`), verifies and renames on success, then takes the
+/// side frames.
 fn finish(
     job: &FfmpegJob,
-    out: &Path,
+    target: &Target<'_>,
     args: &[OsString],
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let part = part_path(out);
+    let Target { out, part, expect } = *target;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| RunError::Io {
             what: "cannot create the output directory",
@@ -175,13 +220,28 @@ fn finish(
         })?;
     }
     let ffmpeg = ffmpeg_sidecar::paths::ffmpeg_path();
-    let result = run_to(&ffmpeg, args, &part, job.duration, on_progress, cancel);
+    let result = run_to(&ffmpeg, args, part, job.duration, on_progress, cancel)
+        .map_err(|e| match e {
+            // Name the file the user asked for, not the `.part` that is about to go.
+            RunError::WriteFailed { reason, .. } => RunError::WriteFailed {
+                path: out.to_owned(),
+                reason,
+            },
+            e => e,
+        })
+        .and_then(|()| sync(part, out))
+        .and_then(|()| {
+            verify::verify(part, &expect).map_err(|reason| RunError::Unverified {
+                path: out.to_owned(),
+                reason,
+            })
+        });
     if let Err(e) = result {
-        let _ = std::fs::remove_file(&part);
+        let _ = std::fs::remove_file(part);
         return Err(e);
     }
-    std::fs::rename(&part, out).map_err(|source| {
-        let _ = std::fs::remove_file(&part);
+    std::fs::rename(part, out).map_err(|source| {
+        let _ = std::fs::remove_file(part);
         RunError::Io {
             what: "cannot rename the finished render to",
             path: out.to_owned(),
@@ -198,6 +258,18 @@ fn finish(
         side_files,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Flushes the finished `.part` to the disk before it is renamed, so a power loss after the
+/// rename (and the manifest entry that follows) cannot leave a final name over missing data;
+/// on network file systems this is also where a late write error (a full server) shows.
+fn sync(part: &Path, out: &Path) -> Result<(), RunError> {
+    std::fs::File::open(part)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| RunError::WriteFailed {
+            path: out.to_owned(),
+            reason: format!("cannot flush `{}` to disk: {e}", part.display()),
+        })
 }
 
 /// Takes one frame of `video` into `frame.path` (via its own `.part` file).
@@ -259,6 +331,7 @@ fn run_to(
     cmd.args(["-hide_banner", "-loglevel", "level+warning", "-nostats"])
         .args(["-progress", "pipe:1", "-y"])
         .args(args);
+    die_with_parent(cmd.as_inner_mut());
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => RunError::NoFfmpeg,
         _ => RunError::Io {
@@ -291,12 +364,20 @@ fn run_to(
     })?;
     // Ctrl-C in a terminal reaches ffmpeg too; it may exit before the flag is seen.
     let cancelled = cancelled || (!status.success() && cancel.is_cancelled());
-    match (cancelled, status.success()) {
-        (true, _) => Err(RunError::Cancelled),
-        (false, true) => Ok(()),
-        (false, false) => Err(RunError::Failed {
+    if cancelled {
+        return Err(RunError::Cancelled);
+    }
+    // ffmpeg exits 0 when the disk fills while it writes the trailer (#15); when it exits
+    // non-zero for that reason, the write error is still the clearest thing to say.
+    match (tail.write_error, status.success()) {
+        (Some(reason), _) => Err(RunError::WriteFailed {
+            path: target.to_owned(),
+            reason,
+        }),
+        (None, true) => Ok(()),
+        (None, false) => Err(RunError::Failed {
             status,
-            stderr_tail: tail,
+            stderr_tail: tail.text,
         }),
     }
 }
@@ -359,34 +440,96 @@ fn progress_line(current: &mut Progress, line: &str) -> Option<Progress> {
     None
 }
 
-/// Reads everything, keeping the last [`STDERR_TAIL`] non-empty lines.
-fn read_tail(err: impl Read) -> String {
+/// What ffmpeg said on stderr.
+#[derive(Debug, Default)]
+struct Tail {
+    /// The last [`STDERR_TAIL`] non-empty lines.
+    text: String,
+    /// The first line reporting that the output could not be written.
+    write_error: Option<String>,
+}
+
+/// Reads everything, keeping the last [`STDERR_TAIL`] non-empty lines and the first write
+/// error.
+fn read_tail(err: impl Read) -> Tail {
     let mut tail = VecDeque::with_capacity(STDERR_TAIL);
+    let mut write_error = None;
     for line in BufReader::new(err).lines() {
         let Ok(line) = line else { break };
         if line.trim().is_empty() {
             continue;
+        }
+        if write_error.is_none() && is_write_error(&line) {
+            // The message without ffmpeg's `[muxer @ 0x…] [error] ` prefix.
+            let text = ["[error]", "[fatal]"]
+                .iter()
+                .find_map(|tag| line.split_once(tag).map(|(_, rest)| rest))
+                .unwrap_or(&line);
+            write_error = Some(text.trim().to_string());
         }
         if tail.len() == STDERR_TAIL {
             tail.pop_front();
         }
         tail.push_back(line);
     }
-    Vec::from(tail).join("\n")
+    Tail {
+        text: Vec::from(tail).join("\n"),
+        write_error,
+    }
 }
+
+/// Whether an ffmpeg stderr line is an error saying the output could not be written: the OS
+/// errors of a full disk, a quota or a file size limit, or a failed trailer (whose `moov` atom
+/// a player needs). Only `[error]`/`[fatal]` lines count, so a warning that quotes a file
+/// name with such words in it does not fail a render. Pure.
+fn is_write_error(line: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "No space left on device",
+        "Disk quota exceeded",
+        "File too large",
+        "Error writing trailer",
+    ];
+    let error = line.contains("[error]") || line.contains("[fatal]");
+    error && SIGNS.iter().any(|s| line.contains(s))
+}
+
+/// Makes the child get `SIGKILL` when the thread that spawns it ends, so ffmpeg never
+/// outlives a reel killed with `kill -9` (the next run removes its `.part`). The thread that
+/// spawns ffmpeg waits for it, so this only fires when reel itself dies.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id();
+    // SAFETY: the closure runs in the forked child before exec and only makes async-signal-
+    // safe calls (prctl, getppid, _exit) on plain integers; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died between fork and prctl: then nobody would kill us.
+            if libc::getppid() as u32 != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Elsewhere the next run still removes the `.part`; ffmpeg stops at its next write error.
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut std::process::Command) {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn part_keeps_extension() {
-        assert_eq!(
-            part_path(Path::new("/o/a.b.mp4")),
-            PathBuf::from("/o/a.b.part.mp4")
-        );
-        assert_eq!(part_path(Path::new("out")), PathBuf::from("out.part"));
-    }
 
     #[test]
     fn progress_blocks() {
@@ -432,7 +575,28 @@ mod tests {
     fn tail_keeps_last_lines() {
         let text: String = (0..100).map(|i| format!("line {i}\n\n")).collect();
         let tail = read_tail(text.as_bytes());
-        assert_eq!(tail.lines().count(), STDERR_TAIL);
-        assert!(tail.ends_with("line 99"));
+        assert_eq!(tail.text.lines().count(), STDERR_TAIL);
+        assert!(tail.text.ends_with("line 99"));
+        assert_eq!(tail.write_error, None);
+    }
+
+    #[test]
+    fn write_errors_are_found_anywhere_in_stderr() {
+        // What ffmpeg 7 prints when the disk fills during `+faststart` (and then exits 0).
+        let text = "[error] Error writing trailer of o.part.mp4: No space left on device\n\
+                    [error] Error closing file o.part.mp4: No space left on device\n";
+        let tail = read_tail(text.as_bytes());
+        assert_eq!(
+            tail.write_error.as_deref(),
+            Some("Error writing trailer of o.part.mp4: No space left on device")
+        );
+        let fine = "[warning] deprecated pixel format used\n\
+                    [warning] guessed layout for `File too large.wav`\n";
+        assert_eq!(read_tail(fine.as_bytes()).write_error, None);
+        let muxer = "[mp4 @ 0x5] [error] av_interleaved_write_frame(): Disk quota exceeded\n";
+        assert_eq!(
+            read_tail(muxer.as_bytes()).write_error.as_deref(),
+            Some("av_interleaved_write_frame(): Disk quota exceeded")
+        );
     }
 }

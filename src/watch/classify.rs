@@ -40,7 +40,7 @@ pub fn classify(path: &Path, deps: &Deps) -> ChangeKind {
 }
 
 /// Whether `path` is one of reel's own outputs: anything inside the output directory (videos,
-/// stills, the manifest, the lock) or a partial render (`NAME.part.mp4`, `NAME.part`)
+/// stills, the manifest, the lock) or a partial render (`NAME.HOST-PID-N.part.mp4`, `….part`)
 /// wherever it is.
 fn is_own_output(path: &Path, deps: &Deps) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");

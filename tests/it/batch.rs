@@ -206,10 +206,11 @@ fn interrupted_batch_exits_130_leaves_no_part_and_resumes() {
     // A second run on the same output directory is refused while the first holds the lock.
     let (code, _, err) = run(&mut p.render(&[]));
     assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("another `reel render` is writing to") && err.contains("pid"),
-        "{err}"
+    let holder = format!(
+        "another reel is writing to `out`: `reel render` (pid {}",
+        child.id()
     );
+    assert!(err.contains(&holder), "{err}");
 
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
