@@ -3,6 +3,35 @@
 //! Owns the exit codes (0 ok, 1 errors or failed rows, 2 bad usage, 130 interrupted), colour
 //! and message-format decisions, and all terminal output. Library modules never print.
 
+// These shadow the standard macros for every module of `cli`: the standard ones panic when
+// stdout or stderr is closed (`reel render … 2>&1 | head -1`), and a panic in the batch's
+// message loop used to deadlock the whole run (issue 15). A message nobody can read is dropped;
+// the run goes on, saves its manifest and exits with its usual status.
+
+/// `eprintln!` that ignores write errors (a closed stderr).
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that ignores write errors (a closed stdout).
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores write errors (a closed stdout).
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod args;
 pub mod check;
 pub mod inspect;
