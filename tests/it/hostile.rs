@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -89,4 +89,143 @@ fn closed_stderr_neither_hangs_nor_loses_the_manifest() {
         .count();
     assert_eq!(videos, 4);
     assert_eq!(manifest.matches("card-").count(), 4, "{manifest}");
+}
+
+/// A one-clip template showing `src` for 1 s, in a fresh directory.
+fn remote_project(src: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let edit = format!("output mp4 160x90 fps=25\ntrack {{\n  image \"{src}\" at 0 for 1\n}}\n");
+    std::fs::write(dir.path().join("t.edit"), edit).unwrap();
+    dir
+}
+
+/// `reel render t.edit -o out` with its own cache and `extra` flags.
+fn render_cmd(dir: &Path, extra: &[&str]) -> Command {
+    let mut c = reel(dir);
+    c.args(["render", "t.edit", "-o", "out", "-j", "1"])
+        .args(extra)
+        .env("REEL_CACHE_DIR", dir.join("cache"));
+    c
+}
+
+/// What a test server does with each connection.
+#[derive(Clone, Copy)]
+enum Serve {
+    /// Accepts and never answers.
+    Stall,
+    /// Sends headers, then one body byte a second.
+    Drip,
+    /// Sends `n` bytes with no `Content-Length` (the end is the connection's close).
+    Unsized(usize),
+}
+
+/// A server on 127.0.0.1 for `mode`; its URL for `name`, and a receiver told of each
+/// connection.
+fn serve(mode: Serve, name: &str) -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/{name}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let _ = tx.send(());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                match mode {
+                    Serve::Stall => std::thread::sleep(Duration::from_secs(120)),
+                    Serve::Drip => {
+                        let head = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n";
+                        let _ = stream.write_all(head.as_bytes());
+                        for _ in 0..120 {
+                            if stream.write_all(b"x").is_err() {
+                                return;
+                            }
+                            std::thread::sleep(Duration::from_secs(1));
+                        }
+                    }
+                    Serve::Unsized(n) => {
+                        let _ = stream.write_all(b"HTTP/1.0 200 OK\r\n\r\n");
+                        let _ = stream.write_all(&vec![b'x'; n]);
+                    }
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+/// Runs `cmd`, which must fail within `limit`; its stderr.
+fn fails_within(cmd: &mut Command, limit: Duration) -> String {
+    let started = Instant::now();
+    let (code, _, err) = run(cmd);
+    let took = started.elapsed();
+    assert_eq!(code, 1, "{err}");
+    assert!(took < limit, "took {took:?}: {err}");
+    err
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let (url, _) = serve(Serve::Stall, "a.png");
+    let dir = remote_project(&url);
+    let mut cmd = render_cmd(dir.path(), &["--idle-timeout", "1s"]);
+    let err = fails_within(&mut cmd, Duration::from_secs(15));
+    assert!(err.contains("stalled"), "{err}");
+    assert!(err.contains(&url), "{err}");
+}
+
+#[test]
+fn a_server_dripping_bytes_times_out() {
+    let (url, _) = serve(Serve::Drip, "a.png");
+    let dir = remote_project(&url);
+    let mut cmd = render_cmd(dir.path(), &["--idle-timeout", "2s"]);
+    let err = fails_within(&mut cmd, Duration::from_secs(15));
+    assert!(err.contains("stalled (less than 1 KiB in 2 s)"), "{err}");
+    let cache = dir.path().join("cache/download");
+    let left: Vec<_> = std::fs::read_dir(&cache)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a failed download left {left:?}");
+}
+
+#[test]
+fn a_download_over_max_download_is_refused() {
+    let (url, _) = serve(Serve::Unsized(64 * 1024), "a.png");
+    let dir = remote_project(&url);
+    let mut cmd = render_cmd(dir.path(), &["--max-download", "10k"]);
+    let err = fails_within(&mut cmd, Duration::from_secs(15));
+    assert!(
+        err.contains("larger than the limit of 10000 bytes (`--max-download`)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sigterm_stops_a_stalled_download_at_once() {
+    let (url, connected) = serve(Serve::Stall, "a.png");
+    let dir = remote_project(&url);
+    let mut child = render_cmd(dir.path(), &[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn reel");
+    connected
+        .recv_timeout(Duration::from_secs(30))
+        .expect("reel never connected");
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let code = wait_at_most(&mut child, Duration::from_secs(10));
+    let took = sent.elapsed();
+    assert_eq!(code, 130);
+    assert!(
+        took < Duration::from_millis(1500),
+        "exited {took:?} after SIGTERM"
+    );
 }
