@@ -229,3 +229,123 @@ fn sigterm_stops_a_stalled_download_at_once() {
         "exited {took:?} after SIGTERM"
     );
 }
+
+/// A text template whose clip length and text come from `rows.csv`.
+fn data_project(csv: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let edit = "output mp4 160x90 fps=25\ntrack {\n  text title at 0 for len width=160 height=90 {\n    font.size = 6\n  }\n}\n";
+    std::fs::write(dir.path().join("t.edit"), edit).unwrap();
+    std::fs::write(dir.path().join("rows.csv"), csv).unwrap();
+    dir
+}
+
+/// `sh -c 'ulimit -v 2 GB; exec reel ARGS'` in `dir`: a reel that tries to plan a 10⁹-second
+/// timeline (tens of GB) dies instead of passing.
+fn reel_with_2gb(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("sh");
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("REEL_CACHE_DIR", dir.join("cache"))
+        .arg("-c")
+        .arg("ulimit -v 2000000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_reel"))
+        .args(args);
+    c
+}
+
+#[test]
+fn a_huge_length_from_data_is_an_error_at_the_cell_in_check_and_render() {
+    let dir = data_project("title,len\nhi,1000000000\n");
+    for args in [
+        &["check", "t.edit", "-d", "rows.csv"][..],
+        &["render", "t.edit", "-d", "rows.csv", "-o", "out"][..],
+    ] {
+        let err = fails_within(
+            &mut reel_with_2gb(dir.path(), args),
+            Duration::from_secs(10),
+        );
+        assert!(
+            err.contains("clip 1 on track 1 ends at 1000000000 s, past the limit of 14400 s"),
+            "{err}"
+        );
+        assert!(err.contains("from row 1, column \"len\""), "{err}");
+        assert!(err.contains("rows.csv:2:4"), "{err}");
+    }
+    // The limit is a setting: raised, the same row is fine for `check`.
+    let (code, _, err) = run(reel(dir.path()).args([
+        "check",
+        "t.edit",
+        "-d",
+        "rows.csv",
+        "--max-duration",
+        "2000000000",
+    ]));
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_5mb_cell_is_an_error_at_the_cell_quickly() {
+    let text = "word ".repeat(1_000_000);
+    let dir = data_project(&format!("title,len\n\"{text}\",1\nshort,1\n"));
+    let mut cmd = reel_with_2gb(
+        dir.path(),
+        &[
+            "--message-format",
+            "json",
+            "check",
+            "t.edit",
+            "-d",
+            "rows.csv",
+        ],
+    );
+    let err = fails_within(&mut cmd, Duration::from_secs(10));
+    let first: serde_json::Value = serde_json::from_str(err.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first["message"],
+        "row 1, column \"title\" holds 5000002 bytes, more than the limit of 1048576"
+    );
+    assert_eq!(first["labels"][0]["line"], 2);
+    // Only that row fails: the next one is checked.
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// Seconds `reel graph` takes on a text of `chars` characters (laid out, drawn, cached).
+fn layout_seconds(chars: usize) -> f64 {
+    let words = "lorem ipsum dolor sit amet ".repeat(chars / 27 + 1);
+    let dir = data_project(&format!("title,len\n\"{}\",1\n", &words[..chars]));
+    let started = Instant::now();
+    let (code, _, err) = run(reel(dir.path())
+        .args(["graph", "t.edit", "-d", "rows.csv"])
+        .env("REEL_CACHE_DIR", dir.path().join("cache")));
+    assert_eq!(code, 0, "{err}");
+    started.elapsed().as_secs_f64()
+}
+
+#[test]
+fn text_layout_time_grows_linearly_with_the_text() {
+    // Counting characters from the start for each glyph made 300k characters take seconds
+    // and grow ×16 from 75k; linear layout grows ×4 (plus start-up, which flattens it).
+    let small = layout_seconds(75_000);
+    let large = layout_seconds(300_000);
+    assert!(
+        large < small * 7.0,
+        "75k chars: {small:.2} s, 300k chars: {large:.2} s"
+    );
+}
+
+#[test]
+fn a_header_only_csv_warns_in_check_and_render() {
+    let dir = data_project("title,len\n");
+    for args in [
+        &["check", "t.edit", "-d", "rows.csv"][..],
+        &["render", "t.edit", "-d", "rows.csv", "-o", "out"][..],
+    ] {
+        let (code, _, err) = run(reel(dir.path()).args(args));
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            err.matches("`rows.csv` has a header but no rows").count(),
+            1,
+            "{err}"
+        );
+    }
+}
