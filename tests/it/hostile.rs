@@ -102,7 +102,7 @@ fn remote_project(src: &str) -> tempfile::TempDir {
 /// `reel render t.edit -o out` with its own cache and `extra` flags.
 fn render_cmd(dir: &Path, extra: &[&str]) -> Command {
     let mut c = reel(dir);
-    c.args(["render", "t.edit", "-o", "out", "-j", "1"])
+    c.args(["render", "t.edit", "-o", "out"])
         .args(extra)
         .env("REEL_CACHE_DIR", dir.join("cache"));
     c
@@ -117,6 +117,8 @@ enum Serve {
     Drip,
     /// Sends `n` bytes with no `Content-Length` (the end is the connection's close).
     Unsized(usize),
+    /// Waits half a second, then sends the file (with its `Content-Length`).
+    Slow(&'static [u8]),
 }
 
 /// A server on 127.0.0.1 for `mode`; its URL for `name`, and a receiver told of each
@@ -143,6 +145,15 @@ fn serve(mode: Serve, name: &str) -> (String, std::sync::mpsc::Receiver<()>) {
                             }
                             std::thread::sleep(Duration::from_secs(1));
                         }
+                    }
+                    Serve::Slow(body) => {
+                        std::thread::sleep(Duration::from_millis(500));
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(head.as_bytes());
+                        let _ = stream.write_all(body);
                     }
                     Serve::Unsized(n) => {
                         let _ = stream.write_all(b"HTTP/1.0 200 OK\r\n\r\n");
@@ -348,4 +359,30 @@ fn a_header_only_csv_warns_in_check_and_render() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn jobs_wanting_the_same_url_download_it_once() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let png = tiny_project(1);
+    let bytes: &'static [u8] = Box::leak(
+        std::fs::read(png.path().join("assets/red.png"))
+            .unwrap()
+            .into_boxed_slice(),
+    );
+    let (url, connections) = serve(Serve::Slow(bytes), "red.png");
+    let dir = remote_project(&url);
+    std::fs::write(
+        dir.path().join("t.edit"),
+        format!(
+            "output mp4 160x90 fps=25\nname \"v{{{{ n }}}}\"\ntrack {{\n  image \"{url}\" at 0 for 1\n}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("rows.csv"), "n\n1\n2\n3\n").unwrap();
+    let (code, _, err) = run(&mut render_cmd(dir.path(), &["-d", "rows.csv", "-j", "3"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(connections.try_iter().count(), 1, "{err}");
 }
