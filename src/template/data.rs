@@ -67,8 +67,8 @@ pub struct DataOptions {
     pub format: Option<DataFormat>,
     /// CSV field delimiter; `None` means `,` (or a tab for `.tsv` files).
     pub delimiter: Option<u8>,
-    /// Largest cell in bytes (as written in the file, quotes included); a bigger one makes its
-    /// row an error at the cell. `None`: [`DEFAULT_MAX_CELL`].
+    /// Largest cell in bytes (a string's text; other JSON values as written); a bigger one
+    /// makes its row an error at the cell. `None`: [`DEFAULT_MAX_CELL`].
     pub max_cell: Option<usize>,
 }
 
@@ -330,7 +330,11 @@ fn object_row(index: usize, map: serde_json::Map<String, Value>, spans: &[Span])
 fn oversized(row: &Row, max: usize) -> Option<Diagnostic> {
     row.fields.iter().find_map(|(_, cell)| {
         let origin = cell.origin.as_ref()?;
-        let size = origin.span.end.saturating_sub(origin.span.start) as usize;
+        let size = match &cell.value {
+            Value::String(text) => text.len(),
+            // Lists and objects of a JSON row: as written.
+            _ => origin.span.end.saturating_sub(origin.span.start) as usize,
+        };
         (size > max).then(|| {
             Diagnostic::error(format!(
                 "{} holds {size} bytes, more than the limit of {max}",

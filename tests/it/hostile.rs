@@ -313,7 +313,7 @@ fn a_5mb_cell_is_an_error_at_the_cell_quickly() {
     let first: serde_json::Value = serde_json::from_str(err.lines().next().unwrap()).unwrap();
     assert_eq!(
         first["message"],
-        "row 1, column \"title\" holds 5000002 bytes, more than the limit of 1048576"
+        "row 1, column \"title\" holds 5000000 bytes, more than the limit of 1048576"
     );
     assert_eq!(first["labels"][0]["line"], 2);
     // Only that row fails: the next one is checked.
@@ -385,4 +385,39 @@ fn jobs_wanting_the_same_url_download_it_once() {
     let (code, _, err) = run(&mut render_cmd(dir.path(), &["-d", "rows.csv", "-j", "3"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(connections.try_iter().count(), 1, "{err}");
+}
+
+#[test]
+fn the_download_cache_is_trimmed_least_recently_used_first() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let png = tiny_project(1);
+    let bytes: &'static [u8] = Box::leak(
+        std::fs::read(png.path().join("assets/red.png"))
+            .unwrap()
+            .into_boxed_slice(),
+    );
+    let (url, _) = serve(Serve::Slow(bytes), "red.png");
+    let dir = remote_project(&url);
+    let downloads = dir.path().join("cache/download");
+    std::fs::create_dir_all(&downloads).unwrap();
+    // Two earlier downloads, last used two hours and three hours ago.
+    let hours_ago = |h: u64| std::time::SystemTime::now() - Duration::from_secs(h * 3600);
+    for (name, h) in [("old.mp4", 3), ("recent.mp4", 2)] {
+        let f = std::fs::File::create(downloads.join(name)).unwrap();
+        f.set_len(40_000).unwrap();
+        f.set_modified(hours_ago(h)).unwrap();
+    }
+    let (code, _, err) = run(&mut render_cmd(dir.path(), &["--cache-size", "50k"]));
+    assert_eq!(code, 0, "{err}");
+    let mut left: Vec<String> = std::fs::read_dir(&downloads)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    // The new file and the most recently used old one fit in 50 kB; the oldest went.
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&"recent.mp4".to_string()), "{left:?}");
+    assert!(left.iter().any(|n| n.ends_with(".png")), "{left:?}");
 }
