@@ -105,6 +105,8 @@ pub fn main() -> ExitCode {
     let result = dispatch(cli.command, &global);
     match result {
         Ok(status) => status.into(),
+        // The reader of stdout went away (`reel build | head -1`): it has what it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Infrastructure failure (IO, ffmpeg missing…): one line with its causes.
             let mut msg = format!("error: {e}");
@@ -115,6 +117,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether `e` is, at its root, a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {

@@ -421,3 +421,31 @@ fn the_download_cache_is_trimmed_least_recently_used_first() {
     assert!(left.contains(&"recent.mp4".to_string()), "{left:?}");
     assert!(left.iter().any(|n| n.ends_with(".png")), "{left:?}");
 }
+
+/// `reel build | head -1`: the reader of stdout leaves early; reel stops quietly.
+#[test]
+fn a_closed_stdout_ends_build_quietly() {
+    let mut csv = String::from("title,len\n");
+    for i in 0..2000 {
+        csv.push_str(&format!("row {i},1\n"));
+    }
+    let dir = data_project(&csv);
+    let mut child = reel(dir.path())
+        .args(["build", "t.edit", "-d", "rows.csv"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn reel");
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let code = wait_at_most(&mut child, Duration::from_secs(30));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}
