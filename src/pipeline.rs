@@ -7,7 +7,7 @@
 //! collected.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::batch::{self, Built, JobProgress, Rendered};
 use crate::diagnostics::{Diagnostic, SourceMap, SourceResult, Warned};
@@ -43,6 +43,10 @@ pub struct LoadOptions {
     pub keep_merge: bool,
     /// Validation checks that local files exist.
     pub check_files: bool,
+    /// `--max-duration`: seconds; `None`: [`edit::DEFAULT_MAX_DURATION`].
+    pub max_duration: Option<f64>,
+    /// `--max-cell`: bytes; `None`: [`data::DEFAULT_MAX_CELL`].
+    pub max_cell: Option<usize>,
 }
 
 /// A loaded template, its data source and everything needed to turn a row into an [`Edit`].
@@ -64,6 +68,10 @@ pub struct Project {
     check_files: bool,
     keep_merge: bool,
     expand: ExpandContext,
+    max_duration: f64,
+    /// Warnings about the data file as a whole (a header with no rows), gathered at the end
+    /// of each pass over the rows until [`Project::take_data_warnings`].
+    data_warnings: Mutex<Vec<Diagnostic>>,
 }
 
 /// One row expanded and validated.
@@ -115,7 +123,10 @@ impl Project {
             .iter()
             .filter_map(|s| data::parse_set(s).map_err(|e| errors.push(e)).ok())
             .collect();
-        let mut data_options = DataOptions::default();
+        let mut data_options = DataOptions {
+            max_cell: opts.max_cell,
+            ..DataOptions::default()
+        };
         if let Some(d) = &opts.delimiter {
             match data::parse_delimiter(d) {
                 Ok(b) => data_options.delimiter = Some(b),
@@ -138,6 +149,8 @@ impl Project {
             keep_merge: opts.keep_merge,
             // `file_exists("…")` in a template looks beside the template, like media paths.
             expand: ExpandContext::new(env::environment_relative_to(&base_dir), opts.keep_merge),
+            max_duration: opts.max_duration.unwrap_or(edit::DEFAULT_MAX_DURATION),
+            data_warnings: Mutex::default(),
         })
     }
 
@@ -149,9 +162,24 @@ impl Project {
             return Ok(Box::new(std::iter::once((0, Ok(row)))));
         };
         let rows = data::open(path, &self.sources, &self.data_options)?;
-        Ok(Box::new(
-            rows.map(move |(i, r)| (i, r.map(|row| self.apply_sets(row)))),
-        ))
+        Ok(Box::new(Noting {
+            rows,
+            project: self,
+            done: false,
+        }))
+    }
+
+    /// Warnings about the data file as a whole (`has a header but no rows`) from the passes
+    /// over the rows so far, each once; they are cleared.
+    pub fn take_data_warnings(&self) -> Vec<Diagnostic> {
+        let mut taken = self
+            .data_warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        taken.retain(|d| seen.insert(d.clone()));
+        taken
     }
 
     /// How many rows the data has (1 without data), counted without building them; `None`
@@ -189,6 +217,7 @@ impl Project {
         let opts = edit::ValidateOptions {
             base_dir: Some(self.base_dir.clone()),
             check_files: self.check_files,
+            max_duration: self.max_duration,
         };
         let validated = edit::validate_owned(expanded.edit, &expanded.origins, &opts);
         warnings.extend(validated.warnings);
@@ -223,6 +252,32 @@ impl Project {
             );
         }
         row
+    }
+}
+
+/// The rows of a data file with `--set` applied; at the end, the file's warnings are kept in
+/// the project.
+struct Noting<'a> {
+    rows: data::Rows,
+    project: &'a Project,
+    done: bool,
+}
+
+impl Iterator for Noting<'_> {
+    type Item = (usize, Result<Row, Diagnostic>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.rows.next() {
+            Some((i, r)) => Some((i, r.map(|row| self.project.apply_sets(row)))),
+            None => {
+                if !std::mem::replace(&mut self.done, true)
+                    && let Ok(mut w) = self.project.data_warnings.lock()
+                {
+                    w.extend(self.rows.warnings().iter().cloned());
+                }
+                None
+            }
+        }
     }
 }
 

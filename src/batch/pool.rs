@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Mutex;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
 use blake3::Hash;
@@ -33,6 +33,10 @@ pub const SAVE_COST_FACTOR: u32 = 20;
 
 /// How often a running render reports progress: enough for a smooth bar, few enough events.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How often the feeder, waiting for a free worker, looks at the cancel flag: short next to a
+/// render, long enough to cost nothing.
+const FEED_POLL: Duration = Duration::from_millis(20);
 
 /// The render pass of one batch.
 #[derive(Debug)]
@@ -116,8 +120,18 @@ impl Pool<'_> {
                 s.spawn(move || self.work(source, slot, rx, tx));
             }
             drop(msg_tx);
+            let mut show = true;
             for msg in msg_rx {
-                handle(msg, manifest, &mut saver, &mut reports, on_event);
+                // A panic while showing an event must not stop the loop: the workers would
+                // block on a dead channel and the manifest would never be saved (issue 15).
+                // Stop the batch instead, without showing anything more.
+                let mut quiet = |_: Event<'_>| {};
+                let ui: &mut dyn FnMut(Event<'_>) = if show { on_event } else { &mut quiet };
+                let step = AssertUnwindSafe(|| handle(msg, manifest, &mut saver, &mut reports, ui));
+                if std::panic::catch_unwind(step).is_err() {
+                    show = false;
+                    self.cancel.cancel();
+                }
             }
         });
         let done: HashSet<usize> = reports.iter().map(|r| r.row - 1).collect();
@@ -184,8 +198,26 @@ impl Pool<'_> {
                 reason: reason_of(item).unwrap_or_default(),
                 row,
             };
-            if tasks.send(task).is_err() {
+            if !self.send(&tasks, task) {
                 break;
+            }
+        }
+    }
+
+    /// Hands `task` to a worker, waiting while all are busy but never past a cancel (a blocked
+    /// send kept a stopping batch from ending: issue 15). Whether it was sent.
+    fn send<R>(&self, tasks: &SyncSender<Task<R>>, mut task: Task<R>) -> bool {
+        loop {
+            match tasks.try_send(task) {
+                Ok(()) => return true,
+                Err(TrySendError::Disconnected(_)) => return false,
+                Err(TrySendError::Full(t)) => {
+                    if self.cancel.is_cancelled() {
+                        return false;
+                    }
+                    task = t;
+                    std::thread::sleep(FEED_POLL);
+                }
             }
         }
     }

@@ -89,6 +89,130 @@ pub struct InputArgs {
     /// Only these rows, 1-based as a spreadsheet counts: `1-10,42`.
     #[arg(long, value_name = "LIST")]
     pub rows: Option<String>,
+
+    /// Longest timeline accepted: a clip ending later is an error at its cell. Seconds, or
+    /// with a unit: `90s`, `30m`, `4h`.
+    #[arg(long, value_name = "TIME", default_value = "4h", env = "REEL_MAX_DURATION",
+          value_parser = parse_seconds)]
+    pub max_duration: f64,
+
+    /// Largest data cell: a bigger one is an error at the cell. Bytes, or with a unit: `500k`,
+    /// `1MiB`.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", env = "REEL_MAX_CELL",
+          value_parser = parse_bytes)]
+    pub max_cell: u64,
+}
+
+/// Limits of downloads (`http(s)://` assets) and of the download cache.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Seconds allowed to connect to a server.
+    #[arg(long, value_name = "TIME", default_value = "15s", env = "REEL_CONNECT_TIMEOUT",
+          value_parser = parse_seconds)]
+    pub connect_timeout: f64,
+
+    /// A download that receives less than 1 KiB in this long fails (a server that stopped
+    /// answering, or drips); also the time allowed for the response headers.
+    #[arg(long, value_name = "TIME", default_value = "30s", env = "REEL_IDLE_TIMEOUT",
+          value_parser = parse_seconds)]
+    pub idle_timeout: f64,
+
+    /// Time allowed for one whole download.
+    #[arg(long, value_name = "TIME", default_value = "30m", env = "REEL_DOWNLOAD_TIMEOUT",
+          value_parser = parse_seconds)]
+    pub download_timeout: f64,
+
+    /// Largest file downloaded: a bigger one is an error at the clip.
+    #[arg(long, value_name = "SIZE", default_value = "2GiB", env = "REEL_MAX_DOWNLOAD",
+          value_parser = parse_bytes)]
+    pub max_download: u64,
+
+    /// Size the download cache is trimmed to, least recently used files first.
+    #[arg(long, value_name = "SIZE", default_value = "10GiB", env = "REEL_CACHE_SIZE",
+          value_parser = parse_bytes)]
+    pub cache_size: u64,
+}
+
+impl NetArgs {
+    /// The limits these flags give.
+    pub fn limits(&self) -> crate::render::fetch::FetchLimits {
+        let secs = std::time::Duration::from_secs_f64;
+        crate::render::fetch::FetchLimits {
+            connect_timeout: secs(self.connect_timeout),
+            idle_timeout: secs(self.idle_timeout),
+            total_timeout: secs(self.download_timeout),
+            max_bytes: self.max_download,
+            cache_bytes: self.cache_size,
+        }
+    }
+
+    /// The user's cache with these limits.
+    pub fn cache(&self) -> crate::render::cache::Cache {
+        crate::render::cache::Cache::user().with_limits(self.limits())
+    }
+}
+
+/// A time: seconds (`90`, `1.5`), or a number with `ms`, `s`, `m` or `h`. Positive.
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, unit) = split_unit(t);
+    let scale = match unit.to_ascii_lowercase().as_str() {
+        "" | "s" => 1.0,
+        "ms" => 0.001,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => return Err(format!("unknown unit `{other}`: use s, m or h")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a time (examples: 90, 30s, 5m, 4h)"))?;
+    let seconds = value * scale;
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(seconds)
+    } else {
+        Err(format!("`{text}` must be more than zero"))
+    }
+}
+
+/// A size: bytes (`1048576`), or a number with `k`, `M`, `G` (powers of 1000) or `KiB`, `MiB`,
+/// `GiB` (powers of 1024); a trailing `B` is allowed. Positive.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (number, unit) = split_unit(t);
+    let unit = unit.strip_suffix(['B', 'b']).unwrap_or(unit);
+    let scale: f64 = match unit {
+        "" => 1.0,
+        "k" | "K" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "Ki" => 1024.0,
+        "Mi" => 1024.0 * 1024.0,
+        "Gi" => 1024.0 * 1024.0 * 1024.0,
+        "Ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}`: use k, M, G, KiB, MiB or GiB"
+            ));
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (examples: 500k, 1MiB, 2GiB)"))?;
+    let bytes = value * scale;
+    if bytes.is_finite() && bytes >= 1.0 {
+        Ok(bytes.min(u64::MAX as f64) as u64)
+    } else {
+        Err(format!("`{text}` must be at least one byte"))
+    }
+}
+
+/// `"1.5GiB"` → (`"1.5"`, `"GiB"`).
+fn split_unit(text: &str) -> (&str, &str) {
+    let at = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    (text[..at].trim(), text[at..].trim())
 }
 
 /// `reel check`.
@@ -150,6 +274,10 @@ pub struct RenderArgs {
     /// Show what would render and why, render nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    /// Download limits.
+    pub net: NetArgs,
 }
 
 /// `reel watch`.
@@ -182,6 +310,10 @@ pub struct WatchArgs {
     /// Port for --serve (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+
+    #[command(flatten)]
+    /// Download limits.
+    pub net: NetArgs,
 }
 
 /// `reel graph`.
@@ -198,6 +330,10 @@ pub struct GraphArgs {
     /// Show the preview-quality command.
     #[arg(long)]
     pub preview: bool,
+
+    #[command(flatten)]
+    /// Download limits.
+    pub net: NetArgs,
 }
 
 /// `reel import`.
@@ -223,4 +359,25 @@ pub struct ProbeArgs {
 pub struct SummaryArgs {
     /// The output directory the shards wrote into.
     pub dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_sizes() {
+        assert_eq!(parse_seconds("90"), Ok(90.0));
+        assert_eq!(parse_seconds("4h"), Ok(14400.0));
+        assert_eq!(parse_seconds("1.5 m"), Ok(90.0));
+        assert_eq!(parse_seconds("250ms"), Ok(0.25));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("5 days").is_err());
+        assert_eq!(parse_bytes("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_bytes("500k"), Ok(500_000));
+        assert_eq!(parse_bytes("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert!(parse_bytes("0").is_err());
+        assert!(parse_bytes("3 parsecs").is_err());
+    }
 }

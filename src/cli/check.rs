@@ -55,6 +55,8 @@ pub(crate) fn load(
     opts.sets = input.set.clone();
     opts.delimiter = input.delimiter.clone();
     opts.check_files = true;
+    opts.max_duration = Some(input.max_duration);
+    opts.max_cell = Some(usize::try_from(input.max_cell).unwrap_or(usize::MAX));
     let sources = Arc::new(SourceMap::new());
     match Project::load(&input.template, &opts, sources.clone()) {
         Ok(p) => Some(p),
@@ -117,6 +119,7 @@ fn run(
             }
         }
     }
+    report_once(&reporter, &project, &mut seen, project.take_data_warnings());
     if let Sink::Jsonl(w) = &mut sink {
         w.flush()?;
     }

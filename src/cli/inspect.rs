@@ -61,6 +61,7 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         preview: args.preview,
         threads: None,
         frame: None,
+        max_duration: Some(args.input.max_duration),
     };
     let fonts = Fonts::bundled();
     let ext = crate::pipeline::extension(&built.edit, &options);
@@ -76,7 +77,7 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         options,
         origins: Some(&built.origins),
         fonts: &fonts,
-        cache: Cache::user(),
+        cache: args.net.cache(),
         sources: Some(&project.sources),
     };
     let planned = plan_edit(&built.edit, &job);

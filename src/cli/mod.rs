@@ -3,6 +3,35 @@
 //! Owns the exit codes (0 ok, 1 errors or failed rows, 2 bad usage, 130 interrupted), colour
 //! and message-format decisions, and all terminal output. Library modules never print.
 
+// These shadow the standard macros for every module of `cli`: the standard ones panic when
+// stdout or stderr is closed (`reel render … 2>&1 | head -1`), and a panic in the batch's
+// message loop used to deadlock the whole run (issue 15). A message nobody can read is dropped;
+// the run goes on, saves its manifest and exits with its usual status.
+
+/// `eprintln!` that ignores write errors (a closed stderr).
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `println!` that ignores write errors (a closed stdout).
+macro_rules! println {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores write errors (a closed stdout).
+macro_rules! print {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod args;
 pub mod check;
 pub mod inspect;
@@ -76,6 +105,8 @@ pub fn main() -> ExitCode {
     let result = dispatch(cli.command, &global);
     match result {
         Ok(status) => status.into(),
+        // The reader of stdout went away (`reel build | head -1`): it has what it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Infrastructure failure (IO, ffmpeg missing…): one line with its causes.
             let mut msg = format!("error: {e}");
@@ -86,6 +117,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether `e` is, at its root, a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {

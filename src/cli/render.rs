@@ -295,16 +295,25 @@ fn row_line(r: &RowReport) -> String {
 }
 
 /// Runs a batch over any [`batch::Source`] with terminal output, then prints the closing
-/// table (or the dry-run plan) and decides the exit status.
+/// table (or the dry-run plan) and decides the exit status. `data_warnings` gives warnings
+/// about the data file found while planning.
 pub fn execute<S: batch::Source>(
     source: &S,
     sources: &SourceMap,
     config: &batch::Config,
     cancel: &crate::render::Cancel,
     reporter: &Reporter,
+    data_warnings: &dyn Fn() -> Vec<Diagnostic>,
 ) -> anyhow::Result<Status> {
     let mut ui = Ui::new(reporter, sources, config.jobs, config.dry_run);
-    let result = batch::run(source, config, cancel, &mut |e| ui.on_event(e));
+    let result = batch::run(source, config, cancel, &mut |e| {
+        if let Event::Planned(_) = e {
+            // Warnings about the data file as a whole (a header and no rows), found while
+            // planning.
+            ui.diagnostics(&data_warnings());
+        }
+        ui.on_event(e)
+    });
     ui.finish();
     let outcome = match result {
         Ok(outcome) => outcome,
@@ -406,6 +415,7 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         preview: args.preview,
         threads: settings.threads,
         frame: None,
+        max_duration: Some(args.input.max_duration),
     };
     let fonts = crate::render::raster::Fonts::bundled();
     let config = batch::Config {
@@ -421,11 +431,19 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         project: &project,
         options,
         fonts: &fonts,
-        cache: crate::render::cache::Cache::user(),
+        cache: args.net.cache(),
     };
     let cancel = crate::render::Cancel::new();
     cancel_on_signals(&cancel)?;
-    let status = execute(&renderer, &project.sources, &config, &cancel, &reporter)?;
+    let data_warnings = || project.take_data_warnings();
+    let status = execute(
+        &renderer,
+        &project.sources,
+        &config,
+        &cancel,
+        &reporter,
+        &data_warnings,
+    )?;
     Ok(if cancel.is_cancelled() {
         Status::Interrupted
     } else {

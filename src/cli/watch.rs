@@ -52,6 +52,10 @@ struct Options {
     serve: Option<u16>,
     /// `REEL_WATCH_TRACE=1`.
     trace: bool,
+    /// `--max-cell`.
+    max_cell: usize,
+    /// Download limits.
+    limits: crate::render::fetch::FetchLimits,
 }
 
 impl Options {
@@ -83,10 +87,13 @@ impl Options {
                 preview: args.preview,
                 threads: None,
                 frame: args.frame,
+                max_duration: Some(args.input.max_duration),
             },
             poll: args.poll,
             serve: args.serve.then_some(args.port),
             trace: std::env::var_os("REEL_WATCH_TRACE").is_some_and(|v| v == "1"),
+            max_cell: usize::try_from(args.input.max_cell).unwrap_or(usize::MAX),
+            limits: args.net.limits(),
         })
     }
 }
@@ -242,13 +249,15 @@ impl Loaded {
             delimiter: options.delimiter.clone(),
             keep_merge: false,
             check_files: false,
+            max_duration: options.render.max_duration,
+            max_cell: Some(options.max_cell),
         };
         match pipeline::Project::load(&options.template, &opts, sources.clone()) {
             Ok(project) => Ok(Loaded {
                 project,
                 options: options.render.clone(),
                 fonts: fonts.clone(),
-                cache: Cache::user(),
+                cache: Cache::user().with_limits(options.limits),
             }),
             Err(diagnostics) => Err(LoadFailure {
                 diagnostics,

@@ -35,7 +35,8 @@ mod validate;
 
 pub use model::*;
 pub use origins::Origins;
-pub use validate::{ValidateOptions, validate, validate_owned};
+pub(crate) use validate::too_long;
+pub use validate::{DEFAULT_MAX_DURATION, ValidateOptions, validate, validate_owned};
 
 /// Whether two JSON values are equal as data: numbers by value (`5` == `5.0`), objects as maps
 /// (key order ignored), arrays element by element.

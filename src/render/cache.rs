@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::Cancel;
+use super::fetch::FetchLimits;
+
 /// Sub-directory of probe results (`<hash>.json`).
 pub const PROBES: &str = "probe";
 /// Sub-directory of downloaded files (`<url hash>.<ext>`).
@@ -43,20 +46,48 @@ impl CacheStats {
     }
 }
 
-/// A cache directory plus its activity counters. Cheap to clone (the counters are shared).
+/// A cache directory plus its activity counters, the limits of downloads into it, and the
+/// cancel flag of the render using it (downloads, probes and drawing stop when it is set).
+/// Cheap to clone (the counters are shared).
 #[derive(Debug, Clone)]
 pub struct Cache {
     root: PathBuf,
     stats: Arc<CacheStats>,
+    limits: FetchLimits,
+    cancel: Cancel,
 }
 
 impl Cache {
-    /// A cache rooted at `root` (created lazily, on first write).
+    /// A cache rooted at `root` (created lazily, on first write), with default limits.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Cache {
             root: root.into(),
             stats: Arc::default(),
+            limits: FetchLimits::default(),
+            cancel: Cancel::new(),
         }
+    }
+
+    /// The same cache with these download limits.
+    pub fn with_limits(mut self, limits: FetchLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The same cache (same counters) for a render stopped by `cancel`.
+    pub fn with_cancel(mut self, cancel: &Cancel) -> Self {
+        self.cancel = cancel.clone();
+        self
+    }
+
+    /// Download limits: timeouts, largest file, size of the download cache.
+    pub fn limits(&self) -> &FetchLimits {
+        &self.limits
+    }
+
+    /// The cancel flag of the render using the cache (never set when none was given).
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
     }
 
     /// The user's cache: see [`default_dir`].

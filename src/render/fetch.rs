@@ -4,20 +4,63 @@
 //! fetched once with ureq, streamed into a temp file beside its final name and renamed only
 //! when complete, so a failed or interrupted download leaves nothing behind. URLs are treated as
 //! immutable (as Shotstack's own renderer does with its asset URLs): delete the cache entry to
-//! fetch again. It does not probe or interpret the files.
+//! fetch again. Downloads are bounded ([`FetchLimits`]: connect and idle timeouts, a total
+//! time, a largest file), one per URL at a time in the process, stop on the render's cancel
+//! flag, and the download cache is trimmed to a size, least recently used files first. It
+//! does not probe or interpret the files.
 
-use std::io;
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
+use super::Cancel;
 use super::cache::{self, Cache, CacheStats};
 
-/// Largest download accepted (4 GiB): a guard against endless responses filling the disk.
-const MAX_DOWNLOAD: u64 = 4 << 30;
-/// Time allowed to connect to a host.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Time allowed for a whole download (large videos on slow links take minutes).
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Limits of downloads and of the download cache. Each is a command-line flag (and an
+/// environment variable) of the commands that download: see `docs/batch.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchLimits {
+    /// Time allowed to connect to a host (`--connect-timeout`).
+    pub connect_timeout: Duration,
+    /// A download that receives less than [`STALL_BYTES`] in this long fails: a server that
+    /// stopped answering, or drips (`--idle-timeout`). Also the time allowed for the
+    /// response headers.
+    pub idle_timeout: Duration,
+    /// Time allowed for a whole download (`--download-timeout`).
+    pub total_timeout: Duration,
+    /// Largest file accepted, in bytes (`--max-download`).
+    pub max_bytes: u64,
+    /// The download cache is trimmed to this many bytes, least recently used files first
+    /// (`--cache-size`).
+    pub cache_bytes: u64,
+}
+
+impl Default for FetchLimits {
+    /// 15 s to connect, 30 s without progress, 30 minutes in all, 2 GiB per file (larger than
+    /// any sane asset of a templated video), a 10 GiB download cache.
+    fn default() -> Self {
+        FetchLimits {
+            connect_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(30),
+            total_timeout: Duration::from_secs(30 * 60),
+            max_bytes: 2 << 30,
+            cache_bytes: 10 << 30,
+        }
+    }
+}
+
+/// Fewer bytes than this within [`FetchLimits::idle_timeout`] is a stalled download (as curl's
+/// `--speed-limit`): a server sending one byte a second never trips a per-read timeout.
+pub const STALL_BYTES: u64 = 1024;
+
+/// How often a waiting download looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// Downloads are read in chunks of this size.
+const CHUNK: usize = 64 * 1024;
 
 /// Why an asset could not be made local.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +84,25 @@ pub enum FetchError {
         #[source]
         source: io::Error,
     },
+    /// The server sent too little for too long.
+    #[error("cannot download `{url}`: stalled (less than 1 KiB in {} s)", seconds)]
+    Stalled {
+        /// The URL.
+        url: String,
+        /// The idle timeout, in seconds.
+        seconds: u64,
+    },
+    /// The file is larger than [`FetchLimits::max_bytes`].
+    #[error("cannot download `{url}`: larger than the limit of {limit} bytes (`--max-download`)")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The render was cancelled while downloading.
+    #[error("download of `{0}` cancelled")]
+    Cancelled(String),
     /// A URL scheme reel cannot read (`s3://`, `ftp://`).
     #[error(
         "cannot read `{0}`: only local paths, `file://`, `http://` and `https://` are supported"
@@ -97,18 +159,99 @@ pub fn cache_path(url: &str, cache: &Cache) -> PathBuf {
     cache.entry(cache::DOWNLOADS, &name)
 }
 
-/// Downloads `url` into `cache` unless it is already there; returns the cached file.
+/// Downloads `url` into `cache` unless it is already there; returns the cached file. Several
+/// threads asking for the same URL at once download it once: the others wait for it. Stops
+/// (within [`CANCEL_POLL`]) when the cache's cancel flag is set.
 pub fn download_cached(url: &str, cache: &Cache) -> Result<PathBuf, FetchError> {
     let path = cache_path(url, cache);
+    let slot = in_flight(&path);
+    let _one_at_a_time = lock_cancellable(&slot, cache.cancel(), url)?;
     if path.is_file() {
+        // Most recently used: eviction goes by modification time.
+        let _ = fs::File::options()
+            .append(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(SystemTime::now()));
         return Ok(path);
     }
-    download(url, &path)?;
+    download(url, &path, cache)?;
     CacheStats::bump(&cache.stats().downloads);
+    if let Some(dir) = path.parent() {
+        // A cache that cannot be trimmed only costs disk space.
+        let _ = evict(dir, cache.limits().cache_bytes, &path);
+    }
     Ok(path)
 }
 
-fn download(url: &str, path: &Path) -> Result<(), FetchError> {
+/// The lock of one cache file: held while it is checked and downloaded.
+fn in_flight(path: &Path) -> Arc<Mutex<()>> {
+    static SLOTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let mut slots = SLOTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Slots nobody holds are dropped, so the table stays as small as the downloads running.
+    slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+    slots.entry(path.to_owned()).or_default().clone()
+}
+
+/// Takes `slot`, giving up when `cancel` is set while another thread holds it.
+fn lock_cancellable<'a>(
+    slot: &'a Mutex<()>,
+    cancel: &Cancel,
+    url: &str,
+) -> Result<MutexGuard<'a, ()>, FetchError> {
+    loop {
+        match slot.try_lock() {
+            Ok(guard) => return Ok(guard),
+            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) if cancel.is_cancelled() => {
+                return Err(FetchError::Cancelled(url.to_string()));
+            }
+            Err(TryLockError::WouldBlock) => std::thread::sleep(CANCEL_POLL),
+        }
+    }
+}
+
+/// Downloads `url` to `path` on a helper thread, so that a cancel is answered at once even
+/// while the transfer is blocked on the network; the helper stops at its next chunk (or its
+/// idle timeout) and removes its temp file.
+fn download(url: &str, path: &Path, cache: &Cache) -> Result<(), FetchError> {
+    let (tx, rx) = mpsc::channel();
+    let (u, p, limits, cancel) = (
+        url.to_string(),
+        path.to_owned(),
+        *cache.limits(),
+        cache.cancel().clone(),
+    );
+    std::thread::spawn(move || {
+        let _ = tx.send(transfer(&u, &p, &limits, &cancel));
+    });
+    loop {
+        match rx.recv_timeout(CANCEL_POLL) {
+            Ok(result) => return result,
+            Err(mpsc::RecvTimeoutError::Timeout) if cache.cancel().is_cancelled() => {
+                return Err(FetchError::Cancelled(url.to_string()));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(FetchError::Http {
+                    url: url.to_string(),
+                    reason: "the download stopped unexpectedly".into(),
+                });
+            }
+        }
+    }
+}
+
+/// The transfer itself: connect, check the size, stream into a temp file beside `path`, and
+/// rename it into place only when complete.
+fn transfer(
+    url: &str,
+    path: &Path,
+    limits: &FetchLimits,
+    cancel: &Cancel,
+) -> Result<(), FetchError> {
     let http = |reason: String| FetchError::Http {
         url: url.to_string(),
         reason,
@@ -118,27 +261,107 @@ fn download(url: &str, path: &Path) -> Result<(), FetchError> {
         path: path.to_owned(),
         source,
     };
+    let too_large = || FetchError::TooLarge {
+        url: url.to_string(),
+        limit: limits.max_bytes,
+    };
+    let stalled = || FetchError::Stalled {
+        url: url.to_string(),
+        seconds: limits.idle_timeout.as_secs(),
+    };
     let agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(CONNECT_TIMEOUT))
-        .timeout_global(Some(DOWNLOAD_TIMEOUT))
+        .timeout_connect(Some(limits.connect_timeout))
+        .timeout_recv_response(Some(limits.idle_timeout))
+        .timeout_per_read(Some(limits.idle_timeout))
+        .timeout_global(Some(limits.total_timeout))
         .build()
         .new_agent();
-    let response = agent.get(url).call().map_err(|e| http(e.to_string()))?;
-    let mut reader = response
-        .into_body()
-        .into_with_config()
-        .limit(MAX_DOWNLOAD)
-        .reader();
+    let response = agent.get(url).call().map_err(|e| match e {
+        ureq::Error::Timeout(ureq::Timeout::RecvResponse | ureq::Timeout::PerRead) => stalled(),
+        e => http(e.to_string()),
+    })?;
+    let body = response.into_body();
+    if body.content_length().is_some_and(|n| n > limits.max_bytes) {
+        return Err(too_large());
+    }
+    let mut reader = body.into_with_config().limit(limits.max_bytes).reader();
     // The temp file is deleted on drop, so every early return below leaves nothing behind.
     let mut tmp = cache::temp_beside(path).map_err(store)?;
-    io::copy(&mut reader, &mut tmp).map_err(|e| match e.kind() {
-        io::ErrorKind::Other | io::ErrorKind::UnexpectedEof | io::ErrorKind::TimedOut => {
-            http(e.to_string())
+    let mut buf = vec![0u8; CHUNK];
+    let mut window = (Instant::now(), 0u64);
+    loop {
+        if cancel.is_cancelled() {
+            return Err(FetchError::Cancelled(url.to_string()));
         }
-        _ => store(e),
-    })?;
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(
+                    match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+                        Some(ureq::Error::BodyExceedsLimit(_)) => too_large(),
+                        Some(ureq::Error::Timeout(ureq::Timeout::PerRead)) => stalled(),
+                        _ => http(e.to_string()),
+                    },
+                );
+            }
+        };
+        tmp.write_all(&buf[..n]).map_err(store)?;
+        window.1 += n as u64;
+        if window.0.elapsed() >= limits.idle_timeout {
+            if window.1 < STALL_BYTES {
+                return Err(stalled());
+            }
+            window = (Instant::now(), 0);
+        }
+    }
     tmp.as_file().sync_all().map_err(store)?;
     tmp.persist(path).map_err(|e| store(e.error))?;
+    Ok(())
+}
+
+/// Files older than this are never evicted in favour of a newer one: another render (a shard
+/// in another process) may be about to read them.
+const EVICT_GRACE: Duration = Duration::from_secs(3600);
+
+/// Trims the download directory `dir` to `max` bytes, deleting least recently used files
+/// first (by modification time, which a cache hit refreshes), never `keep` nor files used in
+/// the last [`EVICT_GRACE`]. Temp files of interrupted downloads older than that go too.
+fn evict(dir: &Path, max: u64, keep: &Path) -> io::Result<()> {
+    let now = SystemTime::now();
+    let age = |t: SystemTime| now.duration_since(t).unwrap_or_default();
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if !meta.is_file() {
+            continue;
+        }
+        let used = meta.modified().unwrap_or(now);
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(".reel-") {
+            if age(used) > EVICT_GRACE {
+                let _ = fs::remove_file(entry.path());
+            }
+            continue;
+        }
+        total += meta.len();
+        files.push((used, meta.len(), entry.path()));
+    }
+    files.sort();
+    for (used, len, path) in files {
+        if total <= max {
+            break;
+        }
+        if path == keep || age(used) < EVICT_GRACE {
+            continue;
+        }
+        if fs::remove_file(&path).is_ok() {
+            total -= len;
+        }
+    }
     Ok(())
 }
 

@@ -50,12 +50,25 @@ pub struct RenderOutcome {
 /// Resolves and compiles `edit` without running ffmpeg (`reel graph`). The plan writes to
 /// whatever path [`RenderPlan::to_args`] is given.
 pub fn plan_edit(edit: &Edit, job: &RenderJob<'_>) -> Warned<SourceResult<(Timeline, RenderPlan)>> {
+    plan_cancellable(edit, job, &Cancel::new())
+}
+
+/// [`plan_edit`], stopping downloads, probes and drawing when `cancel` is set.
+fn plan_cancellable(
+    edit: &Edit,
+    job: &RenderJob<'_>,
+    cancel: &Cancel,
+) -> Warned<SourceResult<(Timeline, RenderPlan)>> {
     let ctx = ResolveContext {
         base_dir: job.base_dir.clone(),
-        cache: job.cache.clone(),
+        cache: job.cache.clone().with_cancel(cancel),
         fonts: job.fonts,
         origins: job.origins,
         sources: job.sources,
+        max_duration: job
+            .options
+            .max_duration
+            .unwrap_or(crate::edit::DEFAULT_MAX_DURATION),
     };
     let resolved = resolve::resolve(edit, &ctx);
     let output = resolved.output.and_then(|timeline| {
@@ -77,7 +90,7 @@ pub fn render_edit(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Warned<SourceResult<RenderOutcome>> {
-    let planned = plan_edit(edit, job);
+    let planned = plan_cancellable(edit, job, cancel);
     let warnings = planned.warnings;
     let output = planned.output.and_then(|(timeline, plan)| {
         let out = output_path(&job.out_path, plan.extension);

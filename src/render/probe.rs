@@ -6,13 +6,15 @@
 //! facts; that is `resolve`.
 
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::Cancel;
 use super::cache::{self, Cache, CacheStats};
 
 /// Bumped when [`MediaInfo`] or its derivation changes, so old cache entries are ignored.
@@ -77,6 +79,9 @@ pub enum ProbeError {
         "ffprobe was not found on PATH (it ships with ffmpeg: `apt-get install ffmpeg`, `brew install ffmpeg`)"
     )]
     NoFfprobe,
+    /// The render was cancelled while ffprobe ran (it was killed).
+    #[error("probing cancelled")]
+    Cancelled,
     /// ffprobe rejected the file.
     #[error("`{}` is not readable media: {reason}", path.display())]
     Invalid {
@@ -109,7 +114,7 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError>
         return Ok(info);
     }
     CacheStats::bump(&cache.stats().probe_runs);
-    let info = run_ffprobe(path)?;
+    let info = run_ffprobe_until(path, cache.cancel())?;
     if let Ok(json) = serde_json::to_vec_pretty(&info) {
         // A read-only cache only costs a re-probe next time.
         let _ = cache::write_atomic(&entry, &json);
@@ -124,7 +129,20 @@ fn read_entry(entry: &Path) -> Option<MediaInfo> {
 
 /// Probes without any cache.
 pub fn run_ffprobe(path: &Path) -> Result<MediaInfo, ProbeError> {
-    let output = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path())
+    run_ffprobe_until(path, &Cancel::new())
+}
+
+/// How often a running ffprobe is checked for exit or cancel.
+const PROBE_POLL: Duration = Duration::from_millis(20);
+
+/// Probes without any cache; ffprobe is killed when `cancel` is set (a file on a stalled
+/// network mount, or a huge one, can keep it busy for long).
+fn run_ffprobe_until(path: &Path, cancel: &Cancel) -> Result<MediaInfo, ProbeError> {
+    let read_err = |source| ProbeError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut child = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path())
         .args([
             "-v",
             "error",
@@ -134,14 +152,51 @@ pub fn run_ffprobe(path: &Path) -> Result<MediaInfo, ProbeError> {
             "-show_streams",
         ])
         .arg(path)
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => ProbeError::NoFfprobe,
-            _ => ProbeError::Read {
-                path: path.to_owned(),
-                source: e,
-            },
+            _ => read_err(e),
         })?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(read_err)? {
+            break status;
+        }
+        if cancel.is_cancelled() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ProbeError::Cancelled);
+        }
+        std::thread::sleep(PROBE_POLL);
+    };
+    let output = std::process::Output {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    };
     let invalid = |reason: String| ProbeError::Invalid {
         path: path.to_owned(),
         reason,

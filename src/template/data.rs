@@ -55,6 +55,11 @@ impl DataFormat {
     }
 }
 
+/// The largest cell accepted unless told otherwise (`--max-cell`): 1 MiB. A cell is a title, a
+/// caption or a URL; a bigger one is almost surely a mistake (a file pasted into a cell), and
+/// text, templates and layout all cost time in its size.
+pub const DEFAULT_MAX_CELL: usize = 1 << 20;
+
 /// How to read a data file.
 #[derive(Debug, Clone, Default)]
 pub struct DataOptions {
@@ -62,6 +67,9 @@ pub struct DataOptions {
     pub format: Option<DataFormat>,
     /// CSV field delimiter; `None` means `,` (or a tab for `.tsv` files).
     pub delimiter: Option<u8>,
+    /// Largest cell in bytes (a string's text; other JSON values as written); a bigger one
+    /// makes its row an error at the cell. `None`: [`DEFAULT_MAX_CELL`].
+    pub max_cell: Option<usize>,
 }
 
 /// Reads `--delimiter`: `,`, `;`, `tab` (or `\t`, or a real tab), `pipe`, or any single ASCII
@@ -128,6 +136,7 @@ pub fn open(path: &Path, sources: &SourceMap, options: &DataOptions) -> Result<R
         select: None,
         overrides: Vec::new(),
         warnings,
+        max_cell: options.max_cell.unwrap_or(DEFAULT_MAX_CELL),
     })
 }
 
@@ -174,6 +183,8 @@ pub struct Rows {
     overrides: Vec<(String, Value)>,
     /// Warnings about the file as a whole.
     warnings: Vec<Diagnostic>,
+    /// Largest cell in bytes.
+    max_cell: usize,
 }
 
 impl std::fmt::Debug for Rows {
@@ -246,6 +257,9 @@ impl Iterator for Rows {
             self.next += 1;
             match read {
                 Read::Row(mut row) => {
+                    if let Some(d) = oversized(&row, self.max_cell) {
+                        return Some((index, Err(d)));
+                    }
                     for (key, value) in &self.overrides {
                         let cell = Cell {
                             value: value.clone(),
@@ -310,6 +324,33 @@ fn object_row(index: usize, map: serde_json::Map<String, Value>, spans: &[Span])
         })
         .collect();
     Row { index, fields }
+}
+
+/// The error for the first cell of `row` longer than `max` bytes, if any.
+fn oversized(row: &Row, max: usize) -> Option<Diagnostic> {
+    row.fields.iter().find_map(|(_, cell)| {
+        let origin = cell.origin.as_ref()?;
+        let size = match &cell.value {
+            Value::String(text) => text.len(),
+            // Lists and objects of a JSON row: as written.
+            _ => origin.span.end.saturating_sub(origin.span.start) as usize,
+        };
+        (size > max).then(|| {
+            Diagnostic::error(format!(
+                "{} holds {size} bytes, more than the limit of {max}",
+                origin.describe
+            ))
+            // Only the cell's first byte: the label of a huge span costs the report its size.
+            .with_label(
+                Span {
+                    end: origin.span.start + 1,
+                    ..origin.span
+                },
+                "this cell starts here",
+            )
+            .with_help("shorten the cell, or raise the limit with `--max-cell BYTES`")
+        })
+    })
 }
 
 /// The error for a JSON row that is not an object.

@@ -149,6 +149,7 @@ fn missing_file_snapshot() {
     let opts = ValidateOptions {
         base_dir: Some(PathBuf::from("tests/fixtures/edit")),
         check_files: true,
+        ..ValidateOptions::default()
     };
     let out = check_fixture("missing-file.json", &opts);
     insta::assert_snapshot!(out);
@@ -254,6 +255,7 @@ fn corpus_placeholder_src_is_a_missing_file() {
     let opts = ValidateOptions {
         base_dir: path.parent().map(Path::to_path_buf),
         check_files: true,
+        ..ValidateOptions::default()
     };
     let errors = validate(&read(&path), &Origins::new(), &opts)
         .output

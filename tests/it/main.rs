@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod edit;
+mod hostile;
 mod output;
 mod render;
 mod resolve;

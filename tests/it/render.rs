@@ -1224,7 +1224,7 @@ fn compile_snapshot_batch_preview_transitions() {
     let opts = RenderOptions {
         preview: true,
         threads: Some(1),
-        frame: None,
+        ..RenderOptions::default()
     };
     insta::assert_snapshot!(snapshot_plan(&tl, &opts));
 }

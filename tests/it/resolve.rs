@@ -313,6 +313,7 @@ fn resolve_in<'a>(
         fonts,
         origins,
         sources: None,
+        max_duration: reel::edit::DEFAULT_MAX_DURATION,
     }
 }
 

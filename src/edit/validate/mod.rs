@@ -6,7 +6,8 @@
 //!    data cell and with a warning when it was written in the template. The walk only reads;
 //!    coercions are patches applied to a copy, made only when there are any;
 //! 2. checks beyond the schema ([`semantic`]): overlapping clips on a track (warning), unknown
-//!    and duplicate aliases, even output sizes, an output size at all, missing local files;
+//!    and duplicate aliases, even output sizes, an output size at all, clips ending past
+//!    [`ValidateOptions::max_duration`], missing local files;
 //! 3. serde into [`Edit`]. After a clean walk this cannot fail; if it does (a bug), the serde
 //!    message becomes a diagnostic rather than a panic.
 //!
@@ -21,11 +22,18 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+pub(crate) use semantic::too_long;
+
 use crate::diagnostics::{Diagnostic, SourceResult, Warned};
 use crate::edit::{Edit, Origins, schema};
 
+/// The longest timeline reel accepts unless told otherwise (`--max-duration`): 4 hours. A
+/// length from a data cell (`1e9` seconds) would otherwise plan and render for days; real
+/// templated videos are seconds to minutes long.
+pub const DEFAULT_MAX_DURATION: f64 = 4.0 * 3600.0;
+
 /// What validation may look at beyond the document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ValidateOptions {
     /// Directory relative `src` paths are resolved against (the template's directory);
     /// `None` = the current directory.
@@ -33,6 +41,18 @@ pub struct ValidateOptions {
     /// Report local media, soundtrack and font files that do not exist. URLs (`http(s)://`,
     /// `alias://`, any `scheme://`) are never checked.
     pub check_files: bool,
+    /// Seconds: a clip ending later is an error at its `start` or `length`.
+    pub max_duration: f64,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            base_dir: None,
+            check_files: false,
+            max_duration: DEFAULT_MAX_DURATION,
+        }
+    }
 }
 
 /// Validates one Edit JSON document and reads it into the typed model.

@@ -85,6 +85,7 @@ impl<'a> Checks<'a> {
         self.sources(edit);
         self.overlaps(edit);
         self.aliases(edit);
+        self.durations(edit, opts.max_duration);
         if opts.check_files {
             self.files(edit, opts.base_dir.as_deref());
         }
@@ -190,6 +191,39 @@ impl<'a> Checks<'a> {
         let msg = format!("clip {} plays until {} s", a.index + 1, num(first.1));
         self.push(&a.ptr("/length"), d, msg);
     }
+}
+
+impl Checks<'_> {
+    /// Clips ending past `max` seconds (numeric timing only; `auto` and `end` are checked when
+    /// the timeline is resolved): an error at the value that put them there, usually a cell.
+    fn durations(&mut self, edit: &Value, max: f64) {
+        for c in clips(edit) {
+            let start = c.clip.get("start").and_then(Value::as_f64).unwrap_or(0.0);
+            let length = c.clip.get("length").and_then(Value::as_f64).unwrap_or(0.0);
+            let end = start + length;
+            if end <= max || end.is_nan() {
+                continue;
+            }
+            let (at, what) = if start > max {
+                ("/start", format!("starts at {} s", num(start)))
+            } else {
+                ("/length", format!("lasts {} s", num(length)))
+            };
+            let d = too_long(&clip_name(c.track, c.index), end, max);
+            self.push(&c.ptr(at), d, what);
+        }
+    }
+}
+
+/// "clip 1 of track 1 ends at 1000000000 s, past the 4-hour limit".
+pub(crate) fn too_long(what: &str, end: f64, max: f64) -> Diagnostic {
+    Diagnostic::error(format!(
+        "{what} ends at {} s, past the limit of {} s",
+        num(end),
+        num(max)
+    ))
+    .with_note("a timeline this long would take hours to plan and render")
+    .with_help("fix the value, or raise the limit with `--max-duration SECONDS`")
 }
 
 impl Checks<'_> {

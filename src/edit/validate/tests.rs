@@ -390,6 +390,7 @@ fn missing_local_files_are_errors_when_asked() {
     let opts = ValidateOptions {
         base_dir: Some(dir.path().to_path_buf()),
         check_files: true,
+        ..ValidateOptions::default()
     };
     let errs = validate(&v, &Origins::new(), &opts).output.unwrap_err();
     let msgs: Vec<_> = errs.iter().map(|d| d.message.as_str()).collect();

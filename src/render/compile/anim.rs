@@ -103,9 +103,26 @@ impl Knots {
 
     /// As [`Knots::frames`], dropping knots whose value the line through their neighbours
     /// predicts within `tol` (0.01 px is invisible and keeps camera expressions short).
+    ///
+    /// Streams: memory is the knots kept, not the frames sampled (a long clip has millions).
     pub(crate) fn frames_within(n: usize, tol: f64, f: impl Fn(usize) -> f64) -> Knots {
-        let pts: Vec<(f64, f64)> = (0..n.max(1)).map(|i| (i as f64, f(i))).collect();
-        Knots(simplify(pts, tol))
+        let mut out = vec![(0.0, f(0))];
+        if n <= 1 {
+            return Knots(out);
+        }
+        let mut candidate = (1.0, f(1));
+        for i in 2..n {
+            let next = (i as f64, f(i));
+            let (x0, v0) = out[out.len() - 1];
+            let ((x1, v1), (x2, v2)) = (candidate, next);
+            let predicted = v0 + (v2 - v0) * (x1 - x0) / (x2 - x0);
+            if (predicted - v1).abs() > tol {
+                out.push(candidate);
+            }
+            candidate = next;
+        }
+        out.push(candidate);
+        Knots(out)
     }
 
     /// Whether the function is constant.
@@ -147,26 +164,6 @@ impl Knots {
             self.tree(var, mid, hi)
         )
     }
-}
-
-fn simplify(pts: Vec<(f64, f64)>, tol: f64) -> Vec<(f64, f64)> {
-    if pts.len() <= 2 {
-        return pts;
-    }
-    let mut out = vec![pts[0]];
-    for i in 1..pts.len() - 1 {
-        let (x0, v0) = *out.last().unwrap_or(&pts[0]);
-        let (x1, v1) = pts[i];
-        let (x2, v2) = pts[i + 1];
-        let predicted = v0 + (v2 - v0) * (x1 - x0) / (x2 - x0);
-        if (predicted - v1).abs() > tol {
-            out.push((x1, v1));
-        }
-    }
-    if let Some(&last) = pts.last() {
-        out.push(last);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -37,6 +37,9 @@ pub struct RenderOptions {
     pub threads: Option<u32>,
     /// Render a single still frame at this timeline time (seconds) instead of the output format.
     pub frame: Option<f64>,
+    /// `--max-duration`: a clip ending later (seconds) is an error at the clip; `None`:
+    /// [`crate::edit::DEFAULT_MAX_DURATION`].
+    pub max_duration: Option<f64>,
 }
 
 /// One `-i` input of the plan.

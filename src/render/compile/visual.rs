@@ -514,12 +514,10 @@ fn overlay_piece(
     };
     let t0 = p.j0 as f64 / cx.fps();
     let fps = cx.fps();
-    let xs = Knots::frames(p.j1 - p.j0, |j| {
-        top_left(cx, c, t0 + j as f64 / fps, size).0.round()
-    });
-    let ys = Knots::frames(p.j1 - p.j0, |j| {
-        top_left(cx, c, t0 + j as f64 / fps, size).1.round()
-    });
+    // A piece that is not animated stands still: one sample, however long it lasts.
+    let n = if p.animated { p.j1 - p.j0 } else { 1 };
+    let xs = Knots::frames(n, |j| top_left(cx, c, t0 + j as f64 / fps, size).0.round());
+    let ys = Knots::frames(n, |j| top_left(cx, c, t0 + j as f64 / fps, size).1.round());
     // The output frame from overlay's `t`, not its `n`: ffmpeg 5.1's overlay counts `n` from 1
     // in x/y (while `enable`, crop, rotate and geq count from 0), so `n` put every motion one
     // frame early. Base frames carry exact `k·den/num` timestamps, so rounding is exact.
@@ -585,16 +583,18 @@ fn animate(
     let (cam, mut size, padded) = camera(cx, c, p);
     f.extend(cam);
     let mut link: Link = cx.g.chain(&[link], f).into();
-    let values: Vec<f64> = (0..n).map(|j| c.motion.alpha(local(cx, p, j))).collect();
-    let first = values.first().copied().unwrap_or(1.0);
-    let varying = values.iter().any(|v| (v - first).abs() > 1e-4);
+    let alpha = |j: usize| c.motion.alpha(local(cx, p, j));
+    let first = if n > 0 { alpha(0) } else { 1.0 };
+    let varying = (0..n).any(|j| (alpha(j) - first).abs() > 1e-4);
+    let fade =
+        varying.then(|| Knots::frames_within(n, 0.05, |j| (alpha(j) * 255.0).clamp(0.0, 255.0)));
     let matte = p
         .luma
         .and_then(|l| luma::mask(cx, lumas, l, c.k0 + p.j0, n, size));
     let masks: Vec<Link> = [
         matte,
         wipe_mask(cx, c, p, size),
-        varying.then(|| fade_mask(cx, &values, size)),
+        fade.map(|level| fade_mask(cx, &level, n, size)),
     ]
     .into_iter()
     .flatten()
@@ -632,16 +632,13 @@ fn source_alpha(c: &Clip) -> bool {
 
 /// A uniform grey stream whose level is 255·alpha at each frame (a 2×2 `geq` scaled up:
 /// per-frame `lutyuv` commands would rebuild a 65536-entry table per plane, ~7 ms each).
-fn fade_mask(cx: &mut Ctx, values: &[f64], size: (u32, u32)) -> Link {
-    let level = Knots::frames_within(values.len(), 0.05, |j| {
-        (values[j] * 255.0).clamp(0.0, 255.0)
-    });
+fn fade_mask(cx: &mut Ctx, level: &Knots, n: usize, size: (u32, u32)) -> Link {
     let f = vec![
         Filter::new("color")
             .arg("c", "black")
             .arg("s", "2x2")
             .arg("r", cx.canvas.fps.to_string()),
-        Filter::new("trim").arg("end_frame", values.len()),
+        Filter::new("trim").arg("end_frame", n),
         Filter::new("format").pos("gray"),
         Filter::new("geq").arg("lum", level.expr("N")),
         Filter::new("scale")
@@ -700,18 +697,17 @@ fn local(cx: &Ctx, p: Piece, j: usize) -> f64 {
 fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
     let n = p.j1 - p.j0;
     let (vw, vh) = c.geo.visible;
-    let states: Vec<CameraState> = (0..n)
-        .map(|j| {
-            let t = local(cx, p, j);
-            (
-                c.motion.zoom(t) * c.motion.scale(t) / c.s_ref,
-                c.motion.pan(t),
-                c.motion.skew(t),
-            )
-        })
-        .collect();
-    let identity = states
-        .iter()
+    // Evaluated per use rather than stored: a long clip has millions of frames.
+    let state = |j: usize| -> CameraState {
+        let t = local(cx, p, j);
+        (
+            c.motion.zoom(t) * c.motion.scale(t) / c.s_ref,
+            c.motion.pan(t),
+            c.motion.skew(t),
+        )
+    };
+    let identity = (0..n)
+        .map(state)
         .all(|s| (s.0 - 1.0).abs() < 1e-6 && s.1 == (0.0, 0.0) && s.2 == (0.0, 0.0));
     if identity
         || c.clip
@@ -723,7 +719,10 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
     {
         return (Vec::new(), prepared_size(c), false);
     }
-    let pad = if states.iter().any(|s| s.0 < 1.0 - 1e-6 || s.2 != (0.0, 0.0)) {
+    let pad = if (0..n)
+        .map(state)
+        .any(|s| s.0 < 1.0 - 1e-6 || s.2 != (0.0, 0.0))
+    {
         2
     } else {
         0
@@ -741,7 +740,7 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
                 .arg("color", "black@0"),
         );
     }
-    f.push(perspective(&states, (vw, vh), (fw, fh)));
+    f.push(perspective(n, state, (vw, vh), (fw, fh)));
     (f, (fw, fh), pad > 0)
 }
 
@@ -750,7 +749,12 @@ type CameraState = (f64, (f64, f64), (f64, f64));
 
 /// The `perspective` filter mapping each output corner of a `frame`-sized picture (content box
 /// `content`, centred) back to its source point for every frame's camera state.
-fn perspective(states: &[CameraState], content: (u32, u32), frame: (u32, u32)) -> Filter {
+fn perspective(
+    n: usize,
+    state: impl Fn(usize) -> CameraState,
+    content: (u32, u32),
+    frame: (u32, u32),
+) -> Filter {
     const NAMES: [(&str, &str); 4] = [("x0", "y0"), ("x1", "y1"), ("x2", "y2"), ("x3", "y3")];
     let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)];
     let (fw, fh) = (f64::from(frame.0), f64::from(frame.1));
@@ -758,7 +762,7 @@ fn perspective(states: &[CameraState], content: (u32, u32), frame: (u32, u32)) -
     let mut persp = Filter::new("perspective");
     for (ci, (ux, uy)) in corners.iter().enumerate() {
         let src = |j: usize| {
-            let (z, (px, py), (kx, ky)) = states[j];
+            let (z, (px, py), (kx, ky)) = state(j);
             let dx = ux * fw - fw / 2.0 - px * vw;
             let dy = uy * fh - fh / 2.0 - py * vh;
             let det = (1.0 - kx * ky).max(1e-6);
@@ -767,7 +771,6 @@ fn perspective(states: &[CameraState], content: (u32, u32), frame: (u32, u32)) -
                 fh / 2.0 + (dy - ky * dx) / det / z,
             )
         };
-        let n = states.len();
         persp = persp
             .arg(
                 NAMES[ci].0,
@@ -784,8 +787,8 @@ fn perspective(states: &[CameraState], content: (u32, u32), frame: (u32, u32)) -
 /// The moving wipe/reveal mask of a piece (grey, `size`), if it has one.
 fn wipe_mask(cx: &mut Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<Link> {
     let n = p.j1 - p.j0;
-    let states: Vec<_> = (0..n).map(|j| c.motion.mask(local(cx, p, j))).collect();
-    let first = states.iter().flatten().next().copied()?;
+    let mask = |j: usize| c.motion.mask(local(cx, p, j));
+    let first = (0..n).find_map(mask)?;
     let (w, h) = size;
     let shape = if first.soft {
         "255*clip(0.5+(0.5-(X/W*4-2))/0.85,0,1)"
@@ -793,7 +796,7 @@ fn wipe_mask(cx: &mut Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<Link>
         "255*lt(X/W*4-2,0)"
     };
     let xs = Knots::frames(n, |j| {
-        ((states[j].map_or(-2.0, |m| m.shift) + 2.0) * f64::from(w)).round()
+        ((mask(j).map_or(-2.0, |m| m.shift) + 2.0) * f64::from(w)).round()
     });
     let mut mf = vec![
         Filter::new("color")

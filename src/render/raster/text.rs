@@ -5,7 +5,7 @@
 //! Knows nothing of Shotstack assets: `raster::assets` maps text, title and rich-text onto a
 //! [`TextStyle`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use cosmic_text::{Align, Attrs, Buffer, Family, Metrics, Shaping, Style, Weight, Wrap, fontdb};
 use tiny_skia::{
@@ -495,6 +495,10 @@ fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
+    // Glyphs come in (nearly) logical order: counting characters from the previous glyph
+    // keeps numbering linear in the text (counting from the start for each glyph took
+    // seconds for a 300k-character cell; issue 15).
+    let mut cursor = CharCursor::default();
     for run in buffer.layout_runs() {
         let (mut left, mut right) = (f32::MAX, f32::MIN);
         let base = line_starts.get(run.line_i).copied().unwrap_or(0);
@@ -508,7 +512,7 @@ fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
                 y: run.line_y + g.y - g.font_size * g.y_offset,
                 size: g.font_size,
                 advance: g.w,
-                char_index: text[..base + g.start].chars().count(),
+                char_index: cursor.index(text, base + g.start),
             });
         }
         if run.glyphs.is_empty() {
@@ -523,6 +527,29 @@ fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
         });
     }
     laid
+}
+
+/// Character index of a byte offset, counted from the last offset asked for.
+#[derive(Debug, Default)]
+struct CharCursor {
+    /// The last byte offset.
+    byte: usize,
+    /// Characters before it.
+    chars: usize,
+}
+
+impl CharCursor {
+    /// The number of characters of `text` before byte `at` (0 if `at` is not a boundary).
+    fn index(&mut self, text: &str, at: usize) -> usize {
+        let count = |a: usize, b: usize| text.get(a..b).map_or(0, |s| s.chars().count());
+        if at >= self.byte {
+            self.chars += count(self.byte, at);
+        } else {
+            self.chars = self.chars.saturating_sub(count(at, self.byte));
+        }
+        self.byte = at;
+        self.chars
+    }
 }
 
 fn shift(laid: &mut Laid, dx: f32, dy: f32) {
@@ -557,6 +584,7 @@ fn fallback_runs(
     let dejavu = state.fallback_face(bold);
     let mut runs: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
     let mut missing: Vec<(usize, Vec<char>)> = Vec::new();
+    let mut noted: HashSet<(usize, char)> = HashSet::new();
     for (i, c) in text.char_indices() {
         let face = if !needs_glyph(c) || has(primary, c) {
             primary
@@ -566,7 +594,10 @@ fn fallback_runs(
             } else {
                 (0..state.faces.len()).find(|&j| has(j, c))
             };
-            note_missing(&mut missing, fb.unwrap_or(usize::MAX), c);
+            let face = fb.unwrap_or(usize::MAX);
+            if noted.insert((face, c)) {
+                note_missing(&mut missing, face, c);
+            }
             fb.unwrap_or(dejavu)
         };
         match runs.last_mut() {
@@ -581,10 +612,10 @@ fn fallback_runs(
     (runs, warnings.collect())
 }
 
+/// Adds `c` (not noted before) to the missing characters of fallback `face`.
 fn note_missing(missing: &mut Vec<(usize, Vec<char>)>, face: usize, c: char) {
     match missing.iter_mut().find(|(f, _)| *f == face) {
-        Some((_, chars)) if !chars.contains(&c) => chars.push(c),
-        Some(_) => {}
+        Some((_, chars)) => chars.push(c),
         None => missing.push((face, vec![c])),
     }
 }

@@ -85,6 +85,9 @@ pub fn layer(
             warnings: stored_warnings(&notes),
         };
     }
+    if ctx.cache.cancel().is_cancelled() {
+        return Warned::new(Err(cancelled()));
+    }
     let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts);
     let warnings = drawn.warnings;
     let output = drawn.output.and_then(|layer| {
@@ -137,11 +140,23 @@ pub fn animation(
             // Frame `count - 1` is at or after the end of the motion: the text at rest.
             ((anim.duration() * fps).ceil() as usize + 1).min(clip_frames)
         };
-        let source = write_sequence(&dir, count, |j| anim.frame(j as f64 / fps))?;
+        let cancel = ctx.cache.cancel();
+        let source = write_sequence(&dir, count, |j| {
+            // Checked per frame: a long animation takes minutes to draw.
+            if cancel.is_cancelled() {
+                return Err(cancelled());
+            }
+            anim.frame(j as f64 / fps)
+        })?;
         CacheStats::bump(&ctx.cache.stats().layers_written);
         Ok(source)
     });
     Some(Warned { output, warnings })
+}
+
+/// The error of a drawing stopped by the render's cancel flag.
+fn cancelled() -> Diagnostic {
+    Diagnostic::error("drawing cancelled")
 }
 
 /// A finished sequence in `dir` (directories appear by rename only once complete).

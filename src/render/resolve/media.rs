@@ -133,7 +133,7 @@ fn probe_src(src: &str, base_dir: &Path, cache: &Cache) -> Probed {
         Err(ProbeError::Invalid { reason, .. }) => {
             Err(format!("`{src}` is not readable media: {reason}"))
         }
-        Err(e @ ProbeError::NoFfprobe) => Err(e.to_string()),
+        Err(e @ (ProbeError::NoFfprobe | ProbeError::Cancelled)) => Err(e.to_string()),
     };
     (Some(path), result)
 }

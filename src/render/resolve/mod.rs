@@ -46,6 +46,9 @@ pub struct ResolveContext<'a> {
     /// The run's source files: a subtitle file with errors is added so they can be shown in
     /// it. `None`: such errors name `file:line:column` in a note instead.
     pub sources: Option<&'a SourceMap>,
+    /// Seconds: a clip ending later (an `auto` length from a long file, `end` after such a
+    /// clip) is an error at the clip, and is neither drawn nor planned.
+    pub max_duration: f64,
 }
 
 /// What resolve knows about one clip before timing.
@@ -156,6 +159,14 @@ fn prepare_all<'e>(
         .collect()
 }
 
+impl Item<'_> {
+    /// The clip's index in its track, read back from its pointer.
+    fn pointer_clip(&self) -> usize {
+        let last = self.pointer.rsplit('/').next().unwrap_or("0");
+        last.parse().unwrap_or(0)
+    }
+}
+
 /// Times every prepared clip and builds the tracks; returns them with the timeline duration
 /// (the latest clip end: a caption clip counts whole, even past its last cue).
 fn place(
@@ -196,6 +207,12 @@ fn place(
             layer_files.push(png.clone());
         }
         let end = time.start + time.length;
+        if end > ctx.max_duration {
+            let what = format!("clip {} on track {}", it.pointer_clip() + 1, it.track + 1);
+            let d = crate::edit::too_long(&what, end, ctx.max_duration);
+            sink.push(label(ctx, &format!("{}/length", it.pointer), d));
+            continue;
+        }
         if let Prepared::Captions(caps) = &it.prepared {
             let Some(base) = take(lower::visual(it.clip, time.length, &it.pointer), ctx, sink)
             else {
