@@ -146,6 +146,7 @@ mod tests {
                     has_audio: false,
                     is_still: true,
                     has_alpha: false,
+                    image2: false,
                 },
             },
             visual,

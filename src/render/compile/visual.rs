@@ -266,14 +266,14 @@ fn top_left(cx: &Ctx, c: &Clip, t: f64, size: (u32, u32)) -> (f64, f64) {
 fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     let fps = cx.canvas.fps;
     let (index, mut filters) = match &c.clip.source {
-        Source::Media { path, .. } if !c.still => {
+        Source::Media { path, info } if !c.still => {
             let need = c.clip.length * c.clip.media.speed + 2.0 / cx.fps();
             let mut args = Vec::new();
             if c.clip.media.trim > 0.0 {
                 args.extend(["-ss".to_owned(), num(c.clip.media.trim)]);
             }
             args.extend(["-t".to_owned(), num(need)]);
-            let i = cx.input(path, args);
+            let i = cx.media_input(path, info, args);
             cx.media_inputs
                 .push((std::ptr::from_ref(c.clip) as usize, i));
             let mut f = vec![Filter::new("setpts").pos("PTS-STARTPTS")];
@@ -283,14 +283,14 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
             f.push(Filter::new("fps").pos(fps.to_string()));
             (i, f)
         }
-        Source::Media { path, .. } => {
+        Source::Media { path, info } => {
             let args = if c.clip.media.trim > 0.0 {
                 vec!["-ss".to_owned(), num(c.clip.media.trim)]
             } else {
                 Vec::new()
             };
             (
-                cx.input(path, args),
+                cx.media_input(path, info, args),
                 vec![Filter::new("trim").arg("end_frame", 1)],
             )
         }
