@@ -134,7 +134,10 @@ impl RenderPlan {
         let pretty = self.filter.to_pretty();
         let script = self.needs_script().then_some(Path::new(SHELL_SCRIPT_NAME));
         let mut s = match script {
-            Some(file) => format!("cat > {} <<'REEL_GRAPH'\n{pretty}\nREEL_GRAPH\n", file.display()),
+            Some(file) => format!(
+                "cat > {} <<'REEL_GRAPH'\n{pretty}\nREEL_GRAPH\n",
+                file.display()
+            ),
             None => String::new(),
         };
         s.push_str("ffmpeg");
@@ -250,7 +253,11 @@ impl<'a> Ctx<'a> {
     /// name is a character) and returns its index.
     fn media_input(&mut self, path: &Path, info: &MediaInfo, mut args: Vec<String>) -> usize {
         if info.image2 {
-            args.extend(probe::pattern_args("image2").iter().map(|a| (*a).to_owned()));
+            args.extend(
+                probe::pattern_args("image2")
+                    .iter()
+                    .map(|a| (*a).to_owned()),
+            );
         }
         self.input(path, args)
     }
