@@ -198,18 +198,27 @@ pub fn run_ffprobe(path: &Path) -> Result<MediaInfo, ProbeError> {
 /// One ffprobe run: format, streams and the first packet's frames decoded.
 fn ffprobe(path: &Path, literal: bool) -> Result<std::process::Output, ProbeError> {
     let mut cmd = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path());
-    cmd.args(["-v", "error", "-of", "json", "-show_format", "-show_streams"])
-        .args(["-show_frames", "-read_intervals", "%+#1"]);
+    cmd.args([
+        "-v",
+        "error",
+        "-of",
+        "json",
+        "-show_format",
+        "-show_streams",
+    ])
+    .args(["-show_frames", "-read_intervals", "%+#1"]);
     if literal {
         cmd.args(["-pattern_type", "none"]);
     }
-    cmd.arg(file_url(path)).output().map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => ProbeError::NoFfprobe,
-        _ => ProbeError::Read {
-            path: path.to_owned(),
-            source: e,
-        },
-    })
+    cmd.arg(file_url(path))
+        .output()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => ProbeError::NoFfprobe,
+            _ => ProbeError::Read {
+                path: path.to_owned(),
+                source: e,
+            },
+        })
 }
 
 /// Whether ffprobe refused `-pattern_type` (the file is not read by `image2`).
@@ -241,7 +250,10 @@ fn ffprobe_reason(path: &Path, stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let line = text.lines().rev().find(|l| !l.trim().is_empty());
     let mut line = line.unwrap_or("ffprobe failed without a message").trim();
-    for prefix in [format!("file:{}: ", path.display()), format!("{}: ", path.display())] {
+    for prefix in [
+        format!("file:{}: ", path.display()),
+        format!("{}: ", path.display()),
+    ] {
         line = line.strip_prefix(&prefix).unwrap_or(line);
     }
     if let Some((ctx, rest)) = line.split_once("] ") {
@@ -415,7 +427,12 @@ mod tests {
             "format": {"format_name": "image2"}
         });
         let i = media_info(&j);
-        let why = undecodable(&i, &j, b"[png @ 0x1] Invalid PNG signature 0x41.\n", Path::new("a"));
+        let why = undecodable(
+            &i,
+            &j,
+            b"[png @ 0x1] Invalid PNG signature 0x41.\n",
+            Path::new("a"),
+        );
         assert_eq!(
             why.as_deref(),
             Some("it does not decode as a `png` picture (Invalid PNG signature 0x41)")
