@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod edit;
+mod media;
 mod render;
 mod resolve;
 mod syntax;
