@@ -248,6 +248,39 @@ fn three_thousand_clips_render_through_a_filtergraph_file() {
 }
 
 #[test]
+fn one_frame_clips_in_a_row_each_show_their_frame() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    // ffmpeg's concat gives a one-frame segment no length: 50 clips became 3 frames.
+    let dir = tempfile::tempdir().unwrap();
+    png(dir.path(), "red.png", "0xff0000");
+    png(dir.path(), "blue.png", "0x0000ff");
+    let clips: Vec<serde_json::Value> = (0..50)
+        .map(|i| {
+            let src = if i % 2 == 0 { "red.png" } else { "blue.png" };
+            serde_json::json!({
+                "asset": { "type": "image", "src": src },
+                "start": i as f64 * 0.04, "length": 0.04, "fit": "cover"
+            })
+        })
+        .collect();
+    let edit = serde_json::json!({
+        "timeline": { "tracks": [ { "clips": clips } ] },
+        "output": { "format": "mp4", "size": { "width": 160, "height": 90 }, "fps": 25 }
+    });
+    std::fs::write(dir.path().join("e.json"), edit.to_string()).unwrap();
+    let (code, _, err) = reel(dir.path(), &["render", "e.json", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    let video = dir.path().join("out/row-0001.mp4");
+    for k in [0, 1, 24, 49] {
+        let want = if k % 2 == 0 { [255, 0, 0] } else { [0, 0, 255] };
+        let got = colour_at(&video, (0.04 * f64::from(k) - 0.005).max(0.0));
+        assert!(near(got, want), "frame {k}: {got:?}");
+    }
+}
+
+#[test]
 fn overlapping_clips_on_one_json_line_warn_once_per_track() {
     let dir = tempfile::tempdir().unwrap();
     let clips: Vec<serde_json::Value> = (0..101)

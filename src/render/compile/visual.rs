@@ -83,7 +83,8 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
         };
         base_parts.push(part);
     }
-    let mut out = concat(cx, base_parts);
+    let one_frame = runs.iter().any(|(k0, k1, _)| k1 - k0 == 1);
+    let mut out = concat(cx, base_parts, one_frame);
     let mut order: Vec<usize> = (0..pieces.len())
         .filter(|&i| !visible[i].is_empty())
         .collect();
@@ -471,17 +472,21 @@ fn sequence_pattern(dir: &std::path::Path) -> std::path::PathBuf {
     std::path::Path::new(&dir).join(Source::FRAME_PATTERN)
 }
 
-/// Concatenates base runs (or passes a single one through).
-fn concat(cx: &mut Ctx, parts: Vec<Link>) -> Link {
+/// Concatenates base runs (or passes a single one through). ffmpeg 5.1's `concat` takes a
+/// video segment's length from its frames' timestamps, so a one-frame run lasts nothing and
+/// its frame lands on the next run's; with `one_frame` runs, frames are numbered again after
+/// it (every run is exactly its frames at the output rate). 3,000 one-frame clips made a
+/// three-frame video before (issue 15).
+fn concat(cx: &mut Ctx, parts: Vec<Link>, one_frame: bool) -> Link {
     if parts.len() == 1 {
         return parts[0];
     }
     let n = parts.len();
-    cx.g.chain(
-        &parts,
-        vec![Filter::new("concat").arg("n", n).arg("v", 1).arg("a", 0)],
-    )
-    .into()
+    let mut f = vec![Filter::new("concat").arg("n", n).arg("v", 1).arg("a", 0)];
+    if one_frame {
+        f.push(Filter::new("setpts").pos(pts_frames(cx.canvas.fps, 0)));
+    }
+    cx.g.chain(&parts, f).into()
 }
 
 /// Overlays one piece onto `under`, only for the frames in `visible`.
