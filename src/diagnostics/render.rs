@@ -131,8 +131,8 @@ struct ReportView<'c, 'a> {
     /// ariadne `order` of each label. ariadne starts a new section whenever a label sits
     /// above the one before it, and heads every section of the primary file with the primary
     /// label's `file:line` (issue 12: the overlap warning's second label showed the first's
-    /// line). So labels are ordered by file (primary file first), then by where they end:
-    /// one section per file, each headed right.
+    /// line). So labels are ordered by file (primary file first), then by the line where they
+    /// end: one section per file, each headed right.
     order: Vec<i32>,
     /// Windowed files: the excerpt and its ariadne source.
     cut: HashMap<FileId, (Excerpt, Source<Arc<str>>)>,
@@ -148,8 +148,23 @@ impl<'c, 'a> ReportView<'c, 'a> {
                 files.push(*f);
             }
         }
+        let end_line = |i: usize| {
+            let text = cache.sources.get(spans[i].0).text().clone();
+            // As ariadne counts it: the line of the span's last byte.
+            let r = &spans[i].1;
+            let last = if r.end > r.start { r.end - 1 } else { r.end };
+            text.as_bytes()[..last]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        };
         let mut idx: Vec<usize> = (0..spans.len()).collect();
-        idx.sort_by_key(|&i| (files.iter().position(|f| *f == spans[i].0), spans[i].1.end));
+        if spans.len() > 1 {
+            // Same line: keep the given order (ariadne draws the first label's message first).
+            idx.sort_by_cached_key(|&i| {
+                (files.iter().position(|f| *f == spans[i].0), end_line(i), i)
+            });
+        }
         let mut order = vec![0; spans.len()];
         for (rank, &i) in idx.iter().enumerate() {
             order[i] = rank as i32;
