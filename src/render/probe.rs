@@ -256,10 +256,11 @@ fn ffprobe_reason(path: &Path, stderr: &[u8]) -> String {
     ] {
         line = line.strip_prefix(&prefix).unwrap_or(line);
     }
-    if let Some((ctx, rest)) = line.split_once("] ") {
-        if ctx.starts_with('[') && ctx.contains(" @ ") {
-            line = rest;
-        }
+    if let Some((ctx, rest)) = line.split_once("] ")
+        && ctx.starts_with('[')
+        && ctx.contains(" @ ")
+    {
+        line = rest;
     }
     line.strip_suffix('.').unwrap_or(line).to_string()
 }
