@@ -26,8 +26,8 @@ pub const WORKERS: usize = 4;
 /// Accepted connections waiting for a worker; beyond that a new connection is answered
 /// `503` at once and closed, so idle clients cannot pile up.
 const BACKLOG: usize = 32;
-/// A client must send its request head, and take each piece of the answer, within this; a
-/// silent connection holds a worker no longer.
+/// A client must send its whole request head, and take each piece of the answer, within
+/// this; a silent or dripping connection holds a worker no longer.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest request head read (a browser's is under 2 KiB).
 const MAX_HEAD: usize = 16 * 1024;
@@ -215,11 +215,16 @@ struct Request {
     range: Option<String>,
 }
 
-/// Reads a request head (up to [`MAX_HEAD`] bytes; a body is never read).
+/// Reads a request head (up to [`MAX_HEAD`] bytes, within [`IO_TIMEOUT`] in all, so a client
+/// dripping a byte at a time cannot keep a worker; a body is never read).
 fn read_request(stream: &mut impl Read) -> Option<Request> {
+    let started = std::time::Instant::now();
     let mut head = Vec::new();
     let mut buf = [0u8; 2048];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if started.elapsed() > IO_TIMEOUT {
+            return None;
+        }
         let n = stream.read(&mut buf).ok()?;
         if n == 0 || head.len() + n > MAX_HEAD {
             return None;
