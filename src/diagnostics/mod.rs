@@ -9,6 +9,7 @@
 //! Stages collect *all* problems they find: `SourceResult<T>` carries a list of errors, and
 //! warnings ride beside the result in [`Warned`], never inside `Err`.
 
+mod excerpt;
 mod render;
 mod source;
 

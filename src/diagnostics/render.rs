@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 
+use super::excerpt::Excerpt;
 use super::{Diagnostic, FileId, Severity, SourceMap};
 
 /// How to draw diagnostics.
@@ -68,7 +70,7 @@ fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, 
         .with_color(config.color)
         .with_index_type(IndexType::Byte)
         .with_compact(false);
-    let Some(primary) = d.labels.first() else {
+    if d.labels.is_empty() {
         // No location: a plain "error: message" plus notes, as ariadne has no span to draw.
         let head = if config.color {
             colored_head(d.severity)
@@ -83,9 +85,15 @@ fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, 
             let _ = std::io::Write::write_fmt(out, format_args!("  = help: {h}\n"));
         }
         return;
-    };
-    let span_of = |l: &super::Label| (l.span.file, clamp(cache, l.span));
-    let mut report = Report::build(kind, span_of(primary))
+    }
+    let spans: Vec<(FileId, Range<usize>)> = d
+        .labels
+        .iter()
+        .map(|l| (l.span.file, clamp(cache, l.span)))
+        .collect();
+    let mut view = ReportView::new(cache, &spans);
+    let span_of = |i: usize| (spans[i].0, view.map(spans[i].0, spans[i].1.clone()));
+    let mut report = Report::build(kind, span_of(0))
         .with_config(ariadne_config)
         .with_message(&d.message);
     for (i, l) in d.labels.iter().enumerate() {
@@ -94,9 +102,9 @@ fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, 
         } else {
             Color::Blue
         };
-        let mut label = Label::new(span_of(l))
+        let mut label = Label::new(span_of(i))
             .with_color(color)
-            .with_order(i as i32);
+            .with_order(view.order[i]);
         if !l.message.is_empty() {
             label = label.with_message(&l.message);
         }
@@ -108,7 +116,145 @@ fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, 
     if let Some(h) = &d.help {
         report = report.with_help(h);
     }
-    let _ = report.finish().write(&mut *cache, &mut *out);
+    let mut text = Vec::new();
+    let _ = report.finish().write(&mut view, &mut text);
+    out.extend_from_slice(
+        view.fix_headers(String::from_utf8_lossy(&text).as_ref())
+            .as_bytes(),
+    );
+}
+
+/// One report's view of its sources: label order, and windowed copies of files whose
+/// labelled lines are too long to print ([`Excerpt`]).
+struct ReportView<'c, 'a> {
+    cache: &'c mut SourceCache<'a>,
+    /// ariadne `order` of each label. ariadne starts a new section whenever a label sits
+    /// above the one before it, and heads every section of the primary file with the primary
+    /// label's `file:line` (issue 12: the overlap warning's second label showed the first's
+    /// line). So labels are ordered by file (primary file first), then by the line where they
+    /// end: one section per file, each headed right.
+    order: Vec<i32>,
+    /// Windowed files: the excerpt and its ariadne source.
+    cut: HashMap<FileId, (Excerpt, Source<Arc<str>>)>,
+    /// Header fixes: (`name:line:col` ariadne computes in the excerpt, the file's own).
+    headers: Vec<(String, String)>,
+}
+
+impl<'c, 'a> ReportView<'c, 'a> {
+    fn new(cache: &'c mut SourceCache<'a>, spans: &[(FileId, Range<usize>)]) -> Self {
+        let mut files: Vec<FileId> = Vec::new();
+        for (f, _) in spans {
+            if !files.contains(f) {
+                files.push(*f);
+            }
+        }
+        let end_line = |i: usize| {
+            let text = cache.sources.get(spans[i].0).text().clone();
+            // As ariadne counts it: the line of the span's last byte.
+            let r = &spans[i].1;
+            let last = if r.end > r.start { r.end - 1 } else { r.end };
+            text.as_bytes()[..last]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        };
+        let mut idx: Vec<usize> = (0..spans.len()).collect();
+        if spans.len() > 1 {
+            // Same line: keep the given order (ariadne draws the first label's message first).
+            idx.sort_by_cached_key(|&i| {
+                (files.iter().position(|f| *f == spans[i].0), end_line(i), i)
+            });
+        }
+        let mut order = vec![0; spans.len()];
+        for (rank, &i) in idx.iter().enumerate() {
+            order[i] = rank as i32;
+        }
+        let mut view = ReportView {
+            cache,
+            order,
+            cut: HashMap::new(),
+            headers: Vec::new(),
+        };
+        for f in files {
+            // ariadne heads a section with the primary label's start (primary file), else
+            // with the start of the section's first label.
+            let head = idx.iter().find(|&&i| spans[i].0 == f).copied().unwrap_or(0);
+            let head = if spans[0].0 == f { 0 } else { head };
+            view.window(f, spans, spans[head].1.start);
+        }
+        view
+    }
+
+    /// Windows file `f` if its labelled lines are long, noting the header to correct.
+    fn window(&mut self, f: FileId, spans: &[(FileId, Range<usize>)], head: usize) {
+        let file = self.cache.sources.get(f);
+        let text = file.text().clone();
+        let ranges: Vec<Range<usize>> = spans
+            .iter()
+            .filter(|(g, _)| *g == f)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let Some(ex) = Excerpt::cut(&text, &ranges) else {
+            return;
+        };
+        let (line, col) = line_col(&text, head);
+        let (_, wcol) = line_col(&ex.text, ex.map(head));
+        if col != wcol {
+            self.headers.push((
+                format!("[ {}:{line}:{wcol} ]", file.name),
+                format!("[ {}:{line}:{col} ]", file.name),
+            ));
+        }
+        let source = Source::from(Arc::<str>::from(ex.text.as_str()))
+            .with_display_line_offset(ex.first_line);
+        self.cut.insert(f, (ex, source));
+    }
+
+    /// A span of file `f` in the text ariadne sees.
+    fn map(&self, f: FileId, r: Range<usize>) -> Range<usize> {
+        match self.cut.get(&f) {
+            Some((ex, _)) => ex.map(r.start)..ex.map(r.end),
+            None => r,
+        }
+    }
+
+    /// Puts each windowed file's own column back into its section header.
+    fn fix_headers(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (wrong, right) in &self.headers {
+            text = text.replacen(wrong, right, 1);
+        }
+        text
+    }
+}
+
+/// 1-based line (only its index within `text` matters here) and column in characters, as
+/// ariadne counts them.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..start].matches('\n').count() + 1;
+    (line, text[start..at].chars().count() + 1)
+}
+
+impl ariadne::Cache<FileId> for ReportView<'_, '_> {
+    type Storage = Arc<str>;
+
+    fn fetch(&mut self, id: &FileId) -> Result<&Source<Arc<str>>, impl fmt::Debug> {
+        if let Some((_, source)) = self.cut.get(id) {
+            return Ok::<_, ()>(source);
+        }
+        let sources = self.cache.sources;
+        Ok(self
+            .cache
+            .loaded
+            .entry(*id)
+            .or_insert_with(|| Source::from(sources.get(*id).text().clone())))
+    }
+
+    fn display<'b>(&self, id: &'b FileId) -> Option<impl fmt::Display + 'b> {
+        Some(self.cache.sources.get(*id).name.clone())
+    }
 }
 
 /// Keeps a span inside its file (an empty span at the end of a file still renders) and on

@@ -279,6 +279,7 @@ impl Builder {
         };
         add_discriminators(&mut schema);
         narrow_font_weights(&mut schema);
+        narrow_sizes(&mut schema);
         add_reel_formats(&mut schema);
         schema
     }
@@ -406,6 +407,71 @@ fn narrow_font_weights(schema: &mut Schema) {
             node.types = Types(Types::NUMBER.0 | Types::STRING.0);
         }
     }
+}
+
+/// Lower bounds the schema leaves out, for sizes, lengths and trims that cannot be negative
+/// (`font.size = -20` drew nothing and said nothing; issue 15): (definition, property path,
+/// minimum). Font sizes start at 1, as `RichTextFont.size` does in the schema.
+const SIZE_MINIMUMS: &[(&str, &str, f64)] = &[
+    ("TextFont", "size", 1.0),
+    ("TextFont", "lineHeight", 0.0),
+    ("CaptionFont", "size", 1.0),
+    ("CaptionFont", "lineHeight", 0.0),
+    ("CaptionFont", "strokeWidth", 0.0),
+    ("CaptionBackground", "padding", 0.0),
+    ("CaptionBackground", "borderRadius", 0.0),
+    ("TextAsset", "width", 1.0),
+    ("TextAsset", "height", 1.0),
+    ("HtmlAsset", "width", 1.0),
+    ("HtmlAsset", "height", 1.0),
+    ("TextToImageAsset", "width", 1.0),
+    ("TextToImageAsset", "height", 1.0),
+    ("ShapeAsset", "width", 1.0),
+    ("ShapeAsset", "height", 1.0),
+    ("ShapeAsset", "stroke.width", 0.0),
+    ("ShapeAsset", "rectangle.width", 0.0),
+    ("ShapeAsset", "rectangle.height", 0.0),
+    ("ShapeAsset", "rectangle.cornerRadius", 0.0),
+    ("ShapeAsset", "circle.radius", 0.0),
+    ("ShapeAsset", "line.length", 0.0),
+    ("ShapeAsset", "line.thickness", 0.0),
+    ("Clip", "scale", 0.0),
+    ("VideoAsset", "trim", 0.0),
+    ("AudioAsset", "trim", 0.0),
+    ("LumaAsset", "trim", 0.0),
+    ("CaptionAsset", "trim", 0.0),
+    ("TextToSpeechAsset", "trim", 0.0),
+];
+
+/// Applies [`SIZE_MINIMUMS`]: to the property's node, or to the number branch of a `oneOf`
+/// (`Clip.scale` is a number or a list of tweens), unless the schema already sets one.
+fn narrow_sizes(schema: &mut Schema) {
+    for &(def, path, min) in SIZE_MINIMUMS {
+        let Some(mut id) = path_id(schema, def, path) else {
+            debug_assert!(false, "{def}.{path} is not in the schema");
+            continue;
+        };
+        while let Some(r) = schema.nodes[id.0 as usize].reference {
+            id = r;
+        }
+        let mut targets = schema.nodes[id.0 as usize].alternatives.clone();
+        targets.push(id);
+        for t in targets {
+            let node = &mut schema.nodes[t.0 as usize];
+            if node.types.has(Types::NUMBER) || node.types.has(Types::INTEGER) {
+                node.minimum.get_or_insert(min);
+            }
+        }
+    }
+}
+
+/// The node id of a dotted property path below definition `def`.
+fn path_id(schema: &Schema, def: &str, path: &str) -> Option<NodeId> {
+    let mut id = *schema.defs.get(def)?;
+    for key in path.split('.') {
+        id = schema.get(id).property(key)?;
+    }
+    Some(id)
 }
 
 /// Appends [`REEL_FORMATS`] to `Output.format`'s enum.

@@ -217,6 +217,7 @@ mod tests {
                     has_audio: false,
                     is_still: false,
                     has_alpha: false,
+                    image2: false,
                 },
             },
             visual: Visual::default(),

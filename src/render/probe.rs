@@ -1,10 +1,15 @@
-//! Media facts as the resolver sees them: `ffprobe -of json`, cached by content hash.
+//! Media facts as the resolver sees them: `ffprobe -of json`, cached per file.
 //!
-//! Owns [`MediaInfo`] (duration, size, frame rate, streams, still or not), the ffprobe call and
-//! its cache (`<cache>/probe/<blake3 of the file>.json`, so a renamed or touched file is not
-//! probed again and an edited file always is). It does not decide what a clip does with the
-//! facts; that is `resolve`.
+//! Owns [`MediaInfo`] (duration, size, frame rate, streams, still or not), the ffprobe call, its
+//! cache and how a local file is named to ffmpeg ([`file_url`], [`pattern_args`]). The cache
+//! entry is `<cache>/probe/<key>.json` where the key hashes what was probed: the absolute path
+//! (ffmpeg picks a demuxer and an image codec by extension, so the same bytes named `.png` and
+//! `.jpg` are different media), the size, the modification time and the blake3 hash of the
+//! contents. A still image must decode: ffprobe reads headers only, and a text file named
+//! `.png` has a `png` stream of size 0×0 that ffmpeg would later drop without a word. It does
+//! not decide what a clip does with the facts; that is `resolve`.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -18,7 +23,7 @@ use super::Cancel;
 use super::cache::{self, Cache, CacheStats};
 
 /// Bumped when [`MediaInfo`] or its derivation changes, so old cache entries are ignored.
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 /// What a media file contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +50,25 @@ pub struct MediaInfo {
     pub audio_codec: Option<String>,
     /// Pixel format of the first video stream (`yuv420p`, `rgba`), if any.
     pub pix_fmt: Option<String>,
+}
+
+/// ffmpeg's name for a local file: a `file:` URL, so that no part of the name is read as
+/// syntax (`concat:x.png` is a protocol, `subfile,,…` another; issue 15). Pure.
+pub fn file_url(path: &Path) -> OsString {
+    let mut url = OsString::from("file:");
+    url.push(path.as_os_str());
+    url
+}
+
+/// Input options that make the `image2` demuxer read `path` as one file, not a numbered
+/// sequence (`a%d.png` would read `a1.png`); only valid when `image2` reads it (any other
+/// demuxer fails on the unknown option), which [`MediaInfo::format`] says. Pure.
+pub fn pattern_args(format: &str) -> &'static [&'static str] {
+    if format == "image2" {
+        &["-pattern_type", "none"]
+    } else {
+        &[]
+    }
 }
 
 impl MediaInfo {
@@ -104,11 +128,8 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError>
         path: path.to_owned(),
         source,
     };
-    let hash = cache::hash_file_memo(path).map_err(read_err)?;
-    let entry = cache.entry(
-        cache::PROBES,
-        &format!("{}-v{CACHE_VERSION}.json", hash.to_hex()),
-    );
+    let key = cache_key(path).map_err(read_err)?;
+    let entry = cache.entry(cache::PROBES, &format!("{key}.json"));
     if let Some(info) = read_entry(&entry) {
         CacheStats::bump(&cache.stats().probe_hits);
         return Ok(info);
@@ -122,12 +143,33 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError>
     Ok(info)
 }
 
+/// The probe cache key of `path`: a hash of the version, the absolute path, the size, the
+/// modification time and the contents (see the module docs).
+fn cache_key(path: &Path) -> io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    let content = cache::hash_file_memo(path)?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let abs = std::path::absolute(path)?;
+    let mut h = blake3::Hasher::new();
+    h.update(&CACHE_VERSION.to_le_bytes());
+    h.update(abs.as_os_str().as_encoded_bytes());
+    h.update(&[0]);
+    h.update(&meta.len().to_le_bytes());
+    h.update(&mtime.to_le_bytes());
+    h.update(content.as_bytes());
+    Ok(h.finalize().to_hex().to_string())
+}
+
 fn read_entry(entry: &Path) -> Option<MediaInfo> {
     let bytes = std::fs::read(entry).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
-/// Probes without any cache.
+/// Probes without any cache. A still image is decoded (its first frame) to prove it is one.
 pub fn run_ffprobe(path: &Path) -> Result<MediaInfo, ProbeError> {
     run_ffprobe_until(path, &Cancel::new())
 }
@@ -138,20 +180,60 @@ const PROBE_POLL: Duration = Duration::from_millis(20);
 /// Probes without any cache; ffprobe is killed when `cancel` is set (a file on a stalled
 /// network mount, or a huge one, can keep it busy for long).
 fn run_ffprobe_until(path: &Path, cancel: &Cancel) -> Result<MediaInfo, ProbeError> {
+    // A `%` in the name makes `image2` read a numbered sequence unless told not to, and the
+    // option is an error for every other demuxer: try it first only where it can matter.
+    let literal = path.as_os_str().as_encoded_bytes().contains(&b'%');
+    let output = match literal {
+        true => match ffprobe(path, true, cancel)? {
+            out if unknown_pattern_option(&out.stderr) => ffprobe(path, false, cancel)?,
+            out => out,
+        },
+        false => ffprobe(path, false, cancel)?,
+    };
+    let invalid = |reason: String| ProbeError::Invalid {
+        path: path.to_owned(),
+        reason,
+    };
+    if !output.status.success() {
+        return Err(invalid(ffprobe_reason(path, &output.stderr)));
+    }
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| invalid(format!("ffprobe printed unreadable JSON ({e})")))?;
+    let info = media_info(&json);
+    if !info.has_video && !info.has_audio {
+        return Err(invalid("it has no video or audio stream".into()));
+    }
+    if let Some(reason) = undecodable(&info, &json, &output.stderr, path) {
+        return Err(invalid(reason));
+    }
+    Ok(info)
+}
+
+/// One ffprobe run: format, streams and the first packet's frames decoded.
+fn ffprobe(
+    path: &Path,
+    literal: bool,
+    cancel: &Cancel,
+) -> Result<std::process::Output, ProbeError> {
     let read_err = |source| ProbeError::Read {
         path: path.to_owned(),
         source,
     };
-    let mut child = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path())
-        .args([
-            "-v",
-            "error",
-            "-of",
-            "json",
-            "-show_format",
-            "-show_streams",
-        ])
-        .arg(path)
+    let mut cmd = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path());
+    cmd.args([
+        "-v",
+        "error",
+        "-of",
+        "json",
+        "-show_format",
+        "-show_streams",
+    ])
+    .args(["-show_frames", "-read_intervals", "%+#1"]);
+    if literal {
+        cmd.args(["-pattern_type", "none"]);
+    }
+    let mut child = cmd
+        .arg(file_url(path))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -192,34 +274,55 @@ fn run_ffprobe_until(path: &Path, cancel: &Cancel) -> Result<MediaInfo, ProbeErr
         }
         std::thread::sleep(PROBE_POLL);
     };
-    let output = std::process::Output {
+    Ok(std::process::Output {
         status,
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
-    };
-    let invalid = |reason: String| ProbeError::Invalid {
-        path: path.to_owned(),
-        reason,
-    };
-    if !output.status.success() {
-        return Err(invalid(ffprobe_reason(path, &output.stderr)));
-    }
-    let json: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| invalid(format!("ffprobe printed unreadable JSON ({e})")))?;
-    let info = media_info(&json);
-    if !info.has_video && !info.has_audio {
-        return Err(invalid("it has no video or audio stream".into()));
-    }
-    Ok(info)
+    })
 }
 
-/// The last line of ffprobe's stderr, without the repeated file name.
+/// Whether ffprobe refused `-pattern_type` (the file is not read by `image2`).
+fn unknown_pattern_option(stderr: &[u8]) -> bool {
+    String::from_utf8_lossy(stderr).contains("Option pattern_type not found")
+}
+
+/// Why a picture that ffprobe described does not decode, if it does not: no size, or (for a
+/// still) no frame out of the first packet. Pure.
+fn undecodable(info: &MediaInfo, json: &Value, stderr: &[u8], path: &Path) -> Option<String> {
+    let codec = info.video_codec.as_deref().unwrap_or("unknown");
+    let decoded = json["frames"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f["media_type"] == "video"));
+    let sized = info.width.unwrap_or(0) > 0 && info.height.unwrap_or(0) > 0;
+    if !info.has_video || (sized && (decoded || !info.is_still)) {
+        return None;
+    }
+    let why = match String::from_utf8_lossy(stderr).trim() {
+        "" => "no picture came out".to_owned(),
+        _ => ffprobe_reason(path, stderr),
+    };
+    Some(format!("it does not decode as a `{codec}` picture ({why})"))
+}
+
+/// The last line of ffprobe's stderr, without the repeated file name, the `[png @ 0x…]`
+/// context or a final period. Pure.
 fn ffprobe_reason(path: &Path, stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     let line = text.lines().rev().find(|l| !l.trim().is_empty());
-    let line = line.unwrap_or("ffprobe failed without a message").trim();
-    let prefix = format!("{}: ", path.display());
-    line.strip_prefix(&prefix).unwrap_or(line).to_string()
+    let mut line = line.unwrap_or("ffprobe failed without a message").trim();
+    for prefix in [
+        format!("file:{}: ", path.display()),
+        format!("{}: ", path.display()),
+    ] {
+        line = line.strip_prefix(&prefix).unwrap_or(line);
+    }
+    if let Some((ctx, rest)) = line.split_once("] ")
+        && ctx.starts_with('[')
+        && ctx.contains(" @ ")
+    {
+        line = rest;
+    }
+    line.strip_suffix('.').unwrap_or(line).to_string()
 }
 
 /// Derives [`MediaInfo`] from ffprobe's `-show_format -show_streams` JSON. Pure.
@@ -369,5 +472,47 @@ mod tests {
             b"[mov @ 0x1] moov atom not found\nbad.mp4: Invalid data found when processing input\n",
         );
         assert_eq!(r, "Invalid data found when processing input");
+        let r = ffprobe_reason(
+            Path::new("a.png"),
+            b"[png @ 0x55d1] Invalid PNG signature 0x68656C6C6F207468.\n",
+        );
+        assert_eq!(r, "Invalid PNG signature 0x68656C6C6F207468");
+        let r = ffprobe_reason(Path::new("x"), b"file:x: No such file or directory\n");
+        assert_eq!(r, "No such file or directory");
+    }
+
+    #[test]
+    fn a_still_must_decode() {
+        let j = json!({
+            "streams": [{"codec_type": "video", "codec_name": "png", "width": 0, "height": 0}],
+            "format": {"format_name": "image2"}
+        });
+        let i = media_info(&j);
+        let why = undecodable(
+            &i,
+            &j,
+            b"[png @ 0x1] Invalid PNG signature 0x41.\n",
+            Path::new("a"),
+        );
+        assert_eq!(
+            why.as_deref(),
+            Some("it does not decode as a `png` picture (Invalid PNG signature 0x41)")
+        );
+        let j = json!({
+            "streams": [{"codec_type": "video", "codec_name": "png", "width": 4, "height": 2}],
+            "format": {"format_name": "png_pipe"},
+            "frames": [{"media_type": "video", "width": 4}]
+        });
+        assert_eq!(undecodable(&media_info(&j), &j, b"", Path::new("a")), None);
+        let no_frame = json!({"streams": j["streams"], "format": j["format"]});
+        assert!(undecodable(&media_info(&no_frame), &no_frame, b"", Path::new("a")).is_some());
+    }
+
+    #[test]
+    fn local_files_are_file_urls() {
+        assert_eq!(file_url(Path::new("concat:x.png")), "file:concat:x.png");
+        assert_eq!(file_url(Path::new("/t/a%d.png")), "file:/t/a%d.png");
+        assert_eq!(pattern_args("image2"), ["-pattern_type", "none"]);
+        assert!(pattern_args("png_pipe").is_empty());
     }
 }

@@ -154,17 +154,41 @@ pub fn run_plan(
         side_frames: side_frames.to_vec(),
     };
     let part = part_path(out);
-    let args: Vec<OsString> = plan
-        .to_args(&part)
-        .into_iter()
-        .map(OsString::from)
-        .collect();
+    // A long filtergraph goes in a file that lives until ffmpeg has ended (dropped after).
+    let script = match plan.needs_script() {
+        true => Some(graph_script(plan, out)?),
+        false => None,
+    };
+    let args = match &script {
+        Some(file) => plan.to_args_with_script(&part, file.path()),
+        None => plan.to_args(&part),
+    };
+    let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
     let target = Target {
         out,
         part: &part,
         expect: Expect::of_plan(plan),
     };
     finish(&job, &target, &args, on_progress, cancel)
+}
+
+/// Writes the plan's filtergraph to a temp file for `-filter_complex_script`.
+fn graph_script(plan: &RenderPlan, out: &Path) -> Result<tempfile::NamedTempFile, RunError> {
+    use std::io::Write as _;
+    let io = |source| RunError::Io {
+        what: "cannot write the filtergraph for",
+        path: out.to_owned(),
+        source,
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".reel-graph-")
+        .suffix(".txt")
+        .tempfile()
+        .map_err(io)?;
+    file.write_all(plan.filter.to_string().as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(io)?;
+    Ok(file)
 }
 
 /// Runs a hand-made `job` writing `out` (appended after `job.args`), then its side frames.
@@ -177,7 +201,7 @@ pub fn run_job(
 ) -> Result<RunReport, RunError> {
     let part = part_path(out);
     let mut args = job.args.clone();
-    args.push(part.clone().into_os_string());
+    args.push(super::probe::file_url(&part));
     let target = Target {
         out,
         part: &part,
@@ -287,7 +311,7 @@ fn extract_frame(
         "-ss".into(),
         format!("{at:.3}").into(),
         "-i".into(),
-        video.as_os_str().to_owned(),
+        super::probe::file_url(video),
         "-frames:v".into(),
         "1".into(),
         "-vf".into(),
@@ -298,7 +322,7 @@ fn extract_frame(
     .into();
     let part = part_path(&frame.path);
     let mut args = args;
-    args.push(part.clone().into_os_string());
+    args.push(super::probe::file_url(&part));
     let ffmpeg = ffmpeg_sidecar::paths::ffmpeg_path();
     let result = run_to(&ffmpeg, &args, &part, 0.0, &mut |_| {}, cancel).and_then(|()| {
         std::fs::rename(&part, &frame.path).map_err(|source| RunError::Io {

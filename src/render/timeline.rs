@@ -237,6 +237,9 @@ pub struct MediaInfo {
     /// Whether the picture has an alpha channel (pix_fmt with `a`: rgba, yuva420p, …); such a
     /// picture is never used as an opaque background.
     pub has_alpha: bool,
+    /// Read by ffmpeg's `image2` demuxer, which takes a `%` in the file name as a sequence
+    /// pattern unless it is given `-pattern_type none` (an error for any other demuxer).
+    pub image2: bool,
 }
 
 /// A value that is constant or animated by Shotstack tweens (clip-local time).

@@ -3,21 +3,34 @@
 //! and reloading itself when a build finishes (it polls `/version` every 500 ms).
 //!
 //! Only files listed in the [`Gallery`] are served, looked up by file name: no path from the
-//! URL ever reaches the filesystem.
+//! URL ever reaches the filesystem. The HTTP side is a minimal HTTP/1.1 server on
+//! `std::net` (one request per connection, GET and HEAD, single ranges) with a fixed pool of
+//! [`WORKERS`], a bounded queue and read/write timeouts, so no number of clients grows its
+//! threads or memory.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::net::SocketAddr;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use tiny_http::{Header, Method, Request, Response, StatusCode};
-
-/// Threads answering requests (a video download must not block the page's polling).
-const THREADS: usize = 4;
+/// Threads answering requests, one connection each (a video download must not block the
+/// page's polling). The server never starts more: 8,000 idle connections once made 8,013
+/// threads and 2.2 GB (issue 15).
+pub const WORKERS: usize = 4;
+/// Accepted connections waiting for a worker; beyond that a new connection is answered
+/// `503` at once and closed, so idle clients cannot pile up.
+const BACKLOG: usize = 32;
+/// A client must send its whole request head, and take each piece of the answer, within
+/// this; a silent or dripping connection holds a worker no longer.
+const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest request head read (a browser's is under 2 KiB).
+const MAX_HEAD: usize = 16 * 1024;
 
 /// One row's latest output, as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,37 +109,51 @@ impl Gallery {
 
 /// The running server; stops when dropped.
 pub struct Server {
-    /// The listener, shared by the request threads.
-    server: Arc<tiny_http::Server>,
     /// Where it listens (127.0.0.1).
     addr: SocketAddr,
-    /// The request threads, joined on drop.
-    threads: Vec<JoinHandle<()>>,
+    /// Tells the accept loop to end.
+    stop: Arc<AtomicBool>,
+    /// The accept loop, joined on drop (the workers end once it has).
+    accept: Option<JoinHandle<()>>,
 }
 
 impl Server {
-    /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves `gallery`.
+    /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves `gallery` with
+    /// [`WORKERS`] threads; see [`BACKLOG`] and [`IO_TIMEOUT`] for the bounds.
     pub fn start(port: u16, gallery: Arc<Mutex<Gallery>>) -> std::io::Result<Server> {
-        let server = tiny_http::Server::http(("127.0.0.1", port)).map_err(std::io::Error::other)?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| std::io::Error::other("not an IP listener"))?;
-        let server = Arc::new(server);
-        let threads = (0..THREADS)
-            .map(|_| {
-                let (server, gallery) = (server.clone(), gallery.clone());
-                std::thread::spawn(move || {
-                    while let Ok(req) = server.recv() {
-                        respond(req, &gallery);
-                    }
-                })
-            })
-            .collect();
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| bind_error(port, e))?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = mpsc::sync_channel::<TcpStream>(BACKLOG);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..WORKERS {
+            let (rx, gallery) = (rx.clone(), gallery.clone());
+            std::thread::spawn(move || {
+                // One at a time: the lock is held only while waiting for the next stream.
+                while let Ok(stream) = rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
+                {
+                    serve_connection(stream, &gallery);
+                }
+            });
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let accept = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                if let Err(mpsc::TrySendError::Full(mut s)) = tx.try_send(stream) {
+                    // Every worker busy and the queue full: say so now rather than hold it.
+                    let _ = s.set_write_timeout(Some(IO_TIMEOUT));
+                    let _ = write_head(&mut s, 503, &[], 0);
+                }
+            }
+        });
         Ok(Server {
-            server,
             addr,
-            threads,
+            stop,
+            accept: Some(accept),
         })
     }
 
@@ -134,6 +161,18 @@ impl Server {
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
+}
+
+/// "Address already in use" names the address and the way out.
+fn bind_error(port: u16, e: std::io::Error) -> std::io::Error {
+    let why = match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "127.0.0.1:{port} is already in use (another `reel watch --serve`?): choose another \
+             port with `--port N`, or `--port 0` for any free one"
+        ),
+        _ => format!("cannot listen on 127.0.0.1:{port}: {e}"),
+    };
+    std::io::Error::new(e.kind(), why)
 }
 
 impl std::fmt::Debug for Server {
@@ -144,51 +183,137 @@ impl std::fmt::Debug for Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        for _ in &self.threads {
-            self.server.unblock();
-        }
-        for t in self.threads.drain(..) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop, which checks the flag on each connection.
+        let _ = TcpStream::connect_timeout(&self.addr, IO_TIMEOUT);
+        if let Some(t) = self.accept.take() {
             let _ = t.join();
         }
     }
 }
 
-/// Answers one request; a client that hangs up mid-response is not an error worth reporting.
-fn respond(req: Request, gallery: &Mutex<Gallery>) {
-    let url = req.url().split('?').next().unwrap_or("/").to_string();
-    if *req.method() != Method::Get && *req.method() != Method::Head {
-        let _ = req.respond(Response::empty(405));
+/// One HTTP/1.1 exchange, then the connection is closed. A client that is slow, sends
+/// nonsense or hangs up gets nothing more; none of that is worth reporting.
+fn serve_connection(mut stream: TcpStream, gallery: &Mutex<Gallery>) {
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let Some(req) = read_request(&mut stream) else {
+        let _ = write_head(&mut stream, 400, &[], 0);
         return;
+    };
+    let _ = respond(&mut stream, &req, gallery);
+}
+
+/// What the server needs of a request.
+#[derive(Debug, PartialEq)]
+struct Request {
+    /// `GET`, `HEAD`…
+    method: String,
+    /// The path, without the query.
+    path: String,
+    /// The `Range` header, if any.
+    range: Option<String>,
+}
+
+/// Reads a request head (up to [`MAX_HEAD`] bytes, within [`IO_TIMEOUT`] in all, so a client
+/// dripping a byte at a time cannot keep a worker; a body is never read).
+fn read_request(stream: &mut impl Read) -> Option<Request> {
+    let started = std::time::Instant::now();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if started.elapsed() > IO_TIMEOUT {
+            return None;
+        }
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 || head.len() + n > MAX_HEAD {
+            return None;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    parse_request(&String::from_utf8_lossy(&head))
+}
+
+/// Parses a request head. Pure.
+fn parse_request(head: &str) -> Option<Request> {
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let (method, target) = (first.next()?, first.next()?);
+    first.next().filter(|v| v.starts_with("HTTP/"))?;
+    let range = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("range"))
+        .map(|(_, v)| v.trim().to_owned());
+    Some(Request {
+        method: method.to_owned(),
+        path: target.split('?').next().unwrap_or("/").to_owned(),
+        range,
+    })
+}
+
+/// Writes a response head; `Connection: close` always (one request per connection).
+fn write_head(
+    w: &mut impl Write,
+    status: u16,
+    headers: &[(&str, &str)],
+    len: u64,
+) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        206 => "Partial Content",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Service Unavailable",
+    };
+    let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (k, v) in headers {
+        let _ = write!(head, "{k}: {v}\r\n");
+    }
+    let _ = write!(head, "Content-Length: {len}\r\nConnection: close\r\n\r\n");
+    w.write_all(head.as_bytes())
+}
+
+/// Answers one request.
+fn respond(w: &mut TcpStream, req: &Request, gallery: &Mutex<Gallery>) -> std::io::Result<()> {
+    let head_only = req.method == "HEAD";
+    if req.method != "GET" && !head_only {
+        return write_head(w, 405, &[], 0);
     }
     let snapshot = gallery.lock().map(|g| g.clone()).unwrap_or_default();
-    let text = |body: String, ctype: &str| {
-        Response::from_string(body)
-            .with_header(header("Content-Type", ctype))
-            .with_header(header("Cache-Control", "no-store"))
+    let mut text = |body: String, ctype: &str| {
+        let h = [("Content-Type", ctype), ("Cache-Control", "no-store")];
+        write_head(w, 200, &h, body.len() as u64)?;
+        if head_only {
+            Ok(())
+        } else {
+            w.write_all(body.as_bytes())
+        }
     };
-    let _ = match url.as_str() {
-        "/" => req.respond(text(page(&snapshot), "text/html; charset=utf-8")),
-        "/version" => req.respond(text(snapshot.version.to_string(), "text/plain")),
-        "/diagnostics" => req.respond(text(snapshot.diagnostics, "text/plain; charset=utf-8")),
-        _ => match url.strip_prefix("/files/").and_then(|n| snapshot.file(n)) {
-            Some(path) => serve_file(req, &path),
-            None => req.respond(Response::empty(404)),
+    match req.path.as_str() {
+        "/" => text(page(&snapshot), "text/html; charset=utf-8"),
+        "/version" => text(snapshot.version.to_string(), "text/plain"),
+        "/diagnostics" => text(snapshot.diagnostics, "text/plain; charset=utf-8"),
+        path => match path.strip_prefix("/files/").and_then(|n| snapshot.file(n)) {
+            Some(file) => serve_file(w, req, &file, head_only),
+            None => write_head(w, 404, &[], 0),
         },
-    };
+    }
 }
 
 /// Sends a file with its content type, honouring a single `Range: bytes=` request (browsers
 /// ask for ranges to seek in videos).
-fn serve_file(req: Request, path: &Path) -> std::io::Result<()> {
+fn serve_file(
+    w: &mut TcpStream,
+    req: &Request,
+    path: &Path,
+    head_only: bool,
+) -> std::io::Result<()> {
     let Ok(mut file) = File::open(path) else {
-        return req.respond(Response::empty(404));
+        return write_head(w, 404, &[], 0);
     };
     let len = file.metadata()?.len();
-    let range = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Range"))
-        .and_then(|h| parse_range(h.value.as_str(), len));
+    let range = req.range.as_deref().and_then(|v| parse_range(v, len));
     let (status, start, end) = match range {
         Some((s, e)) => (206, s, e),
         None if len == 0 => (200, 0, 0),
@@ -196,28 +321,20 @@ fn serve_file(req: Request, path: &Path) -> std::io::Result<()> {
     };
     file.seek(SeekFrom::Start(start))?;
     let count = if len == 0 { 0 } else { end - start + 1 };
-    let mut resp = Response::new(
-        StatusCode(status),
-        vec![
-            header("Content-Type", content_type(path)),
-            header("Accept-Ranges", "bytes"),
-            header("Cache-Control", "no-cache"),
-        ],
-        file.take(count),
-        Some(count as usize),
-        None,
-    );
+    let content_range = format!("bytes {start}-{end}/{len}");
+    let mut headers = vec![
+        ("Content-Type", content_type(path)),
+        ("Accept-Ranges", "bytes"),
+        ("Cache-Control", "no-cache"),
+    ];
     if status == 206 {
-        resp.add_header(header(
-            "Content-Range",
-            &format!("bytes {start}-{end}/{len}"),
-        ));
+        headers.push(("Content-Range", &content_range));
     }
-    req.respond(resp)
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+    write_head(w, status, &headers, count)?;
+    if !head_only {
+        std::io::copy(&mut file.take(count), w)?;
+    }
+    Ok(())
 }
 
 /// `bytes=START-END`, `bytes=START-` or `bytes=-SUFFIX` → inclusive byte range inside a file of
@@ -359,6 +476,24 @@ mod tests {
         for (value, len, want) in table {
             assert_eq!(parse_range(value, len), want, "{value}");
         }
+    }
+
+    #[test]
+    fn request_heads() {
+        let r =
+            parse_request("GET /files/a.mp4?v=2 HTTP/1.1\r\nHost: x\r\nrange: bytes=0-1\r\n\r\n");
+        assert_eq!(
+            r,
+            Some(Request {
+                method: "GET".into(),
+                path: "/files/a.mp4".into(),
+                range: Some("bytes=0-1".into()),
+            })
+        );
+        assert_eq!(parse_request("GET /\r\n\r\n"), None);
+        assert_eq!(parse_request("\r\n\r\n"), None);
+        let mut endless = std::io::repeat(b'a');
+        assert_eq!(read_request(&mut endless), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod edit;
 mod hostile;
+mod media;
 mod output;
 mod render;
 mod resolve;

@@ -83,6 +83,7 @@ fn video_info(size: (u32, u32), secs: f64) -> MediaInfo {
         has_audio: true,
         is_still: false,
         has_alpha: false,
+        image2: false,
     }
 }
 
@@ -96,6 +97,7 @@ fn still_info(size: (u32, u32), alpha: bool) -> MediaInfo {
         has_audio: false,
         is_still: true,
         has_alpha: alpha,
+        image2: false,
     }
 }
 

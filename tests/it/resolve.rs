@@ -71,7 +71,7 @@ fn probe_reports_video_audio_and_still_facts() {
 }
 
 #[test]
-fn probe_cache_hits_by_content_not_name() {
+fn probe_cache_hits_by_path_size_mtime_and_content() {
     if !have_ffmpeg() {
         return;
     }
@@ -79,16 +79,18 @@ fn probe_cache_hits_by_content_not_name() {
     let cache = Cache::new(dir.path().join("cache"));
     let video = tiny_video(dir.path());
     let first = probe::probe_cached(&video, &cache).unwrap();
-    let copy = dir.path().join("renamed.mp4");
-    std::fs::copy(&video, &copy).unwrap();
-    let second = probe::probe_cached(&copy, &cache).unwrap();
-    assert_eq!(first, second);
+    assert_eq!(probe::probe_cached(&video, &cache).unwrap(), first);
     assert_eq!(CacheStats::get(&cache.stats().probe_runs), 1);
     assert_eq!(CacheStats::get(&cache.stats().probe_hits), 1);
+    // The same bytes under another name are probed again: ffmpeg reads by name too.
+    let copy = dir.path().join("renamed.mp4");
+    std::fs::copy(&video, &copy).unwrap();
+    assert_eq!(probe::probe_cached(&copy, &cache).unwrap(), first);
+    assert_eq!(CacheStats::get(&cache.stats().probe_runs), 2);
     // A different file is probed.
     lavfi(dir.path(), "other.mp4", &["testsrc=s=32x32:r=10:d=1"], &[]);
     probe::probe_cached(&dir.path().join("other.mp4"), &cache).unwrap();
-    assert_eq!(CacheStats::get(&cache.stats().probe_runs), 2);
+    assert_eq!(CacheStats::get(&cache.stats().probe_runs), 3);
 }
 
 #[test]

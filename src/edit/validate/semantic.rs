@@ -147,8 +147,11 @@ impl<'a> Checks<'a> {
     /// Warns when two clips of one track play at the same time at the same place (numeric
     /// timing only). Not for luma clips, which overlap the clip they mask by design, nor for
     /// clips placed apart (different `position`/`offset`), a layout Shotstack's own demos use.
+    /// One warning per track, for its first overlap, with a count of the others: clips sorted
+    /// by start and swept once (n log n), so a thousand overlapping clips cost one line, not a
+    /// million (issue 15).
     fn overlaps(&mut self, edit: &Value) {
-        let mut by_track: Vec<Vec<(f64, f64, ClipRef<'_>)>> = Vec::new();
+        let mut by_track: Vec<Vec<Timed<'_>>> = Vec::new();
         for c in clips(edit) {
             let start = c.clip.get("start").and_then(Value::as_f64);
             let length = c.clip.get("length").and_then(Value::as_f64);
@@ -160,24 +163,16 @@ impl<'a> Checks<'a> {
                 by_track[c.track].push((s, s + l, c));
             }
         }
-        for mut track in by_track {
-            track.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for i in 0..track.len() {
-                for j in i + 1..track.len() {
-                    if track[j].0 >= track[i].1 - 1e-9 {
-                        break;
-                    }
-                    if same_place(track[i].2.clip, track[j].2.clip) {
-                        self.overlap(&track[i], &track[j]);
-                    }
-                }
+        for track in by_track {
+            if let Some((first, later, count)) = track_overlaps(track) {
+                self.overlap(&first, &later, count);
             }
         }
     }
 
-    fn overlap(&mut self, first: &(f64, f64, ClipRef<'_>), later: &(f64, f64, ClipRef<'_>)) {
+    fn overlap(&mut self, first: &Timed<'_>, later: &Timed<'_>, count: usize) {
         let (a, b) = (&first.2, &later.2);
-        let d = Diagnostic::warning(format!(
+        let mut d = Diagnostic::warning(format!(
             "{} overlaps {}",
             clip_name(b.track, b.index),
             clip_name(a.track, a.index)
@@ -185,12 +180,62 @@ impl<'a> Checks<'a> {
         .with_note(
             "a track shows one clip at a time; put clips that play together on separate tracks",
         );
+        if count > 1 {
+            d = d.with_note(format!(
+                "{count} clips of track {} overlap an earlier clip at the same place; only the first is shown",
+                b.track + 1
+            ));
+        }
         let d = self
             .origins
             .label(&b.ptr("/start"), d, format!("starts at {} s", num(later.0)));
         let msg = format!("clip {} plays until {} s", a.index + 1, num(first.1));
         self.push(&a.ptr("/length"), d, msg);
     }
+}
+
+/// A clip with numeric timing: start, end, the clip.
+type Timed<'v> = (f64, f64, ClipRef<'v>);
+
+/// The first overlap of a track (by start of the later clip: the earlier clip, the later one)
+/// and how many clips overlap an earlier clip placed alike. Sorts, then sweeps once keeping,
+/// per placement, the clip that ends last so far. Pure.
+fn track_overlaps(mut track: Vec<Timed<'_>>) -> Option<(Timed<'_>, Timed<'_>, usize)> {
+    track.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.index.cmp(&b.2.index)));
+    // Placement (its JSON text) → index in `track` of the clip ending last.
+    let mut latest: HashMap<String, usize> = HashMap::new();
+    let mut first: Option<(usize, usize)> = None;
+    let mut count = 0;
+    for (j, (start, end, c)) in track.iter().enumerate() {
+        let place = placement(c.clip);
+        match latest.get(&place).copied() {
+            Some(i) if *start < track[i].1 - 1e-9 => {
+                count += 1;
+                first.get_or_insert((i, j));
+                if *end > track[i].1 {
+                    latest.insert(place, j);
+                }
+            }
+            _ => {
+                latest.insert(place, j);
+            }
+        }
+    }
+    let (i, j) = first?;
+    let mut it = track.into_iter();
+    let a = it.nth(i)?;
+    let b = it.nth(j - i - 1)?;
+    Some((a, b, count))
+}
+
+/// Where a clip is placed (`position`, `offset`, `width`, `height`), as comparable text.
+fn placement(clip: &Map<String, Value>) -> String {
+    let keys = ["position", "offset", "width", "height"];
+    let parts: Vec<Value> = keys
+        .iter()
+        .map(|k| clip.get(*k).cloned().unwrap_or(Value::Null))
+        .collect();
+    Value::Array(parts).to_string()
 }
 
 impl Checks<'_> {
@@ -312,13 +357,6 @@ impl Checks<'_> {
         let path_name = display_path(ptr);
         self.push(ptr, d, format!("`{path_name}` names a missing file"));
     }
-}
-
-/// Whether two clips are placed alike (same `position`, `offset`, `width` and `height`).
-fn same_place(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
-    ["position", "offset", "width", "height"]
-        .iter()
-        .all(|k| a.get(*k) == b.get(*k))
 }
 
 /// Whether `src` is a URL (`https://`, `alias://`, `s3://`, `data:`) rather than a path.

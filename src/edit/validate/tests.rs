@@ -297,13 +297,8 @@ fn overlapping_clips_on_a_track_warn() {
         "output": { "format": "mp4", "resolution": "sd" }
     });
     let (_, warnings) = ok(&v);
-    assert_eq!(
-        warnings,
-        [
-            "clip 3 on track 1 overlaps clip 1 on track 1",
-            "clip 2 on track 1 overlaps clip 3 on track 1"
-        ]
-    );
+    // One warning per track (its first overlap); the note counts the others.
+    assert_eq!(warnings, ["clip 3 on track 1 overlaps clip 1 on track 1"]);
 }
 
 #[test]
@@ -577,4 +572,29 @@ proptest::proptest! {
             proptest::prop_assert!(serde_json::to_value(&edit).is_ok());
         }
     }
+}
+
+#[test]
+fn overlaps_are_one_warning_per_track_with_a_count() {
+    let clips: Vec<Value> = (0..101)
+        .map(|i| json!({ "asset": { "type": "image", "src": "a.png" }, "start": i, "length": 200 }))
+        .collect();
+    let v = json!({
+        "timeline": { "tracks": [ { "clips": clips }, { "clips": clips } ] },
+        "output": { "format": "mp4", "resolution": "sd" }
+    });
+    let w = run(&v);
+    assert_eq!(w.warnings.len(), 2, "{:#?}", w.warnings);
+    assert_eq!(
+        w.warnings[1].message,
+        "clip 2 on track 2 overlaps clip 1 on track 2"
+    );
+    assert!(
+        w.warnings[0]
+            .notes
+            .iter()
+            .any(|n| n.starts_with("100 clips of track 1 overlap")),
+        "{:?}",
+        w.warnings[0].notes
+    );
 }

@@ -90,7 +90,7 @@ fn clip_sound<'a>(cx: &mut Ctx, clip: &'a TimedClip) -> Option<Sound<'a>> {
             args.extend(["-ss".to_owned(), num(clip.media.trim)]);
         }
         args.extend(["-t".to_owned(), num(clip.length * clip.media.speed)]);
-        cx.input(path, args)
+        cx.media_input(path, info, args)
     });
     Some(Sound {
         link: Link::Input(index, Media::Audio),

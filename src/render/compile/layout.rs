@@ -149,6 +149,7 @@ mod tests {
                     has_audio: false,
                     is_still: true,
                     has_alpha: false,
+                    image2: false,
                 },
             },
             visual,

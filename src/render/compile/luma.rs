@@ -77,7 +77,7 @@ pub(super) fn prepare(cx: &mut Ctx, lumas: &mut [Luma], uses: &[usize]) {
         if !info.is_still {
             args.extend(["-t".to_owned(), num(l.clip.length + 2.0 / cx.fps())]);
         }
-        let i = cx.input(path, args);
+        let i = cx.media_input(path, info, args);
         let mut f = vec![Filter::new("setpts").pos("PTS-STARTPTS")];
         if !info.is_still {
             f.push(Filter::new("fps").pos(cx.canvas.fps.to_string()));

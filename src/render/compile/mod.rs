@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, SourceResult};
 use crate::render::graph::{FilterGraph, Pad};
-use crate::render::timeline::{Canvas, Format, Fps, Timeline};
+use crate::render::probe;
+use crate::render::timeline::{Canvas, Format, Fps, MediaInfo, Timeline};
 
 /// How to render (not what): set by the command line, not by the template.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,7 +48,7 @@ pub struct RenderOptions {
 pub struct Input {
     /// Options placed before `-i` (demux-time `-ss`/`-t`).
     pub args_before_i: Vec<String>,
-    /// The file.
+    /// The file (given to ffmpeg as a `file:` URL, so its name is never syntax).
     pub path: PathBuf,
 }
 
@@ -74,9 +75,35 @@ pub struct RenderPlan {
     pub frames: u64,
 }
 
+/// Longest filtergraph passed on the command line; a longer one goes to ffmpeg in a file
+/// (`-filter_complex_script`). Linux limits one argument to 128 KiB (`MAX_ARG_STRLEN`) and all
+/// of them to about 2 MiB, which about 1,000 clips reach (issue 15); half the per-argument
+/// limit leaves room for the other arguments, and graphs this short stay visible in `ps`.
+pub const INLINE_GRAPH_MAX: usize = 64 * 1024;
+
+/// File name `reel graph` uses for a filtergraph too long to inline.
+const SHELL_SCRIPT_NAME: &str = "filtergraph.txt";
+
 impl RenderPlan {
-    /// The full ffmpeg argument list (without the program name) writing to `out`.
+    /// The full ffmpeg argument list (without the program name) writing to `out`, with the
+    /// filtergraph inline (`-filter_complex`) however long it is.
     pub fn to_args(&self, out: &Path) -> Vec<String> {
+        self.args(out, None)
+    }
+
+    /// Whether the filtergraph is too long for the command line ([`INLINE_GRAPH_MAX`]): then
+    /// it is written to a file and passed with [`RenderPlan::to_args_with_script`].
+    pub fn needs_script(&self) -> bool {
+        self.filter.to_string().len() > INLINE_GRAPH_MAX
+    }
+
+    /// [`RenderPlan::to_args`], but the filtergraph is read from `script` (which must hold
+    /// `self.filter` as text) with `-filter_complex_script`.
+    pub fn to_args_with_script(&self, out: &Path, script: &Path) -> Vec<String> {
+        self.args(out, Some(script))
+    }
+
+    fn args(&self, out: &Path, script: Option<&Path>) -> Vec<String> {
         let mut a: Vec<String> = ["-hide_banner", "-nostdin", "-y"]
             .map(String::from)
             .to_vec();
@@ -84,27 +111,40 @@ impl RenderPlan {
         for input in &self.inputs {
             a.extend(input.args_before_i.iter().cloned());
             a.push("-i".into());
-            a.push(input.path.to_string_lossy().into_owned());
+            a.push(probe::file_url(&input.path).to_string_lossy().into_owned());
         }
-        if !self.filter.is_empty() {
-            a.push("-filter_complex".into());
-            a.push(self.filter.to_string());
+        match (self.filter.is_empty(), script) {
+            (true, _) => {}
+            (false, None) => a.extend(["-filter_complex".into(), self.filter.to_string()]),
+            (false, Some(file)) => a.extend([
+                "-filter_complex_script".into(),
+                file.to_string_lossy().into_owned(),
+            ]),
         }
         for m in &self.maps {
             a.push("-map".into());
             a.push(m.to_string());
         }
         a.extend(self.encoder_args.iter().cloned());
-        a.push(out.to_string_lossy().into_owned());
+        a.push(probe::file_url(out).to_string_lossy().into_owned());
         a
     }
 
     /// A copy-pasteable shell command (`reel graph`): one argument per line, the filtergraph
-    /// one chain per line, POSIX single quotes where needed.
+    /// one chain per line, POSIX single quotes where needed. A graph too long for the command
+    /// line is written first to `filtergraph.txt` by a here-document, then read from it.
     pub fn to_shell(&self, out: &Path) -> String {
         let pretty = self.filter.to_pretty();
-        let mut s = String::from("ffmpeg");
-        let args = self.to_args(out);
+        let script = self.needs_script().then_some(Path::new(SHELL_SCRIPT_NAME));
+        let mut s = match script {
+            Some(file) => format!(
+                "cat > {} <<'REEL_GRAPH'\n{pretty}\nREEL_GRAPH\n",
+                file.display()
+            ),
+            None => String::new(),
+        };
+        s.push_str("ffmpeg");
+        let args = self.args(out, script);
         let mut i = 0;
         while i < args.len() {
             let arg = &args[i];
@@ -210,6 +250,19 @@ impl<'a> Ctx<'a> {
             errors: Vec::new(),
             media_inputs: Vec::new(),
         }
+    }
+
+    /// Adds a media file input (`-pattern_type none` when `image2` reads it, so a `%` in its
+    /// name is a character) and returns its index.
+    fn media_input(&mut self, path: &Path, info: &MediaInfo, mut args: Vec<String>) -> usize {
+        if info.image2 {
+            args.extend(
+                probe::pattern_args("image2")
+                    .iter()
+                    .map(|a| (*a).to_owned()),
+            );
+        }
+        self.input(path, args)
     }
 
     /// Adds an input and returns its index.

@@ -83,7 +83,8 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
         };
         base_parts.push(part);
     }
-    let mut out = concat(cx, base_parts);
+    let one_frame = runs.iter().any(|(k0, k1, _)| k1 - k0 == 1);
+    let mut out = concat(cx, base_parts, one_frame);
     let mut order: Vec<usize> = (0..pieces.len())
         .filter(|&i| !visible[i].is_empty())
         .collect();
@@ -273,14 +274,14 @@ fn top_left(cx: &Ctx, c: &Clip, t: f64, size: (u32, u32)) -> (f64, f64) {
 fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     let fps = cx.canvas.fps;
     let (index, mut filters) = match &c.clip.source {
-        Source::Media { path, .. } if !c.still => {
+        Source::Media { path, info } if !c.still => {
             let need = c.clip.length * c.clip.media.speed + 2.0 / cx.fps();
             let mut args = Vec::new();
             if c.clip.media.trim > 0.0 {
                 args.extend(["-ss".to_owned(), num(c.clip.media.trim)]);
             }
             args.extend(["-t".to_owned(), num(need)]);
-            let i = cx.input(path, args);
+            let i = cx.media_input(path, info, args);
             cx.media_inputs
                 .push((std::ptr::from_ref(c.clip) as usize, i));
             let mut f = vec![Filter::new("setpts").pos("PTS-STARTPTS")];
@@ -290,14 +291,14 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
             f.push(Filter::new("fps").pos(fps.to_string()));
             (i, f)
         }
-        Source::Media { path, .. } => {
+        Source::Media { path, info } => {
             let args = if c.clip.media.trim > 0.0 {
                 vec!["-ss".to_owned(), num(c.clip.media.trim)]
             } else {
                 Vec::new()
             };
             (
-                cx.input(path, args),
+                cx.media_input(path, info, args),
                 vec![Filter::new("trim").arg("end_frame", 1)],
             )
         }
@@ -478,17 +479,21 @@ fn sequence_pattern(dir: &std::path::Path) -> std::path::PathBuf {
     std::path::Path::new(&dir).join(Source::FRAME_PATTERN)
 }
 
-/// Concatenates base runs (or passes a single one through).
-fn concat(cx: &mut Ctx, parts: Vec<Link>) -> Link {
+/// Concatenates base runs (or passes a single one through). ffmpeg 5.1's `concat` takes a
+/// video segment's length from its frames' timestamps, so a one-frame run lasts nothing and
+/// its frame lands on the next run's; with `one_frame` runs, frames are numbered again after
+/// it (every run is exactly its frames at the output rate). 3,000 one-frame clips made a
+/// three-frame video before (issue 15).
+fn concat(cx: &mut Ctx, parts: Vec<Link>, one_frame: bool) -> Link {
     if parts.len() == 1 {
         return parts[0];
     }
     let n = parts.len();
-    cx.g.chain(
-        &parts,
-        vec![Filter::new("concat").arg("n", n).arg("v", 1).arg("a", 0)],
-    )
-    .into()
+    let mut f = vec![Filter::new("concat").arg("n", n).arg("v", 1).arg("a", 0)];
+    if one_frame {
+        f.push(Filter::new("setpts").pos(pts_frames(cx.canvas.fps, 0)));
+    }
+    cx.g.chain(&parts, f).into()
 }
 
 /// Overlays one piece onto `under`, only for the frames in `visible`.

@@ -243,6 +243,7 @@ pub fn timeline_info(info: &MediaInfo) -> tl::MediaInfo {
         has_audio: info.has_audio,
         is_still: info.is_still,
         has_alpha: info.has_alpha(),
+        image2: info.format == "image2",
     }
 }
 
