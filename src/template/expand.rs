@@ -99,6 +99,7 @@ pub fn expand(doc: &Document, row: &Row, ctx: &ExpandContext) -> Warned<SourceRe
             defines: HashMap::new(),
             offset: 0.0,
             depth: 0,
+            markup: false,
             out: build::Out::default(),
         };
         x.collect_defines(&doc.items);
@@ -129,6 +130,9 @@ pub(crate) struct Expander<'c, 'e, 'd, 'r> {
     offset: f64,
     /// Nesting of `use`, to stop a component that uses itself.
     depth: usize,
+    /// Set while a markup field (`html`, `css`, `js`, svg `src`) is evaluated: values from
+    /// expressions are escaped unless marked `| safe`.
+    markup: bool,
     /// The document being built.
     out: build::Out,
 }
