@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod edit;
+mod html;
 mod render;
 mod resolve;
 mod syntax;
