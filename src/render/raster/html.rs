@@ -177,7 +177,26 @@ fn screenshot(
         gate,
         loaded: false,
     };
-    let mut on_event = |c: &mut cdp::Conn, m: &Json| server.event(c, m);
+    prepare(&mut b, &mut server, (w, h))?;
+    load(&mut b, &mut server)?;
+    let shot = b.call(
+        "Page.captureScreenshot",
+        json!({"format": "png"}),
+        &mut |c, m| server.event(c, m),
+    )?;
+    b.close();
+    let data = shot.get("data").and_then(Json::as_str).unwrap_or("");
+    BASE64.decode(data).map_err(|e| {
+        Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())
+    })
+}
+
+/// Intercepts every request, sets the viewport and a transparent background.
+fn prepare(
+    b: &mut cdp::Browser,
+    server: &mut Server<'_, '_>,
+    (w, h): (u32, u32),
+) -> Result<(), Diagnostic> {
     let setup = [
         ("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]})),
         ("Log.enable", json!({})),
@@ -192,32 +211,28 @@ fn screenshot(
         ),
     ];
     for (method, params) in setup {
-        b.call(method, params, &mut on_event)?;
+        b.call(method, params, &mut |c, m| server.event(c, m))?;
     }
-    let nav = b.call("Page.navigate", json!({"url": PAGE}), &mut on_event)?;
+    Ok(())
+}
+
+/// Opens the page and waits for its load event, then for fonts and two frames ([`SETTLE`]).
+fn load(b: &mut cdp::Browser, server: &mut Server<'_, '_>) -> Result<(), Diagnostic> {
+    let nav = b.call("Page.navigate", json!({"url": PAGE}), &mut |c, m| {
+        server.event(c, m)
+    })?;
     if let Some(err) = nav.get("errorText").and_then(Json::as_str) {
         return Err(Diagnostic::error(format!(
             "Chromium could not open the html page: {err}"
         )));
     }
-    drop(on_event);
     while !server.loaded {
         let m = b.next()?;
         server.event(&mut b.conn, &m);
     }
-    let mut on_event = |c: &mut cdp::Conn, m: &Json| server.event(c, m);
     let settle = json!({"expression": SETTLE, "awaitPromise": true});
-    b.call("Runtime.evaluate", settle, &mut on_event)?;
-    let shot = b.call(
-        "Page.captureScreenshot",
-        json!({"format": "png"}),
-        &mut on_event,
-    )?;
-    b.close();
-    let data = shot.get("data").and_then(Json::as_str).unwrap_or("");
-    BASE64.decode(data).map_err(|e| {
-        Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())
-    })
+    b.call("Runtime.evaluate", settle, &mut |c, m| server.event(c, m))?;
+    Ok(())
 }
 
 /// Waits for web fonts and two frames after the load event (capped at a second), so what the
