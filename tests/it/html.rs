@@ -140,6 +140,7 @@ fn html_from_data_reaches_no_server_and_shows_no_local_file() {
     ] {
         assert!(err.contains(&refused), "no warning `{refused}` in:\n{err}");
     }
+    assert!(err.contains("in clip 1 of track 1"), "{err}");
     let out = dir.path().join("out/row-0001.png");
     for (x, y) in [(80, 45), (10, 10), (150, 80)] {
         let c = px(&out, x, y);
@@ -306,4 +307,24 @@ fn markup_fields_escape_data_unless_safe() {
     );
     assert_eq!(clips[0]["asset"]["css"], "<i>a&b</i>");
     assert_eq!(clips[1]["asset"]["text"], "<i>a&b</i>");
+}
+
+#[test]
+fn html5_script_still_runs() {
+    if !util::have_ffmpeg() || !util::have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rows.json"), r##"[{"colour": "#ff0000"}]"##).unwrap();
+    std::fs::write(
+        dir.path().join("t.edit"),
+        "output png 160x90\ntrack {\n  html5 \"<div id=box></div>\" \
+         css=\"#box{width:160px;height:90px}\" \
+         js=\"document.getElementById('box').style.background = '{{ colour }}'\" for 1\n}\n",
+    )
+    .unwrap();
+    let (code, err) = render(dir.path());
+    assert_eq!(code, 0, "{err}");
+    let c = px(&dir.path().join("out/row-0001.png"), 80, 45);
+    assert!(near(c, [255, 0, 0]), "the script did not run: {c:?}");
 }
