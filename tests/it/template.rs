@@ -726,8 +726,7 @@ fn bench_json_template() {
     }
     std::fs::write(&csv, &text).unwrap();
     let sources = SourceMap::new();
-    let scene =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench/reference-scene.json");
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bench/reference-scene.json");
     let t = JsonTemplate::load(&sources, &scene).unwrap();
     let start = std::time::Instant::now();
     let mut bytes = 0;
