@@ -425,6 +425,45 @@ mod tests {
     }
 
     #[test]
+    fn content_types_by_extension_then_by_request() {
+        let cases = [
+            ("http://reel.invalid/a/logo.PNG?v=1", "Image", "image/png"),
+            ("https://h/x.svg#f", "Image", "image/svg+xml"),
+            ("https://h/site.css", "Stylesheet", "text/css"),
+            (
+                "https://fonts.example/css2?family=X",
+                "Stylesheet",
+                "text/css",
+            ),
+            ("https://h/app", "Script", "text/javascript"),
+            ("https://h/f.woff2", "Font", "font/woff2"),
+            ("https://h/blob", "Image", "application/octet-stream"),
+        ];
+        for (url, kind, want) in cases {
+            assert_eq!(mime(url, kind), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn chromium_is_walled_off() {
+        let flags = isolation_flags(4321, (64, 32));
+        for f in [
+            "--proxy-server=http://127.0.0.1:4321",
+            "--proxy-bypass-list=<-loopback>",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--disable-background-networking",
+            "--window-size=64,32",
+        ] {
+            assert!(flags.iter().any(|x| x == f), "{f} missing in {flags:?}");
+        }
+        assert_eq!(
+            flags.iter().any(|x| x == "--no-sandbox"),
+            running_as_root(),
+            "the sandbox is only off as root"
+        );
+    }
+
+    #[test]
     fn renders_or_explains_that_chromium_is_needed() {
         let page = Page {
             html: "<div style='width:100%;height:100%;background:#f00'></div>",
