@@ -84,7 +84,12 @@ fn find_browser() -> Option<PathBuf> {
 /// The full page: viewport-sized body, the CSS, the markup and the script.
 fn document(page: &Page) -> String {
     let (w, h) = page.size;
-    let bg = page.background.unwrap_or("transparent");
+    // The background is written into the style sheet: a value that could close the rule or
+    // the element (it may come from data) is dropped.
+    let bg = page
+        .background
+        .filter(|b| !b.contains(['<', '>', '{', '}', ';', '"', '\'', '\\']))
+        .unwrap_or("transparent");
     let (justify, align) = page.position.map_or(("", ""), flex_position);
     let layout = if justify.is_empty() {
         String::new()
@@ -422,6 +427,11 @@ mod tests {
         ] {
             assert!(doc.contains(part), "{part} missing in {doc}");
         }
+        let hostile = Page {
+            background: Some("red}</style><iframe src=x>"),
+            ..page
+        };
+        assert!(!document(&hostile).contains("<iframe"));
     }
 
     #[test]
