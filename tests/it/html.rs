@@ -109,13 +109,20 @@ fn html_from_data_reaches_no_server_and_shows_no_local_file() {
     let b = format!("http://127.0.0.1:{}", beacon.port);
     let cell = format!(
         "<iframe src=\"file://{}\" style=\"position:absolute;left:0;top:0;width:160px;\
-         height:90px;border:0\"></iframe><img src={b}/img>",
+         height:90px;border:0\"></iframe><img src={b}/img>\
+         <iframe srcdoc=\"<img src={b}/srcdoc>\"></iframe>\
+         <iframe src=\"data:text/html,<img src={b}/data-frame>\"></iframe>\
+         <iframe src=\"{b}/frame\"></iframe>",
         secret.display()
     );
     let rows = serde_json::json!([{
         "cell": cell,
         "css": format!("body{{background-image:url({b}/css)}}"),
-        "js": format!("fetch('{b}/fetch'); new Image().src = '{b}/js-img';"),
+        "js": format!(
+            "fetch('{b}/fetch'); new Image().src = '{b}/js-img'; \
+             new WebSocket('ws://127.0.0.1:{}/ws');",
+            beacon.port
+        ),
     }]);
     std::fs::write(dir.path().join("rows.json"), rows.to_string()).unwrap();
     std::fs::write(
@@ -137,6 +144,7 @@ fn html_from_data_reaches_no_server_and_shows_no_local_file() {
         format!("may not read `{b}/img`"),
         format!("may not read `{b}/css`"),
         format!("may not read `{b}/fetch`"),
+        format!("may not read `ws://127.0.0.1:{}/ws`", beacon.port),
     ] {
         assert!(err.contains(&refused), "no warning `{refused}` in:\n{err}");
     }

@@ -270,6 +270,12 @@ impl Server<'_, '_> {
                     self.gate
                         .refuse(url.trim(), "local files are not read from html");
                 }
+                // WebSockets are not intercepted; the proxy wall stops them.
+                if let Some(rest) = text.strip_prefix("WebSocket connection to '")
+                    && let Some((url, _)) = rest.split_once('\'')
+                {
+                    self.gate.refuse(url, "html pages open no WebSockets");
+                }
             }
             _ => {}
         }
