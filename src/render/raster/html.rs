@@ -175,12 +175,14 @@ fn screenshot(
     let dead_end = DeadEnd::open()
         .map_err(|e| Diagnostic::error("cannot open a local port for Chromium").with_note(e))?;
     let flags = isolation_flags(dead_end.port, (w, h));
-    let mut b = cdp::Browser::launch(browser, &flags, Instant::now() + TIMEOUT)?;
+    let deadline = Instant::now() + TIMEOUT;
+    let mut b = cdp::Browser::launch(browser, &flags, deadline)?;
     b.open_page()?;
     let mut server = Server {
         doc: doc.as_bytes(),
         gate,
         loaded: false,
+        deadline,
     };
     prepare(&mut b, &mut server, (w, h))?;
     load(&mut b, &mut server)?;
@@ -255,6 +257,8 @@ struct Server<'a, 'g> {
     gate: &'a Gate<'g>,
     /// Whether the load event fired.
     loaded: bool,
+    /// When the screenshot must be done: no download starts after it.
+    deadline: Instant,
 }
 
 impl Server<'_, '_> {
@@ -301,7 +305,12 @@ impl Server<'_, '_> {
             let _ = c.send("Fetch.continueRequest", json!({"requestId": id}));
             return;
         } else if url.starts_with("http://") || url.starts_with("https://") {
-            let f = self.gate.record(url, access.remote(url));
+            let fetched = if Instant::now() < self.deadline {
+                access.remote(url)
+            } else {
+                Err("the page ran out of time".into())
+            };
+            let f = self.gate.record(url, fetched);
             f.map(|f| (f.bytes, mime(url, kind)))
         } else {
             self.gate.refuse(
