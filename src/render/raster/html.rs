@@ -274,7 +274,8 @@ impl Server<'_, '_> {
                     self.gate
                         .refuse(url.trim(), "local files are not read from html");
                 }
-                // WebSockets are not intercepted; the proxy wall stops them.
+                // WebSockets are not intercepted; the proxy wall stops them. Reported when the
+                // failure comes before the screenshot (it is asynchronous).
                 if let Some(rest) = text.strip_prefix("WebSocket connection to '")
                     && let Some((url, _)) = rest.split_once('\'')
                 {
