@@ -397,6 +397,48 @@ mod tests {
     }
 
     #[test]
+    fn svg_layers_list_what_they_read_and_redraw_when_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("cache"));
+        let fonts = Fonts::bundled();
+        let png = dir.path().join("dot.png");
+        let solid = |r: u8| {
+            let mut p = tiny_skia::Pixmap::new(4, 4).unwrap();
+            p.fill(tiny_skia::Color::from_rgba8(r, 0, 0, 255));
+            p.save_png(&png).unwrap();
+        };
+        solid(255);
+        let access = Access::new(dir.path(), &[], cache.clone());
+        let ctx = LayerContext {
+            cache: &cache,
+            fonts: &fonts,
+            canvas: (16, 16),
+            fps: Fps::from_f64(25.0),
+            font_hashes: &[],
+            access: &access,
+            reads: Mutex::default(),
+        };
+        let asset: Asset = serde_json::from_value(serde_json::json!({"type": "svg",
+            "src": "<svg xmlns='http://www.w3.org/2000/svg' width='16' height='16'>\
+                    <image href='dot.png' width='16' height='16'/></svg>"}))
+        .unwrap();
+        let written = || {
+            cache
+                .stats()
+                .layers_written
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        assert!(layer(&asset, None, &ctx).output.is_ok());
+        assert!(layer(&asset, None, &ctx).output.is_ok());
+        assert_eq!(written(), 1, "the second call drew again");
+        let canon = png.canonicalize().unwrap();
+        assert_eq!(*ctx.reads.lock().unwrap(), [canon]);
+        solid(10);
+        assert!(layer(&asset, None, &ctx).output.is_ok());
+        assert_eq!(written(), 2, "a changed image did not draw the layer again");
+    }
+
+    #[test]
     fn key_changes_with_every_input() {
         let a: Asset =
             serde_json::from_value(serde_json::json!({"type": "text", "text": "hi"})).unwrap();
