@@ -4,7 +4,9 @@
 //! `for`; expressions are compiled once per source text and reused across rows (the cache
 //! lives in [`ExpandContext`]). Bare names are variables when in scope, else enum values.
 //! Every emitted value gets an [`Origin`] (template span, plus the data cell it was read
-//! from). Does not validate against the schema: that is `edit::validate`'s job.
+//! from). In markup fields (`html`, `css`, `js` of html assets, svg `src`) values of
+//! expressions are HTML-escaped unless marked `| safe`. Does not validate against the schema:
+//! that is `edit::validate`'s job.
 
 mod build;
 mod eval;
