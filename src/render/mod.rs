@@ -1,5 +1,6 @@
 //! The ffmpeg backend: resolve an Edit into a Timeline, compile it to a RenderPlan, run ffmpeg.
 
+pub mod access;
 pub mod cache;
 pub mod cancel;
 pub mod compile;

@@ -3,9 +3,11 @@
 //! [`environment`] builds it: minijinja's builtins (`upper`, `title`, `default`, `round`,
 //! `replace`, `split`, `join`, `length`, …) plus `slug`, `seconds`, `basename`, `money` and
 //! `file_exists` (also callable as a function). Undefined variables are errors except where they
-//! are tested (`{% if missing %}`, `missing is defined`) or given a `default(…)`; nothing is
-//! HTML-escaped. The filters themselves are plain functions over strings and numbers, unit-tested
-//! here; this module owns no template text and no rows.
+//! are tested (`{% if missing %}`, `missing is defined`) or given a `default(…)`. The
+//! environment itself escapes nothing: expansion escapes values written into markup fields
+//! (`html`, `css`, `js`, svg `src`) with [`escape_markup`], unless marked `| safe`. The filters
+//! themselves are plain functions over strings and numbers, unit-tested here; this module owns
+//! no template text and no rows.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,37 @@ fn build(base: Option<PathBuf>) -> Environment<'static> {
         file_exists_in(base2.as_deref(), s)
     });
     env
+}
+
+/// Whether the asset field `key` of an asset of type `asset` holds markup (HTML, CSS, script or
+/// SVG), where values from expressions and data are escaped by default: `html`, `css` and `js`
+/// of `html`/`html5` assets, and `src` of `svg` assets.
+pub fn is_markup_field(asset: &str, key: &str) -> bool {
+    match asset {
+        "html" | "html5" => matches!(key, "html" | "css" | "js"),
+        "svg" => key == "src",
+        _ => false,
+    }
+}
+
+/// Escapes text for HTML and XML (text and quoted attribute values): `&`, `<`, `>`, `"` and `'`
+/// become character references, so data shows as text and cannot open a tag or attribute.
+pub fn escape_markup(s: &str) -> String {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A URL- and filename-safe slug: ASCII lowercase letters and digits joined by single `-`.
@@ -299,6 +332,24 @@ fn invalid(msg: String) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_escaping_table() {
+        let cases = [
+            ("plain", "plain"),
+            ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+            ("a & b", "a &amp; b"),
+            ("\"q\" 'q'", "&quot;q&quot; &#39;q&#39;"),
+            ("&amp;", "&amp;amp;"),
+            ("é→", "é→"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape_markup(input), want, "{input}");
+        }
+        assert!(is_markup_field("html", "css") && is_markup_field("html5", "js"));
+        assert!(is_markup_field("svg", "src") && !is_markup_field("image", "src"));
+        assert!(!is_markup_field("html", "width"));
+    }
 
     fn render(src: &str, ctx: Value) -> Result<String, String> {
         environment()

@@ -4,7 +4,9 @@
 //! `for`; expressions are compiled once per source text and reused across rows (the cache
 //! lives in [`ExpandContext`]). Bare names are variables when in scope, else enum values.
 //! Every emitted value gets an [`Origin`] (template span, plus the data cell it was read
-//! from). Does not validate against the schema: that is `edit::validate`'s job.
+//! from). In markup fields (`html`, `css`, `js` of html assets, svg `src`) values of
+//! expressions are HTML-escaped unless marked `| safe`. Does not validate against the schema:
+//! that is `edit::validate`'s job.
 
 mod build;
 mod eval;
@@ -99,6 +101,7 @@ pub fn expand(doc: &Document, row: &Row, ctx: &ExpandContext) -> Warned<SourceRe
             defines: HashMap::new(),
             offset: 0.0,
             depth: 0,
+            markup: false,
             out: build::Out::default(),
         };
         x.collect_defines(&doc.items);
@@ -129,6 +132,9 @@ pub(crate) struct Expander<'c, 'e, 'd, 'r> {
     offset: f64,
     /// Nesting of `use`, to stop a component that uses itself.
     depth: usize,
+    /// Set while a markup field (`html`, `css`, `js`, svg `src`) is evaluated: values from
+    /// expressions are escaped unless marked `| safe`.
+    markup: bool,
     /// The document being built.
     out: build::Out,
 }

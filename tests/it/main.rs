@@ -5,6 +5,7 @@ mod batch;
 mod cli;
 mod edit;
 mod hostile;
+mod html;
 mod media;
 mod output;
 mod render;

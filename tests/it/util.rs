@@ -53,3 +53,24 @@ pub(crate) fn have_ffmpeg() -> bool {
     }
     ok
 }
+
+/// Whether Chromium tests can run (`chromium`, `chromium-browser`, `google-chrome` or
+/// `google-chrome-stable` on PATH). Without it they are skipped locally, but never in CI: with
+/// `CI` set a missing Chromium fails the test.
+pub(crate) fn have_chromium() -> bool {
+    let names = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ];
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let ok = std::env::split_paths(&path).any(|d| names.iter().any(|n| d.join(n).is_file()));
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("chromium is required in CI (apt-get install -y chromium)");
+    }
+    if !ok {
+        eprintln!("skipping: chromium not found (and CI is unset)");
+    }
+    ok
+}

@@ -7,6 +7,7 @@
 
 mod anim;
 mod assets;
+mod cdp;
 mod family;
 mod fonts;
 mod html;
@@ -22,6 +23,7 @@ use tiny_skia::Pixmap;
 
 use crate::diagnostics::{Diagnostic, Warned};
 use crate::edit::Asset;
+use crate::render::access::Gate;
 
 pub use anim::{Animation, animate};
 pub use fonts::{FontChoice, Fonts};
@@ -108,11 +110,15 @@ impl Layer {
 /// text by its own `position`/`offset`; shape uses the asset's `width`/`height`, else the clip
 /// box, else the canvas; svg fits the clip box, else keeps its own size; html uses the asset's
 /// `width`/`height`, else the clip box, else the canvas.
+///
+/// Whatever an `html`/`html5` page or an `svg` `<image>` reads goes through `gate`: each
+/// refused URL is a warning, and the gate keeps the files read.
 pub fn rasterize(
     asset: &Asset,
     clip_box: Option<(u32, u32)>,
     canvas: (u32, u32),
     fonts: &Fonts,
+    gate: &Gate<'_>,
 ) -> Warned<Result<Layer, Diagnostic>> {
     let asset_box = |w: Option<i64>, h: Option<i64>| match (w, h) {
         (Some(w), Some(h)) if w > 0 && h > 0 => Some((w as u32, h as u32)),
@@ -133,27 +139,79 @@ pub fn rasterize(
             let b = asset_box(a.width, a.height).or(clip_box).unwrap_or(canvas);
             Warned::new(shape::render_shape(a, b))
         }
-        Asset::Svg(a) => Warned::new(svg::render_svg(&a.src, clip_box, fonts.svg_fontdb())),
-        Asset::Html(a) => Warned::new(html::render_html(&html::Page {
-            html: &a.html,
-            css: a.css.as_deref(),
-            js: None,
-            background: a.background.as_deref(),
-            position: a.position,
-            size: asset_box(a.width, a.height).or(clip_box).unwrap_or(canvas),
-        })),
-        Asset::Html5(a) => Warned::new(html::render_html(&html::Page {
-            html: &a.html,
-            css: a.css.as_deref(),
-            js: a.js.as_deref(),
-            background: None,
-            position: None,
-            size: clip_box.unwrap_or(canvas),
-        })),
+        Asset::Svg(a) => refused(
+            svg::render_svg(&a.src, clip_box, fonts.svg_fontdb(), gate),
+            gate,
+            "the svg",
+        ),
+        Asset::Html(a) => {
+            let page = html::Page {
+                html: &a.html,
+                css: a.css.as_deref(),
+                js: None,
+                background: a.background.as_deref(),
+                position: a.position,
+                size: asset_box(a.width, a.height).or(clip_box).unwrap_or(canvas),
+            };
+            refused(html::render_html(&page, gate), gate, "the html page")
+        }
+        Asset::Html5(a) => {
+            let page = html::Page {
+                html: &a.html,
+                css: a.css.as_deref(),
+                js: a.js.as_deref(),
+                background: None,
+                position: None,
+                size: clip_box.unwrap_or(canvas),
+            };
+            refused(html::render_html(&page, gate), gate, "the html page")
+        }
         other => Warned::new(Err(Diagnostic::error(format!(
             "`{}` assets are not drawn as still layers",
             asset_type(other)
         )))),
+    }
+}
+
+/// Most refused URLs named one by one in warnings; the rest are counted.
+const MAX_REFUSED_WARNINGS: usize = 8;
+
+/// A drawing with one warning per URL `gate` refused to `what` (`the html page`).
+fn refused(
+    drawn: Result<Layer, Diagnostic>,
+    gate: &Gate<'_>,
+    what: &str,
+) -> Warned<Result<Layer, Diagnostic>> {
+    let refused = gate.refused();
+    let mut warnings: Vec<Diagnostic> = refused
+        .iter()
+        .take(MAX_REFUSED_WARNINGS)
+        .map(|(url, why)| {
+            Diagnostic::warning(format!("{what} may not read `{}`", shorten(url)))
+                .with_note(format!("refused: {why}"))
+                .with_help(
+                    "markup may read files under the template's folder, the files the edit \
+                     names as assets, and public `http(s)://` URLs",
+                )
+        })
+        .collect();
+    if refused.len() > MAX_REFUSED_WARNINGS {
+        warnings.push(Diagnostic::warning(format!(
+            "{what} was refused {} more URLs",
+            refused.len() - MAX_REFUSED_WARNINGS
+        )));
+    }
+    Warned {
+        output: drawn,
+        warnings,
+    }
+}
+
+/// A URL cut to 200 characters (data from a cell may be long).
+fn shorten(url: &str) -> String {
+    match url.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &url[..i]),
+        None => url.to_string(),
     }
 }
 
@@ -170,13 +228,27 @@ mod tests {
     use super::text::tests::ink_box;
     use super::*;
 
+    /// Access to the fixtures folder only.
+    pub(crate) fn test_access() -> crate::render::access::Access {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/raster");
+        let cache = crate::render::cache::Cache::new(std::env::temp_dir().join("reel-test-cache"));
+        crate::render::access::Access::new(&dir, &[], cache)
+    }
+
     fn asset(json: serde_json::Value) -> Asset {
         serde_json::from_value(json).unwrap()
     }
 
     fn raster(json: serde_json::Value, clip_box: Option<(u32, u32)>) -> (Layer, Vec<String>) {
         let fonts = Fonts::bundled();
-        let w = rasterize(&asset(json), clip_box, (640, 360), &fonts);
+        let access = test_access();
+        let w = rasterize(
+            &asset(json),
+            clip_box,
+            (640, 360),
+            &fonts,
+            &Gate::new(&access),
+        );
         let msgs = w.warnings.iter().map(|d| d.message.clone()).collect();
         (w.output.unwrap(), msgs)
     }
@@ -253,7 +325,9 @@ mod tests {
     fn bad_colours_are_errors_naming_the_field() {
         let fonts = Fonts::bundled();
         let a = asset(serde_json::json!({"type": "text", "text": "x", "font": {"color": "red"}}));
-        let err = rasterize(&a, None, (64, 64), &fonts).output.unwrap_err();
+        let err = rasterize(&a, None, (64, 64), &fonts, &Gate::new(&test_access()))
+            .output
+            .unwrap_err();
         assert_eq!(err.message, "`font.color` is not a colour: `red`");
     }
 
@@ -261,7 +335,9 @@ mod tests {
     fn non_static_assets_are_refused() {
         let fonts = Fonts::bundled();
         let a = asset(serde_json::json!({"type": "image", "src": "a.png"}));
-        let err = rasterize(&a, None, (64, 64), &fonts).output.unwrap_err();
+        let err = rasterize(&a, None, (64, 64), &fonts, &Gate::new(&test_access()))
+            .output
+            .unwrap_err();
         assert!(err.message.contains("`image`"), "{}", err.message);
     }
 
@@ -286,7 +362,14 @@ mod tests {
                     .map(|a| (a[0].as_u64().unwrap() as u32, a[1].as_u64().unwrap() as u32))
             };
             let (clip, canvas) = (size(&f["clip_box"]), size(&f["canvas"]).unwrap());
-            let w = rasterize(&asset(f["asset"].clone()), clip, canvas, &fonts);
+            let access = test_access();
+            let w = rasterize(
+                &asset(f["asset"].clone()),
+                clip,
+                canvas,
+                &fonts,
+                &Gate::new(&access),
+            );
             let warnings: Vec<&str> = w.warnings.iter().map(|d| d.message.as_str()).collect();
             let expected: Vec<&str> = f["warnings"]
                 .as_array()

@@ -1,5 +1,9 @@
 //! `svg` assets: the inline markup rendered with resvg, scaled uniformly to fit the box and
 //! centred; without a box, at the SVG's own size.
+//!
+//! `<image href=…>` references other than `data:` URLs go through the [`Gate`]: files under the
+//! template's folder or named by the Edit, public `http(s)` URLs; anything else is refused (a
+//! warning) and the image left out.
 
 use std::sync::Arc;
 
@@ -8,20 +12,34 @@ use tiny_skia::{Pixmap, Transform};
 
 use super::Layer;
 use crate::diagnostics::Diagnostic;
+use crate::render::access::Gate;
 
 /// Largest side of a layer made from an SVG's own size, in pixels.
 const MAX_SIDE: f32 = 8192.0;
 
 /// Renders SVG `markup` into `box_size`, or at its own size when `box_size` is `None`; `fontdb`
-/// holds the fonts `<text>` elements may use.
+/// holds the fonts `<text>` elements may use; images are read through `gate`.
 pub(crate) fn render_svg(
     markup: &str,
     box_size: Option<(u32, u32)>,
     fontdb: Arc<usvg::fontdb::Database>,
+    gate: &Gate<'_>,
 ) -> Result<Layer, Diagnostic> {
+    let resolve_string = move |href: &str, opts: &usvg::Options| {
+        let fetched = gate.record(href, gate.access.href(href))?;
+        // The data resolver sniffs the format (and reads nested SVGs with these options, so
+        // their images come through here too).
+        let data = Arc::new(fetched.bytes);
+        (opts.image_href_resolver.resolve_data)("text/plain", data, opts)
+    };
     let opts = usvg::Options {
         fontdb,
         font_family: "Open Sans".into(),
+        resources_dir: None,
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: usvg::ImageHrefResolver::default_data_resolver(),
+            resolve_string: Box::new(resolve_string),
+        },
         ..usvg::Options::default()
     };
     let tree = usvg::Tree::from_str(markup, &opts).map_err(|e| {
@@ -55,12 +73,14 @@ mod tests {
     #[test]
     fn circle_pixels_at_own_size_and_scaled_to_a_box() {
         let db = Arc::new(usvg::fontdb::Database::new());
-        let l = render_svg(CIRCLE, None, db.clone()).unwrap();
+        let access = super::super::tests::test_access();
+        let gate = Gate::new(&access);
+        let l = render_svg(CIRCLE, None, db.clone(), &gate).unwrap();
         assert_eq!((l.width, l.height), (100, 100));
         let c = l.image.pixel(50, 50).unwrap();
         assert_eq!((c.red(), c.green(), c.blue(), c.alpha()), (255, 0, 0, 255));
         assert_eq!(l.image.pixel(3, 3).unwrap().alpha(), 0);
-        let l = render_svg(CIRCLE, Some((400, 200)), db).unwrap();
+        let l = render_svg(CIRCLE, Some((400, 200)), db, &gate).unwrap();
         assert_eq!(l.image.pixel(200, 100).unwrap().red(), 255);
         assert_eq!(l.image.pixel(200, 25).unwrap().red(), 255); // r = 80 after scaling by 2
         assert_eq!(l.image.pixel(200, 15).unwrap().alpha(), 0);
@@ -70,7 +90,8 @@ mod tests {
     #[test]
     fn bad_markup_is_an_error() {
         let db = Arc::new(usvg::fontdb::Database::new());
-        let err = render_svg("<svg", None, db).unwrap_err();
+        let access = super::super::tests::test_access();
+        let err = render_svg("<svg", None, db, &Gate::new(&access)).unwrap_err();
         assert!(err.message.contains("svg"), "{}", err.message);
     }
 }

@@ -5,11 +5,18 @@
 //! files' contents, reel's version, which fixes the bundled fonts, and [`LAYER_REVISION`] for
 //! the drawing code), so a row or a watch rebuild that did not change a layer does not draw it
 //! again.
+//!
+//! `html` and `svg` layers may read files (images, style sheets, fonts) through the
+//! [`Access`]: their key also holds the template's folder, the files they read are listed
+//! beside the PNG with their content hashes (a changed file draws the layer again), and every
+//! drawing or cache hit adds them to [`LayerContext::reads`] for the manifest and watch mode.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::diagnostics::{Diagnostic, Warned};
 use crate::edit::Asset;
+use crate::render::access::{Access, Gate};
 use crate::render::cache::{self, Cache, CacheStats};
 use crate::render::raster::{self, Fonts};
 use crate::render::timeline::{Fps, Source};
@@ -26,6 +33,26 @@ pub struct LayerContext<'a> {
     pub fps: Fps,
     /// Content hashes of the user font files, in `timeline.fonts` order.
     pub font_hashes: &'a [String],
+    /// What html and svg layers may read.
+    pub access: &'a Access,
+    /// Files html and svg layers read so far (drawn or found in the cache), each once.
+    pub reads: Mutex<Vec<PathBuf>>,
+}
+
+impl LayerContext<'_> {
+    fn note_reads(&self, files: &[PathBuf]) {
+        let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
+        for f in files {
+            if !reads.contains(f) {
+                reads.push(f.clone());
+            }
+        }
+    }
+}
+
+/// Whether drawing `asset` may read files.
+fn reads_files(asset: &Asset) -> bool {
+    matches!(asset, Asset::Svg(_) | Asset::Html(_) | Asset::Html5(_))
 }
 
 /// Whether `asset` is drawn as a still layer.
@@ -73,12 +100,29 @@ pub fn layer(
     clip_box: Option<(u32, u32)>,
     ctx: &LayerContext<'_>,
 ) -> Warned<Result<Source, Diagnostic>> {
-    let key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
+    let mut key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
+    if reads_files(asset) {
+        // The same markup in another folder reads other files.
+        let base = ctx.access.base_dir().to_string_lossy();
+        key = blake3::hash(format!("{key}|{base}").as_bytes())
+            .to_hex()
+            .to_string();
+    }
     let png = ctx.cache.entry(cache::LAYERS, &format!("{key}.png"));
     let notes = ctx
         .cache
         .entry(cache::LAYERS, &format!("{key}.warnings.json"));
-    if let Some((width, height)) = png_size(&png) {
+    let reads = ctx.cache.entry(cache::LAYERS, &format!("{key}.reads.json"));
+    let unchanged = || match stored_reads(&reads) {
+        Some(files) => {
+            ctx.note_reads(&files);
+            true
+        }
+        None => false,
+    };
+    if let Some((width, height)) = png_size(&png)
+        && (!reads_files(asset) || unchanged())
+    {
         // The drawing's warnings (font fallbacks, missing glyphs) hold on every render.
         return Warned {
             output: Ok(Source::Layer { png, width, height }),
@@ -88,11 +132,17 @@ pub fn layer(
     if ctx.cache.cancel().is_cancelled() {
         return Warned::new(Err(cancelled()));
     }
-    let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts);
+    let gate = Gate::new(ctx.access);
+    let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts, &gate);
+    let files = gate.files();
+    ctx.note_reads(&files);
     let warnings = drawn.warnings;
     let output = drawn.output.and_then(|layer| {
         // Written before the PNG: a PNG in the cache implies its warnings are there too.
         store_warnings(&warnings, &notes)?;
+        if reads_files(asset) {
+            store_reads(&files, &reads)?;
+        }
         store(&layer, &png)?;
         CacheStats::bump(&ctx.cache.stats().layers_written);
         Ok(Source::Layer {
@@ -250,6 +300,34 @@ fn stored_warnings(path: &Path) -> Vec<Diagnostic> {
     stored.into_iter().map(warning).collect()
 }
 
+/// The files a cached layer read, if each still has the content it had then; `None` when the
+/// list is missing or a file changed (the layer must be drawn again).
+fn stored_reads(path: &Path) -> Option<Vec<PathBuf>> {
+    let text = std::fs::read(path).ok()?;
+    let stored: Vec<(PathBuf, String)> = serde_json::from_slice(&text).ok()?;
+    let mut files = Vec::with_capacity(stored.len());
+    for (file, hash) in stored {
+        let now = cache::hash_file_memo(&file).ok()?;
+        if now.to_hex().as_str() != hash {
+            return None;
+        }
+        files.push(file);
+    }
+    Some(files)
+}
+
+/// Lists the files a layer read, with their content hashes, beside it.
+fn store_reads(files: &[PathBuf], path: &Path) -> Result<(), Diagnostic> {
+    let mut stored = Vec::with_capacity(files.len());
+    for f in files {
+        let hash = cache::hash_file_memo(f).map_err(|e| cannot_write(path, &e))?;
+        stored.push((f, hash.to_hex().to_string()));
+    }
+    // Paths and strings: serialising cannot fail.
+    let bytes = serde_json::to_vec(&stored).unwrap_or_default();
+    cache::write_atomic(path, &bytes).map_err(|e| cannot_write(path, &e))
+}
+
 /// Keeps a layer's warnings beside it (they carry no labels: resolve labels them with the clip).
 fn store_warnings(warnings: &[Diagnostic], path: &Path) -> Result<(), Diagnostic> {
     if warnings.is_empty() {
@@ -299,12 +377,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path());
         let fonts = Fonts::bundled();
+        let access = Access::new(dir.path(), &[], cache.clone());
         let ctx = LayerContext {
             cache: &cache,
             fonts: &fonts,
             canvas: (160, 90),
             fps: Fps::from_f64(25.0),
             font_hashes: &[],
+            access: &access,
+            reads: Mutex::default(),
         };
         let asset: Asset = serde_json::from_value(serde_json::json!(
             {"type": "text", "text": "Привет", "font": {"family": "Arapey"}}
@@ -328,6 +409,48 @@ mod tests {
             .layers_written
             .load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(written, 1, "the second call drew again");
+    }
+
+    #[test]
+    fn svg_layers_list_what_they_read_and_redraw_when_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path().join("cache"));
+        let fonts = Fonts::bundled();
+        let png = dir.path().join("dot.png");
+        let solid = |r: u8| {
+            let mut p = tiny_skia::Pixmap::new(4, 4).unwrap();
+            p.fill(tiny_skia::Color::from_rgba8(r, 0, 0, 255));
+            p.save_png(&png).unwrap();
+        };
+        solid(255);
+        let access = Access::new(dir.path(), &[], cache.clone());
+        let ctx = LayerContext {
+            cache: &cache,
+            fonts: &fonts,
+            canvas: (16, 16),
+            fps: Fps::from_f64(25.0),
+            font_hashes: &[],
+            access: &access,
+            reads: Mutex::default(),
+        };
+        let asset: Asset = serde_json::from_value(serde_json::json!({"type": "svg",
+            "src": "<svg xmlns='http://www.w3.org/2000/svg' width='16' height='16'>\
+                    <image href='dot.png' width='16' height='16'/></svg>"}))
+        .unwrap();
+        let written = || {
+            cache
+                .stats()
+                .layers_written
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        assert!(layer(&asset, None, &ctx).output.is_ok());
+        assert!(layer(&asset, None, &ctx).output.is_ok());
+        assert_eq!(written(), 1, "the second call drew again");
+        let canon = png.canonicalize().unwrap();
+        assert_eq!(*ctx.reads.lock().unwrap(), [canon]);
+        solid(10);
+        assert!(layer(&asset, None, &ctx).output.is_ok());
+        assert_eq!(written(), 2, "a changed image did not draw the layer again");
     }
 
     #[test]

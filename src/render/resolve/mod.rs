@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use crate::diagnostics::{Diagnostic, Sink, SourceMap, SourceResult, Warned};
 use crate::edit::{Asset, Clip, Edit, Origins};
+use crate::render::access::Access;
 use crate::render::cache::Cache;
 use crate::render::fetch::{self, Location};
 use crate::render::raster::Fonts;
@@ -87,12 +88,15 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
     let mut prober = Prober::new(&ctx.base_dir, &ctx.cache);
     let font_hashes = load_fonts(edit, ctx, &mut prober, &mut sink);
     prober.prefetch(&media_srcs(edit));
+    let access = Access::new(&ctx.base_dir, &named_files(edit, ctx), ctx.cache.clone());
     let layers = LayerContext {
         cache: &ctx.cache,
         fonts: ctx.fonts,
         canvas: canvas.map_or((1280, 720), |c| (c.width, c.height)),
         fps: canvas.map_or(tl::Fps::from_f64(25.0), |c| c.fps),
         font_hashes: &font_hashes,
+        access: &access,
+        reads: Default::default(),
     };
     let items = prepare_all(edit, &mut prober, &layers, ctx, &mut sink);
     let mut layer_files = Vec::new();
@@ -111,6 +115,11 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
     }
     let mut files = prober.files;
     files.extend(layer_files);
+    for f in layers.reads.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
     sink.finish(Timeline {
         // Without a canvas an error was recorded, so this placeholder is never returned.
         canvas: canvas.unwrap_or(tl::Canvas {
@@ -125,6 +134,20 @@ pub fn resolve(edit: &Edit, ctx: &ResolveContext<'_>) -> Warned<SourceResult<Tim
         output: lower::output_spec(&edit.output),
         files,
     })
+}
+
+/// The local files the Edit names as assets (media, soundtrack, fonts): html and svg markup may
+/// read these besides the template's folder.
+fn named_files(edit: &Edit, ctx: &ResolveContext<'_>) -> Vec<PathBuf> {
+    let fonts = edit.timeline.fonts.iter().flatten().map(|f| f.src.as_str());
+    media_srcs(edit)
+        .into_iter()
+        .chain(fonts)
+        .filter_map(|src| match fetch::locate(src, &ctx.base_dir) {
+            Ok(Location::Local(path)) => Some(path),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Every media `src` of the Edit (clips, then the soundtrack), in document order.

@@ -7,6 +7,7 @@ use super::{Expander, scope::Var, to_mj, unknown_component};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::edit::origins::{CellRef, pointer_segment};
 use crate::syntax::ast::{Clip, Item, ItemKind, Let, Output, Prop, Soundtrack, Track, Use, Value};
+use crate::template::env::is_markup_field;
 
 /// Deepest `use` nesting before it is taken for a component that uses itself.
 const MAX_USE_DEPTH: usize = 32;
@@ -294,7 +295,10 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         let mut clip = Map::with_capacity(c.props.len() + 2);
         if let Some(p) = &c.primary {
             let key = primary_key(&c.asset.name);
-            if let Some(v) = self.emit(p, key, &format!("{base}/asset/{key}")) {
+            self.markup = is_markup_field(&c.asset.name, key);
+            let v = self.emit(p, key, &format!("{base}/asset/{key}"));
+            self.markup = false;
+            if let Some(v) = v {
                 asset.insert(key.into(), v);
             }
         }
@@ -311,7 +315,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             clip.insert("length".into(), j);
         }
         for p in &c.props {
-            self.clip_prop(p, (&mut asset, &mut clip), &base, &c.props);
+            self.clip_prop(p, &c.asset.name, (&mut asset, &mut clip), &base, &c.props);
         }
         if self.errors.len() > errors_before {
             return;
@@ -328,6 +332,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
     fn clip_prop(
         &mut self,
         p: &Prop,
+        asset_type: &str,
         (asset, clip): (&mut Map<String, Json>, &mut Map<String, Json>),
         base: &str,
         earlier: &[Prop],
@@ -350,7 +355,10 @@ impl<'d> Expander<'_, '_, 'd, '_> {
             }
             return;
         }
+        self.markup = side == Side::Asset
+            && matches!(segs.as_slice(), [key] if is_markup_field(asset_type, key));
         self.set_prop(map, &segs, p, &base, earlier);
+        self.markup = false;
     }
 
     /// `use NAME(args) [at START]`: the component's clips, shifted by START.

@@ -17,6 +17,7 @@ use super::schema;
 use crate::diagnostics::{Diagnostic, Span, suggest};
 use crate::edit::origins::CellRef;
 use crate::syntax::ast::{Expr, Part, Segment, Value, ValueKind};
+use crate::template::env::escape_markup;
 
 /// Compiled expressions of one environment, keyed by source text.
 pub(crate) struct Exprs<'e> {
@@ -199,7 +200,7 @@ impl Expander<'_, '_, '_, '_> {
                 return Some((Json::String(kept), None));
             }
             let (v, cell) = self.eval(e)?;
-            return Some((to_json(&v, e.span, &mut self.errors)?, cell));
+            return Some((self.markup_json(&v, e.span)?, cell));
         }
         let mut out = String::new();
         let mut cell = None;
@@ -211,13 +212,25 @@ impl Expander<'_, '_, '_, '_> {
                     (Some(kept), _) => out.push_str(&kept),
                     (None, Some((v, c))) => {
                         cell = cell.or(c);
-                        out.push_str(&display(&v));
+                        if self.markup && !v.is_safe() {
+                            out.push_str(&escape_markup(&display(&v)));
+                        } else {
+                            out.push_str(&display(&v));
+                        }
                     }
                     (None, None) => ok = false,
                 },
             }
         }
         ok.then_some((Json::String(out), cell))
+    }
+
+    /// A value as JSON; in a markup field, a string not marked `| safe` is escaped.
+    fn markup_json(&mut self, v: &MjValue, span: Span) -> Option<Json> {
+        match to_json(v, span, &mut self.errors)? {
+            Json::String(s) if self.markup && !v.is_safe() => Some(Json::String(escape_markup(&s))),
+            j => Some(j),
+        }
     }
 
     fn eval_unless_kept(&mut self, e: &Expr) -> Option<Valued<MjValue>> {
@@ -259,7 +272,7 @@ impl Expander<'_, '_, '_, '_> {
             ValueKind::Tween(segments) => self.tween(segments),
             ValueKind::Expr(e) => {
                 let (mv, cell) = self.eval(e)?;
-                Some((to_json(&mv, e.span, &mut self.errors)?, cell))
+                Some((self.markup_json(&mv, e.span)?, cell))
             }
         }
     }
@@ -311,7 +324,7 @@ impl Expander<'_, '_, '_, '_> {
                 }
             };
         }
-        Some((to_json(&v, span, &mut self.errors)?, cell))
+        Some((self.markup_json(&v, span)?, cell))
     }
 
     /// `[a -> b over 1s …]` → Shotstack Tween objects.

@@ -10,6 +10,9 @@
 //! - A string that is exactly one placeholder takes the value's JSON type (`"{{ SIZE }}"` with
 //!   `64` gives `64`); otherwise values are written into the text (strings as they are, `null`
 //!   as nothing, other values as JSON). Replacement text is never scanned again.
+//! - In markup fields (`html`, `css`, `js` of `html`/`html5` assets, `src` of `svg` assets) a
+//!   value is HTML/XML-escaped as it is written in, unless the placeholder says `{{ NAME | safe }}`.
+//!   The document's own text is never escaped.
 //! - `keep_merge`: placeholders stay, and `merge` lists every field the document uses with the
 //!   row's value (or the default), for Shotstack's own merge.
 
@@ -25,6 +28,7 @@ use crate::diagnostics::{
 };
 use crate::edit::Origins;
 use crate::edit::origins::{CellRef, Origin, pointer_segment};
+use crate::template::env::{escape_markup, is_markup_field};
 use crate::template::{Expanded, Row};
 
 /// A Shotstack Edit JSON document used as a template.
@@ -64,13 +68,16 @@ struct Site {
     pieces: Vec<Piece>,
     /// The string literal in the document, quotes included.
     span: Span,
+    /// Whether the string is a markup field, where values are escaped.
+    markup: bool,
 }
 
-/// Part of a string: literal text, or a placeholder (its name and byte range in the string).
+/// Part of a string: literal text, or a placeholder (its name, byte range in the string, and
+/// whether it is marked `| safe`).
 #[derive(Debug, Clone)]
 enum Piece {
     Text(String),
-    Field(String, std::ops::Range<usize>),
+    Field(String, std::ops::Range<usize>, bool),
 }
 
 /// Where one placeholder's value came from.
@@ -105,6 +112,9 @@ impl JsonTemplate {
         };
         let mut sites = Vec::new();
         collect_sites(&doc, &mut String::new(), &origins, file, &mut sites);
+        for site in &mut sites {
+            site.markup = is_markup_site(&doc, &site.pointer);
+        }
         Ok(JsonTemplate {
             doc,
             origins,
@@ -127,7 +137,7 @@ impl JsonTemplate {
             .iter()
             .flat_map(|s| &s.pieces)
             .filter_map(|p| match p {
-                Piece::Field(name, _) if seen.insert(name.as_str()) => Some(name.as_str()),
+                Piece::Field(name, ..) if seen.insert(name.as_str()) => Some(name.as_str()),
                 _ => None,
             })
             .collect()
@@ -143,7 +153,7 @@ impl JsonTemplate {
         for site in &self.sites {
             let mut found = Vec::with_capacity(site.pieces.len());
             for piece in &site.pieces {
-                if let Piece::Field(name, range) = piece {
+                if let Piece::Field(name, range, _) = piece {
                     match self.lookup(name, row, &mut warned, &mut sink) {
                         Some(f) => found.push(f),
                         None => sink.push(self.unknown(name, range, site, row)),
@@ -318,23 +328,34 @@ impl Site {
     fn uses(&self, name: &str) -> bool {
         self.pieces
             .iter()
-            .any(|p| matches!(p, Piece::Field(n, _) if n == name))
+            .any(|p| matches!(p, Piece::Field(n, ..) if n == name))
     }
 
-    /// The filled value: the value itself for a lone placeholder, else the joined text.
+    /// The filled value: the value itself for a lone placeholder, else the joined text. In a
+    /// markup field, values not marked `| safe` are escaped.
     fn fill(&self, found: &[Found<'_>]) -> Value {
-        if let ([Piece::Field(..)], [f]) = (self.pieces.as_slice(), found) {
-            return f.value.clone();
+        let escape = |safe: bool, s: &str| {
+            if self.markup && !safe {
+                escape_markup(s)
+            } else {
+                s.to_string()
+            }
+        };
+        if let ([Piece::Field(_, _, safe)], [f]) = (self.pieces.as_slice(), found) {
+            return match f.value {
+                Value::String(s) => Value::String(escape(*safe, s)),
+                other => other.clone(),
+            };
         }
         let mut out = String::new();
         let mut values = found.iter();
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Field(..) => match values.next().map(|f| f.value) {
-                    Some(Value::String(s)) => out.push_str(s),
+                Piece::Field(_, _, safe) => match values.next().map(|f| f.value) {
+                    Some(Value::String(s)) => out.push_str(&escape(*safe, s)),
                     Some(Value::Null) | None => {}
-                    Some(other) => out.push_str(&other.to_string()),
+                    Some(other) => out.push_str(&escape(*safe, &other.to_string())),
                 },
             }
         }
@@ -397,6 +418,7 @@ fn collect_sites(
                     pointer: pointer.clone(),
                     pieces,
                     span,
+                    markup: false,
                 });
             }
         }
@@ -421,6 +443,30 @@ fn collect_sites(
     }
 }
 
+/// Whether the string at `pointer` is a markup field of an asset (`…/asset/html` of an `html`
+/// asset, `…/asset/src` of an `svg` asset…).
+fn is_markup_site(doc: &Value, pointer: &str) -> bool {
+    let Some((parent, key)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    if !parent.ends_with("/asset") {
+        return false;
+    }
+    let kind = doc
+        .pointer(parent)
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str);
+    kind.is_some_and(|t| is_markup_field(t, key))
+}
+
+/// Splits `NAME | safe` into the name and whether it is marked safe.
+fn safe_marked(name: &str) -> (&str, bool) {
+    match name.rsplit_once('|') {
+        Some((n, filter)) if filter.trim() == "safe" && !n.trim().is_empty() => (n.trim(), true),
+        _ => (name, false),
+    }
+}
+
 /// Splits a string into text and `{{ NAME }}` placeholders. `{{` with no valid name and `}}`
 /// after it stays text.
 fn split_placeholders(s: &str) -> Vec<Piece> {
@@ -439,7 +485,8 @@ fn split_placeholders(s: &str) -> Vec<Piece> {
         if open > text_start {
             pieces.push(Piece::Text(s[text_start..open].to_string()));
         }
-        pieces.push(Piece::Field(name.to_string(), open..close + 2));
+        let (name, safe) = safe_marked(name);
+        pieces.push(Piece::Field(name.to_string(), open..close + 2, safe));
         text_start = close + 2;
         i = text_start;
     }
@@ -458,14 +505,16 @@ mod tests {
             .into_iter()
             .map(|p| match p {
                 Piece::Text(t) => format!("T:{t}"),
-                Piece::Field(n, r) => format!("F:{n}@{}..{}", r.start, r.end),
+                Piece::Field(n, r, false) => format!("F:{n}@{}..{}", r.start, r.end),
+                Piece::Field(n, r, true) => format!("S:{n}@{}..{}", r.start, r.end),
             })
             .collect()
     }
 
     #[test]
     fn placeholders_table() {
-        let cases: [(&str, &[&str]); 8] = [
+        let cases: [(&str, &[&str]); 9] = [
+            ("{{ HTML | safe }}", &["S:HTML@0..17"]),
             ("{{ NAME }}", &["F:NAME@0..10"]),
             ("{{NAME}}", &["F:NAME@0..8"]),
             (
