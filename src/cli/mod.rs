@@ -6,6 +6,7 @@
 pub mod args;
 pub mod check;
 pub mod inspect;
+pub mod progress;
 pub mod render;
 mod report;
 pub mod summary;
