@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod edit;
+mod k8s;
 mod render;
 mod resolve;
 mod syntax;
