@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What happened to one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +46,10 @@ pub struct RowReport {
     pub error: Option<String>,
 }
 
-/// Counts by status.
+/// Counts by status. Serialised with the same spelling as [`RowStatus`] (`not-started`), so
+/// every key of `counts` in `summary.json` is a `status` its rows can have.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Counts {
     /// Rows rendered now.
     pub rendered: usize,
@@ -56,7 +59,9 @@ pub struct Counts {
     pub failed: usize,
     /// Rows cancelled mid-render.
     pub cancelled: usize,
-    /// Rows not started.
+    /// Rows not started. (Summaries written before the spelling was unified said
+    /// `not_started`; they are still read.)
+    #[serde(alias = "not_started")]
     pub not_started: usize,
 }
 
@@ -248,17 +253,26 @@ fn shard_of(path: &Path) -> Option<(usize, usize)> {
     (k < n).then_some((k, n))
 }
 
+/// Widest output column of [`table`], in terminal columns; longer names are cut with `…`.
+pub const OUTPUT_COLUMN_MAX: usize = 40;
+
 /// Formats rows as an aligned text table (row, status, seconds, output, error or reason).
+/// Columns are measured in terminal columns (a CJK character or an emoji takes two), and an
+/// output name wider than [`OUTPUT_COLUMN_MAX`] is cut with `…` so the columns stay aligned.
 pub fn table(rows: &[&RowReport]) -> String {
     let out_w = rows
         .iter()
-        .map(|r| r.output.chars().count())
+        .map(|r| r.output.width())
         .max()
         .unwrap_or(0)
-        .clamp(6, 40);
+        .clamp(6, OUTPUT_COLUMN_MAX);
     let mut text = format!(
-        "{:>6}  {:<11}  {:>7}  {:<out_w$}  {}\n",
-        "row", "status", "seconds", "output", "detail"
+        "{:>6}  {:<11}  {:>7}  {}  {}\n",
+        "row",
+        "status",
+        "seconds",
+        fit("output", out_w),
+        "detail"
     );
     for r in rows {
         let status = match r.status {
@@ -270,12 +284,45 @@ pub fn table(rows: &[&RowReport]) -> String {
         };
         let detail = r.error.as_deref().or(r.reason.as_deref()).unwrap_or("");
         let detail = detail.lines().next().unwrap_or("");
-        text.push_str(&format!(
-            "{:>6}  {:<11}  {:>7.1}  {:<out_w$}  {}\n",
-            r.row, status, r.seconds, r.output, detail
-        ));
+        let line = format!(
+            "{:>6}  {:<11}  {:>7.1}  {}  {}",
+            r.row,
+            status,
+            r.seconds,
+            fit(&r.output, out_w),
+            detail
+        );
+        text.push_str(line.trim_end());
+        text.push('\n');
     }
     text
+}
+
+/// `text` in exactly `width` terminal columns: padded with spaces, or cut to `width - 1`
+/// columns plus `…` (never splitting a character; a wide one that does not fit is replaced by
+/// padding).
+pub fn fit(text: &str, width: usize) -> String {
+    let full = text.width();
+    if full <= width {
+        return format!("{text}{}", " ".repeat(width - full));
+    }
+    let budget = width.saturating_sub(1);
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > budget {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+        used += 1;
+    }
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
 }
 
 #[cfg(test)]
@@ -384,5 +431,83 @@ mod tests {
             "{text}"
         );
         assert_eq!(s.table_rows(100).len(), 50);
+    }
+
+    #[test]
+    fn count_keys_are_the_row_statuses() {
+        let all = [
+            RowStatus::Rendered,
+            RowStatus::Skipped,
+            RowStatus::Failed,
+            RowStatus::Cancelled,
+            RowStatus::NotStarted,
+        ];
+        let rows: Vec<RowReport> = all
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| report(i + 1, s))
+            .collect();
+        let json = serde_json::to_value(Summary::new(rows, None, true, 1.0)).unwrap();
+        let counts = json["counts"].as_object().unwrap();
+        let statuses: Vec<String> = json["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect();
+        let keys: Vec<&String> = counts.keys().collect();
+        assert_eq!(keys, statuses.iter().collect::<Vec<_>>());
+        assert!(counts.values().all(|n| n == 1), "{counts:?}");
+        // A summary written before the spelling was unified still reads.
+        let old: Counts = serde_json::from_str(
+            r#"{"rendered":1,"skipped":0,"failed":0,"cancelled":0,"not_started":4}"#,
+        )
+        .unwrap();
+        assert_eq!(old.not_started, 4);
+    }
+
+    #[test]
+    fn fit_cuts_by_terminal_columns() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 5), "abcd…");
+        // Wide characters take two columns and are never split.
+        assert_eq!(fit("日本語の名前", 6), "日本… ");
+        assert_eq!(fit("日本語", 6), "日本語");
+        assert_eq!(fit("ab😀cd", 4), "ab… ");
+        for text in ["a", "日本語の名前.mp4", "ab😀cd-e\u{301}f"] {
+            for w in 1..12 {
+                assert_eq!(fit(text, w).width(), w, "{text:?} in {w}");
+            }
+        }
+    }
+
+    #[test]
+    fn table_keeps_columns_with_long_names() {
+        let mut rows = vec![
+            report(1, RowStatus::Rendered),
+            report(2, RowStatus::Failed),
+            report(3, RowStatus::NotStarted),
+            report(4, RowStatus::Skipped),
+        ];
+        rows[0].output = format!("{}.mp4", "a-very-long-customer-name-".repeat(4));
+        rows[1].output = "名前がとても長いお客様のビデオ-日本語-東京都.mp4".to_string();
+        rows[2].output = "short.mp4".to_string();
+        rows[3].output = "😀-party-invitation-for-the-whole-family-2026.mp4".to_string();
+        for r in &mut rows {
+            r.reason = Some("new".to_string());
+        }
+        let shown: Vec<&RowReport> = rows.iter().collect();
+        let text = table(&shown);
+        // The detail column starts at the same terminal column on every line.
+        let detail = |r: &RowReport| r.error.clone().unwrap_or_else(|| "new".to_string());
+        let starts: Vec<usize> = text
+            .lines()
+            .skip(1)
+            .zip(&rows)
+            .map(|(line, r)| line.width() - detail(r).width())
+            .collect();
+        assert!(starts.iter().all(|&s| s == starts[0]), "{starts:?}\n{text}");
+        assert_eq!(text.matches('…').count(), 3, "{text}");
+        insta::assert_snapshot!(text);
     }
 }

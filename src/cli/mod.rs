@@ -35,6 +35,7 @@ macro_rules! print {
 pub mod args;
 pub mod check;
 pub mod inspect;
+pub mod progress;
 pub mod render;
 mod report;
 pub mod summary;

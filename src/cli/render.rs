@@ -1,8 +1,9 @@
 //! `reel render`: every selected row to a video, through the batch engine ([`crate::batch`]).
 //!
-//! Owns the terminal side of a batch: indicatif bars (an overall bar with rows done / failed /
-//! up to date, videos per minute and ETA, plus one bar per running job fed by ffmpeg's
-//! progress) or plain lines when stderr is not a terminal; diagnostics through the
+//! Owns the terminal side of a batch: indicatif bars (an overall bar with rows finished, rows
+//! in flight, failed / up to date, videos per minute and ETA, plus one bar per running job fed
+//! by ffmpeg's progress), plain lines when stderr is not a terminal, JSON lines on stdout with
+//! `--message-format json` (counts and ETA from [`super::progress`]); diagnostics through the
 //! [`Reporter`]; the closing table; Ctrl-C / SIGTERM → cancel → exit 130.
 
 use std::collections::HashSet;
@@ -12,10 +13,12 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::RenderArgs;
+use super::progress::Progress;
 use super::{Global, Reporter, Status};
 use crate::batch::plan::{Plan, State};
-use crate::batch::{self, Event, RowReport, RowSet, RowStatus, Selection, Shard};
+use crate::batch::{self, Event, RowReport, RowSet, Selection, Shard};
 use crate::diagnostics::{Diagnostic, SourceMap};
+use crate::render::Cancel;
 
 /// The validated knobs of `reel render` (before the template is loaded).
 #[derive(Debug, Clone)]
@@ -60,7 +63,8 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Terminal output of one batch: bars on a terminal, plain lines otherwise.
+/// Terminal output of one batch: bars on a terminal, plain lines otherwise, JSON lines on
+/// stdout with `--message-format json`.
 pub struct Ui<'a> {
     /// Prints diagnostics.
     reporter: &'a Reporter,
@@ -70,21 +74,14 @@ pub struct Ui<'a> {
     bars: Option<Bars>,
     /// Warnings already shown (the same warning for every row is shown once).
     seen: HashSet<(String, Option<crate::diagnostics::Span>)>,
-    /// Counts so far.
-    tally: Tally,
-    /// When rendering started (for videos per minute).
+    /// Rows finished, in flight, ETA.
+    progress: Progress,
+    /// When the render pass started (for the rate and the ETA).
     started: Instant,
-    /// Dry run: no bars.
+    /// Set by Ctrl-C / SIGTERM: the output says "interrupted" from then on.
+    cancel: &'a Cancel,
+    /// Dry run: no progress.
     quiet: bool,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    to_render: usize,
-    finished: usize,
-    rendered: usize,
-    failed: usize,
-    up_to_date: usize,
 }
 
 struct Bars {
@@ -96,21 +93,29 @@ struct Bars {
 impl<'a> Ui<'a> {
     /// Output for a batch of `jobs` parallel jobs; bars only when stderr is a terminal and
     /// neither JSON messages nor a dry run were asked for.
-    pub fn new(reporter: &'a Reporter, sources: &'a SourceMap, jobs: usize, quiet: bool) -> Self {
+    pub fn new(
+        reporter: &'a Reporter,
+        sources: &'a SourceMap,
+        jobs: usize,
+        cancel: &'a Cancel,
+        quiet: bool,
+    ) -> Self {
         let tty = std::io::stderr().is_terminal() && !reporter.global().json;
         Ui {
             reporter,
             sources,
             bars: (tty && !quiet).then(|| Bars::new(jobs)),
             seen: HashSet::new(),
-            tally: Tally::default(),
+            progress: Progress::new(jobs),
             started: Instant::now(),
+            cancel,
             quiet,
         }
     }
 
     /// Shows one batch event.
     pub fn on_event(&mut self, event: Event<'_>) {
+        self.notice_interrupt();
         match event {
             Event::Warning(w) => self.line(&format!("warning: {w}")),
             Event::Diagnostics { diagnostics, .. } => self.diagnostics(diagnostics),
@@ -120,25 +125,38 @@ impl<'a> Ui<'a> {
                 index,
                 output,
             } => {
-                if let Some(bar) = self.bars.as_ref().and_then(|b| b.jobs.get(slot)) {
-                    bar.reset();
-                    bar.set_length(1);
-                    bar.set_prefix(format!("row {:>5} {output}", index + 1));
-                    bar.set_message("");
+                self.progress.started(slot);
+                if let Some(b) = &self.bars {
+                    if let Some(bar) = b.jobs.get(slot) {
+                        bar.reset();
+                        bar.set_length(1);
+                        bar.set_prefix(format!("row {:>5} {output}", index + 1));
+                        bar.set_message("");
+                    }
+                    b.overall.set_message(self.progress.message(self.now()));
                 }
             }
             Event::Progress { slot, progress } => {
-                if let Some(bar) = self.bars.as_ref().and_then(|b| b.jobs.get(slot)) {
-                    bar.set_length((progress.total_seconds * 10.0).max(1.0) as u64);
-                    bar.set_position((progress.done_seconds * 10.0) as u64);
-                    bar.set_message(format!(
-                        "{:.1}/{:.1} s",
-                        progress.done_seconds, progress.total_seconds
-                    ));
+                if let Some(b) = &self.bars {
+                    if let Some(bar) = b.jobs.get(slot) {
+                        bar.set_length((progress.total_seconds * 10.0).max(1.0) as u64);
+                        bar.set_position((progress.done_seconds * 10.0) as u64);
+                        bar.set_message(format!(
+                            "{:.1}/{:.1} s",
+                            progress.done_seconds, progress.total_seconds
+                        ));
+                    }
+                    // Keeps the ETA counting down between finished rows.
+                    b.overall.set_message(self.progress.message(self.now()));
                 }
             }
             Event::Finished { slot, report } => self.finished(slot, report),
         }
+    }
+
+    /// Seconds since the render pass started.
+    fn now(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
     }
 
     /// Prints through the bars (so they are redrawn below the text) or plainly.
@@ -146,6 +164,29 @@ impl<'a> Ui<'a> {
         match &self.bars {
             Some(b) => b.multi.suspend(|| eprintln!("{text}")),
             None => eprintln!("{text}"),
+        }
+    }
+
+    /// One JSON line on stdout (`--message-format json`).
+    fn json_line(&self, value: &serde_json::Value) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{value}");
+        let _ = out.flush();
+    }
+
+    /// The first event after Ctrl-C / SIGTERM says so, with the real counts.
+    fn notice_interrupt(&mut self) {
+        if self.progress.interrupted || !self.cancel.is_cancelled() || self.quiet {
+            return;
+        }
+        self.progress.interrupted = true;
+        let now = self.now();
+        match &self.bars {
+            Some(b) => b.overall.set_message(self.progress.message(now)),
+            None if self.reporter.global().json => {
+                self.json_line(&self.progress.json_counts("interrupted", now));
+            }
+            None => eprintln!("{}", self.progress.interrupted_line()),
         }
     }
 
@@ -163,91 +204,80 @@ impl<'a> Ui<'a> {
     }
 
     fn planned(&mut self, plan: &Plan) {
-        self.tally.to_render = plan.to_render();
-        self.tally.up_to_date = plan.up_to_date();
-        self.tally.failed = plan.failed();
+        let (to_render, up_to_date, failed) = (plan.to_render(), plan.up_to_date(), plan.failed());
+        self.progress.planned(to_render, up_to_date, failed);
         self.started = Instant::now();
-        let text = format!(
-            "{} row{} selected: {} to render, {} up to date, {} failed",
-            plan.items.len(),
-            if plan.items.len() == 1 { "" } else { "s" },
-            self.tally.to_render,
-            self.tally.up_to_date,
-            self.tally.failed
-        );
+        if self.quiet {
+            return;
+        }
         match &self.bars {
             Some(b) => {
-                b.overall.set_length(self.tally.to_render as u64);
-                b.overall.set_message(self.tally.message(self.started));
-                b.overall.reset_eta();
+                b.overall.set_length(to_render as u64);
+                b.overall.set_message(self.progress.message(0.0));
             }
-            None if !self.quiet => eprintln!("{text}"),
-            None => {}
+            None if self.reporter.global().json => self.json_line(&serde_json::json!({
+                "type": "plan",
+                "rows": plan.items.len(),
+                "to_render": to_render,
+                "up_to_date": up_to_date,
+                "failed": failed,
+            })),
+            None => eprintln!(
+                "{} row{} selected: {to_render} to render, {up_to_date} up to date, {failed} failed",
+                plan.items.len(),
+                if plan.items.len() == 1 { "" } else { "s" },
+            ),
         }
     }
 
     fn finished(&mut self, slot: Option<usize>, report: &RowReport) {
-        let t = &mut self.tally;
-        t.finished += 1;
-        match report.status {
-            RowStatus::Rendered => t.rendered += 1,
-            RowStatus::Failed => t.failed += 1,
-            _ => {}
+        let now = self.now();
+        if !self.progress.finished(slot, report.status, now) || self.quiet {
+            return; // not started: listed in the summary, not progress
         }
         match &self.bars {
             Some(b) => {
-                b.overall.inc(1);
-                b.overall.set_message(self.tally.message(self.started));
+                b.overall.set_position(self.progress.done as u64);
+                b.overall.set_message(self.progress.message(now));
                 if let Some(bar) = slot.and_then(|s| b.jobs.get(s)) {
                     bar.set_prefix("idle");
                     bar.set_message("");
                     bar.set_position(0);
                 }
             }
-            None => eprintln!(
-                "[{}/{}] {}",
-                self.tally.finished,
-                self.tally.to_render,
-                row_line(report)
-            ),
+            None if self.reporter.global().json => {
+                self.json_line(&self.progress.json_row(report, now));
+            }
+            None => eprintln!("{}", self.progress.line(report, now)),
         }
     }
 
-    /// Removes the bars.
-    pub fn finish(self) {
-        if let Some(b) = self.bars {
+    /// Removes the bars. After Ctrl-C their last state stays as a line: rows done of the
+    /// total and "interrupted" (a finished bar would read N/N).
+    pub fn finish(mut self) {
+        self.notice_interrupt();
+        if let Some(b) = &self.bars {
             for bar in &b.jobs {
                 bar.finish_and_clear();
             }
             b.overall.finish_and_clear();
             let _ = b.multi.clear();
+            if self.progress.interrupted {
+                eprintln!("{}", self.progress.bar_line(self.now()));
+            }
         }
-    }
-}
-
-impl Tally {
-    fn message(&self, started: Instant) -> String {
-        let minutes = started.elapsed().as_secs_f64() / 60.0;
-        let rate = if minutes > 0.0 {
-            self.rendered as f64 / minutes
-        } else {
-            0.0
-        };
-        format!(
-            "{} rendered · {} failed · {} up to date · {rate:.1} videos/min",
-            self.rendered, self.failed, self.up_to_date
-        )
     }
 }
 
 impl Bars {
     fn new(jobs: usize) -> Bars {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10));
-        let overall_style = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} · {msg} · ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        // `pos` is rows finished; rows in flight, counts and the ETA (from the smoothed rate
+        // of finished rows, see `progress`) are in the message.
+        let overall_style =
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} done · {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
         let overall = multi.add(
             ProgressBar::new(0)
                 .with_style(overall_style)
@@ -274,26 +304,6 @@ impl Bars {
     }
 }
 
-/// `row 3 → row-0003.mp4: rendered in 1.2 s` and the like (plain output and logs).
-fn row_line(r: &RowReport) -> String {
-    let out = if r.output.is_empty() {
-        String::new()
-    } else {
-        format!(" → {}", r.output)
-    };
-    match r.status {
-        RowStatus::Rendered => format!("row {}{out}: rendered in {:.1} s", r.row, r.seconds),
-        RowStatus::Skipped => format!("row {}{out}: up to date", r.row),
-        RowStatus::Failed => format!(
-            "row {}{out}: FAILED: {}",
-            r.row,
-            r.error.as_deref().unwrap_or("")
-        ),
-        RowStatus::Cancelled => format!("row {}{out}: cancelled", r.row),
-        RowStatus::NotStarted => format!("row {}{out}: not started", r.row),
-    }
-}
-
 /// Runs a batch over any [`batch::Source`] with terminal output, then prints the closing
 /// table (or the dry-run plan) and decides the exit status. `data_warnings` gives warnings
 /// about the data file found while planning.
@@ -305,7 +315,7 @@ pub fn execute<S: batch::Source>(
     reporter: &Reporter,
     data_warnings: &dyn Fn() -> Vec<Diagnostic>,
 ) -> anyhow::Result<Status> {
-    let mut ui = Ui::new(reporter, sources, config.jobs, config.dry_run);
+    let mut ui = Ui::new(reporter, sources, config.jobs, cancel, config.dry_run);
     let result = batch::run(source, config, cancel, &mut |e| {
         if let Event::Planned(_) = e {
             // Warnings about the data file as a whole (a header and no rows), found while

@@ -42,9 +42,15 @@ pub fn run(args: SummaryArgs, global: &Global) -> anyhow::Result<Status> {
     })
 }
 
-/// Prints a batch summary: the table and totals on stderr, and with `--message-format json`
-/// the whole summary as one JSON line on stdout.
+/// Prints a batch summary: the table and totals on stderr, or with `--message-format json`
+/// the whole summary as one JSON line on stdout ([`json_line`]) and nothing on stderr, which
+/// then carries only JSON diagnostics.
 pub fn show(summary: &Summary, written_to: Option<&Path>, global: &Global) {
+    if global.json {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", json_line(summary));
+        return;
+    }
     let rows = summary.table_rows(TABLE_ALL_ROWS_UP_TO);
     let mut text = String::new();
     if !rows.is_empty() {
@@ -64,11 +70,17 @@ pub fn show(summary: &Summary, written_to: Option<&Path>, global: &Global) {
         text.push_str(&format!(" (summary: {})", path.display()));
     }
     eprintln!("{text}");
-    if global.json {
-        let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer(&mut out, summary);
-        let _ = writeln!(out);
+}
+
+/// The summary as the last JSON line of a batch: `{"type": "summary", "reel": …, "counts": …,
+/// "rows": […]}` (the `summary.json` fields after `type`).
+pub fn json_line(summary: &Summary) -> serde_json::Value {
+    let mut line = serde_json::Map::new();
+    line.insert("type".into(), "summary".into());
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(summary) {
+        line.extend(fields);
     }
+    serde_json::Value::Object(line)
 }
 
 /// The exit status a summary calls for: 130 when interrupted, 1 when any row failed.

@@ -17,7 +17,7 @@ struct Project {
 impl Project {
     fn new() -> Project {
         let dir = tempfile::tempdir().expect("tempdir");
-        for f in ["tiny.edit", "rows.csv"] {
+        for f in ["tiny.edit", "rows.csv", "long-names.csv"] {
             std::fs::copy(fixture("batch").join(f), dir.path().join(f)).expect("copy fixture");
         }
         std::fs::create_dir(dir.path().join("assets")).unwrap();
@@ -134,6 +134,7 @@ fn batch_of_thirty_with_two_broken_rows_renders_28_and_names_both() {
     assert!((duration - 1.0).abs() < 0.15, "{duration}");
 
     let summary = p.summary("summary.json");
+    assert_summary_schema(&summary);
     assert_eq!(rows_with(&summary, "failed"), vec![7, 19]);
     assert_eq!(rows_with(&summary, "rendered").len(), 28);
     let rows = summary["rows"].as_array().unwrap();
@@ -228,11 +229,28 @@ fn interrupted_batch_exits_130_leaves_no_part_and_resumes() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let summary = p.summary("summary.json");
+    assert_summary_schema(&summary);
     assert_eq!(summary["interrupted"], true);
     let done = rows_with(&summary, "rendered");
     assert_eq!(done.len(), p.outputs().len());
     assert!(done.len() < 28, "interrupted too late to test resuming");
     assert!(!rows_with(&summary, "not-started").is_empty());
+    // The progress said so, with the real counts: rows finished, never filled up to N/N.
+    assert!(err.contains("interrupted: "), "{err}");
+    let counters: Vec<(usize, usize)> = err
+        .lines()
+        .filter_map(|l| {
+            let (k, n) = l.strip_prefix('[')?.split_once(']')?.0.split_once('/')?;
+            Some((k.parse().ok()?, n.parse().ok()?))
+        })
+        .collect();
+    let &(last, total) = counters.last().expect("progress lines");
+    assert!(last < total, "{err}");
+    let finished = rows_with(&summary, "rendered").len() + rows_with(&summary, "failed").len();
+    assert!(
+        last >= done.len() && last <= finished,
+        "{last} of {total}\n{err}"
+    );
 
     let (code, _, err) = run(&mut p.render(&["-j", "2"]));
     assert_eq!(code, 1, "{err}");
@@ -343,4 +361,181 @@ fn bad_rows_and_shard_arguments_are_usage_errors() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+/// `summary.json`'s shape: `counts` has one key per status, spelled as the rows spell theirs,
+/// each the number of rows with that status; every row has its fields.
+fn assert_summary_schema(summary: &Value) {
+    let counts = summary["counts"].as_object().expect("counts");
+    let keys: Vec<&str> = counts.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["rendered", "skipped", "failed", "cancelled", "not-started"],
+        "{summary}"
+    );
+    for (status, n) in counts {
+        assert_eq!(
+            n.as_u64(),
+            Some(rows_with(summary, status).len() as u64),
+            "count of `{status}` in {summary}"
+        );
+    }
+    let rows = summary["rows"].as_array().expect("rows");
+    for r in rows {
+        let status = r["status"].as_str().expect("status");
+        assert!(
+            counts.contains_key(status),
+            "row status `{status}` not a count"
+        );
+        assert!(r["row"].is_u64() && r["output"].is_string() && r["seconds"].is_number());
+    }
+    let total: u64 = counts.values().filter_map(Value::as_u64).sum();
+    assert_eq!(total, rows.len() as u64);
+    assert!(summary["reel"].is_string() && summary["interrupted"].is_boolean());
+    assert!(summary["seconds"].is_number());
+}
+
+/// Times vary from run to run; the rest of the plain output must not.
+const TIME_FILTERS: &[(&str, &str)] = &[
+    (r"\d+\.\d s", "[t] s"),
+    (r"ETA \d+(m \d+s|h \d+m| s)", "ETA [eta]"),
+    (r"(?m)^( +\d+  .{11}  ) *\d+\.\d", "$1    #.#"),
+];
+
+#[test]
+fn summary_json_counts_and_rows_spell_statuses_alike() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let p = Project::new();
+    let (code, _, err) = run(p.render(&["--rows", "1-8"]).stdin(Stdio::null()));
+    assert_eq!(code, 1, "{err}");
+    let first = p.summary("summary.json");
+    assert_summary_schema(&first);
+    assert_eq!(first["counts"]["rendered"], 7);
+    assert_eq!(first["counts"]["failed"], 1);
+    // Up to date rows, a new one and the failed one.
+    let (code, _, err) = run(&mut p.render(&["--rows", "1-9"]));
+    assert_eq!(code, 1, "{err}");
+    let again = p.summary("summary.json");
+    assert_summary_schema(&again);
+    assert_eq!(rows_with(&again, "skipped").len(), 7);
+    assert_eq!(rows_with(&again, "rendered"), vec![9]);
+}
+
+#[test]
+fn plain_progress_lines_count_finished_rows() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let p = Project::new();
+    let (code, _, err) = run(p.render(&["--rows", "1-8", "-j", "1"]).stdin(Stdio::null()));
+    assert_eq!(code, 1, "{err}");
+    // Row 7 fails while planning: 7 rows to render, counted as they finish.
+    let progress: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with('[') || l.contains("rows selected") || l.contains(" in "))
+        .filter(|l| !l.contains('│'))
+        .collect();
+    insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
+        insta::assert_snapshot!(progress.join("\n"));
+    });
+}
+
+#[test]
+fn summary_table_keeps_its_columns_with_long_names() {
+    if !have_ffmpeg() {
+        return;
+    }
+    use unicode_width::UnicodeWidthStr;
+    let p = Project::new();
+    let mut cmd = reel(p.dir.path());
+    cmd.args([
+        "render",
+        "tiny.edit",
+        "--data",
+        "long-names.csv",
+        "-o",
+        "out",
+    ])
+    .args(["-j", "1"]);
+    let (code, _, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{err}");
+    let table: Vec<&str> = err
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("row  status"))
+        .take(5)
+        .collect();
+    assert_eq!(table.len(), 5, "{err}");
+    // Every detail (`new`) starts at the same terminal column; the long names are cut.
+    let starts: Vec<usize> = table[1..].iter().map(|l| l.width() - "new".len()).collect();
+    assert!(starts.iter().all(|&c| c == starts[0]), "{starts:?}\n{err}");
+    assert!(table[1..].iter().all(|l| l.ends_with("  new")), "{err}");
+    assert_eq!(table.iter().filter(|l| l.contains('…')).count(), 3, "{err}");
+    insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
+        insta::assert_snapshot!(table.join("\n"));
+    });
+}
+
+#[test]
+fn json_lines_report_plan_progress_and_summary() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let p = Project::new();
+    let mut cmd = reel(p.dir.path());
+    cmd.args([
+        "--message-format",
+        "json",
+        "render",
+        "tiny.edit",
+        "--data",
+        "rows.csv",
+    ])
+    .args(["-o", "out", "--rows", "1-8", "-j", "2"]);
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 1, "{err}");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    // Diagnostics stay on stderr, as JSON too.
+    assert!(
+        err.lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()),
+        "{err}"
+    );
+    let kinds: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    let mut want = vec!["plan"];
+    want.extend(["progress"; 7]);
+    want.push("summary");
+    assert_eq!(kinds, want, "{out}");
+    let plan = &lines[0];
+    assert_eq!(
+        (&plan["rows"], &plan["to_render"], &plan["failed"]),
+        (&Value::from(8), &Value::from(7), &Value::from(1))
+    );
+    let summary = lines.last().unwrap();
+    for (i, line) in lines[1..8].iter().enumerate() {
+        assert_eq!(line["done"], i + 1, "{line}");
+        assert_eq!(line["total"], 7, "{line}");
+        assert!(line["in_flight"].as_u64().unwrap() <= 2, "{line}");
+        assert!(line["eta_seconds"].as_f64().unwrap() >= 0.0, "{line}");
+        let row = line["row"].as_u64().unwrap() as usize;
+        assert_eq!(line["status"], summary["rows"][row - 1]["status"], "{line}");
+        assert_eq!(line["output"], summary["rows"][row - 1]["output"], "{line}");
+    }
+    assert_eq!(lines[7]["in_flight"], 0);
+    assert_eq!(lines[7]["eta_seconds"], 0.0);
+    // The last line is summary.json with its type.
+    let mut written = p.summary("summary.json");
+    assert_summary_schema(&written);
+    written
+        .as_object_mut()
+        .unwrap()
+        .insert("type".into(), "summary".into());
+    let mut line = summary.clone();
+    line.as_object_mut().unwrap().sort_keys();
+    written.as_object_mut().unwrap().sort_keys();
+    assert_eq!(line, written);
 }

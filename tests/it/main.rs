@@ -6,6 +6,7 @@ mod cli;
 mod edit;
 mod hostile;
 mod html;
+mod k8s;
 mod media;
 mod output;
 mod render;
