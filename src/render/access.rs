@@ -91,7 +91,7 @@ impl Access {
     /// A path relative to the template's folder (as a page on reel's own origin asks for it,
     /// `/` being the folder), else the same path taken as absolute if the Edit names it.
     pub fn origin_path(&self, path: &str) -> Result<Fetched, String> {
-        let decoded = percent_decode(path);
+        let decoded = fetch::percent_decode(path);
         let rel = decoded.trim_start_matches('/');
         match self.local(&self.base_dir.join(rel)) {
             Ok(f) => Ok(f),
@@ -291,30 +291,6 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && s[4] == 0))
         }
     }
-}
-
-/// Decodes `%XX` escapes (invalid escapes are kept as written).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -378,7 +378,7 @@ fn url_extension(url: &str) -> Option<String> {
 }
 
 /// Decodes `%XX` escapes (invalid escapes are kept as written).
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
