@@ -378,20 +378,7 @@ fn is_image(path: &Path) -> bool {
 }
 
 /// Escapes text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::template::env::escape_markup as escape;
 
 /// Encodes a file name for a URL path segment.
 fn url_segment(s: &str) -> String {
