@@ -43,6 +43,9 @@ pub struct LoadOptions {
     pub keep_merge: bool,
     /// Validation checks that local files exist.
     pub check_files: bool,
+    /// A missing local file is a warning, not an error (`reel build`: the JSON is written
+    /// anyway; the media may only exist where it is rendered).
+    pub missing_files_warn: bool,
     /// `--max-duration`: seconds; `None`: [`edit::DEFAULT_MAX_DURATION`].
     pub max_duration: Option<f64>,
     /// `--max-cell`: bytes; `None`: [`data::DEFAULT_MAX_CELL`].
@@ -66,6 +69,7 @@ pub struct Project {
     data_options: DataOptions,
     sets: Vec<(String, serde_json::Value)>,
     check_files: bool,
+    missing_files_warn: bool,
     keep_merge: bool,
     expand: ExpandContext,
     max_duration: f64,
@@ -146,6 +150,7 @@ impl Project {
             data_options,
             sets,
             check_files: opts.check_files,
+            missing_files_warn: opts.missing_files_warn,
             keep_merge: opts.keep_merge,
             // `file_exists("…")` in a template looks beside the template, like media paths.
             expand: ExpandContext::new(env::environment_relative_to(&base_dir), opts.keep_merge),
@@ -217,9 +222,18 @@ impl Project {
         let opts = edit::ValidateOptions {
             base_dir: Some(self.base_dir.clone()),
             check_files: self.check_files,
+            missing_files: if self.missing_files_warn {
+                crate::diagnostics::Severity::Warning
+            } else {
+                crate::diagnostics::Severity::Error
+            },
             max_duration: self.max_duration,
         };
-        let validated = edit::validate_owned(expanded.edit, &expanded.origins, &opts);
+        let validated = if self.keep_merge {
+            edit::validate_keeping_placeholders(expanded.edit, &expanded.origins, &opts)
+        } else {
+            edit::validate_owned(expanded.edit, &expanded.origins, &opts)
+        };
         warnings.extend(validated.warnings);
         let output = validated.output.map(|(edit, json)| BuiltRow {
             json,

@@ -40,6 +40,7 @@ pub fn build(args: BuildArgs, global: &Global) -> anyhow::Result<Status> {
     };
     let opts = LoadOptions {
         keep_merge: args.keep_merge,
+        missing_files_warn: true,
         ..LoadOptions::default()
     };
     run(&args.input, opts, sink, global)

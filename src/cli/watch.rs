@@ -249,6 +249,7 @@ impl Loaded {
             delimiter: options.delimiter.clone(),
             keep_merge: false,
             check_files: false,
+            missing_files_warn: false,
             max_duration: options.render.max_duration,
             max_cell: Some(options.max_cell),
         };

@@ -36,7 +36,10 @@ mod validate;
 pub use model::*;
 pub use origins::Origins;
 pub(crate) use validate::too_long;
-pub use validate::{DEFAULT_MAX_DURATION, ValidateOptions, validate, validate_owned};
+pub use validate::{
+    DEFAULT_MAX_DURATION, ValidateOptions, is_placeholder, validate, validate_keeping_placeholders,
+    validate_owned,
+};
 
 /// Whether two JSON values are equal as data: numbers by value (`5` == `5.0`), objects as maps
 /// (key order ignored), arrays element by element.

@@ -69,6 +69,79 @@ fn import_then_build_gives_back_the_shotstack_json() {
     assert!(reel::edit::json_eq(&original, &rebuilt), "{rebuilt:#}");
 }
 
+/// Every valid corpus document survives `reel import` then `reel build --keep-merge` unchanged:
+/// placeholders stay in typed fields (`"color": "{{ACCENT}}"`, `"position": "POSITION_VAR"`),
+/// and a `src` that is no file (`"#"`) is a warning there, not an error.
+#[test]
+fn every_corpus_document_round_trips_through_import_and_build_keep_merge() {
+    let root = crate::util::fixture("shotstack");
+    let mut docs = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                docs.push(p);
+            }
+        }
+    }
+    docs.sort();
+    let mut checked = 0;
+    for src in &docs {
+        if src.ends_with("shotstack-cli/timeline-block0.json") {
+            continue; // invalid on purpose (`"...": "..."` members)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (code, edit, err) = run(reel(dir.path()).arg("import").arg(src));
+        assert_eq!(code, 0, "{}: {err}", src.display());
+        std::fs::write(dir.path().join("t.edit"), &edit).unwrap();
+        let (code, out, err) = run(reel(dir.path()).args(["build", "--keep-merge", "t.edit"]));
+        assert_eq!(code, 0, "{}:\n{edit}\n{err}", src.display());
+        assert!(!err.contains("rror"), "{}: {err}", src.display());
+        let original: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(src).unwrap()).unwrap();
+        let rebuilt: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert!(
+            reel::edit::json_eq(&original, &rebuilt),
+            "{}: round trip differs\n{rebuilt:#}",
+            src.display()
+        );
+        // The JSON document itself builds too, placeholders kept.
+        let (code, out, err) = run(reel(dir.path()).args(["build", "--keep-merge"]).arg(src));
+        assert_eq!(code, 0, "{}: {err}", src.display());
+        let mut direct: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        if direct["merge"] == serde_json::json!([]) && original.get("merge").is_none() {
+            direct.as_object_mut().unwrap().remove("merge"); // `merge` lists no field
+        }
+        assert!(reel::edit::json_eq(&original, &direct), "{}", src.display());
+        checked += 1;
+    }
+    assert!(checked >= 11, "only {checked} documents");
+}
+
+/// A missing local file: `build` writes the JSON with a warning, `check` (like `render`) fails.
+#[test]
+fn a_missing_file_is_a_warning_for_build_and_an_error_for_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.edit"),
+        "output mp4 sd\ntrack {\n  image \"gone.png\" at 0 for 1\n}\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(reel(dir.path()).args(["build", "t.edit"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("file not found: `gone.png`"), "{err}");
+    assert!(out.contains("gone.png"), "{out}");
+    let (code, _, err) = run(reel(dir.path()).args(["check", "t.edit"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("file not found: `gone.png`"), "{err}");
+    let (code, _, err) = run(reel(dir.path()).args(["render", "t.edit", "-o", "out"]));
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("file not found: `gone.png`"), "{err}");
+}
+
 /// Every example the README points at still checks clean and resolves (media probed, layers
 /// drawn) to an ffmpeg command: examples are documentation, so they must not rot.
 #[test]

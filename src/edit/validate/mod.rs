@@ -14,6 +14,7 @@
 //! Pure, except the optional file-existence check.
 
 mod coerce;
+mod kept;
 mod names;
 mod semantic;
 mod walk;
@@ -22,9 +23,10 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+pub use kept::{is_placeholder, validate_keeping_placeholders};
 pub(crate) use semantic::too_long;
 
-use crate::diagnostics::{Diagnostic, SourceResult, Warned};
+use crate::diagnostics::{Diagnostic, Severity, SourceResult, Warned};
 use crate::edit::{Edit, Origins, schema};
 
 /// The longest timeline reel accepts unless told otherwise (`--max-duration`): 4 hours. A
@@ -41,6 +43,9 @@ pub struct ValidateOptions {
     /// Report local media, soundtrack and font files that do not exist. URLs (`http(s)://`,
     /// `alias://`, any `scheme://`) are never checked.
     pub check_files: bool,
+    /// What a missing local file is: an error (`check`, `render`: the render would fail) or a
+    /// warning (`build`: the Edit JSON is written anyway, the media may come later).
+    pub missing_files: Severity,
     /// Seconds: a clip ending later is an error at its `start` or `length`.
     pub max_duration: f64,
 }
@@ -50,6 +55,7 @@ impl Default for ValidateOptions {
         ValidateOptions {
             base_dir: None,
             check_files: false,
+            missing_files: Severity::Error,
             max_duration: DEFAULT_MAX_DURATION,
         }
     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::ValidateOptions;
 use super::names::{clip_name, display_path, num};
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Diagnostic, Severity, suggest};
 use crate::edit::model::{ALIAS_PREFIX, alias_name};
 use crate::edit::{Origins, schema};
 
@@ -87,7 +87,7 @@ impl<'a> Checks<'a> {
         self.aliases(edit);
         self.durations(edit, opts.max_duration);
         if opts.check_files {
-            self.files(edit, opts.base_dir.as_deref());
+            self.files(edit, opts.base_dir.as_deref(), opts.missing_files);
         }
     }
 
@@ -320,7 +320,7 @@ impl Checks<'_> {
     }
 
     /// Local files named by assets, the soundtrack and fonts must exist.
-    fn files(&mut self, edit: &Value, base: Option<&Path>) {
+    fn files(&mut self, edit: &Value, base: Option<&Path>, severity: Severity) {
         let mut srcs: Vec<String> = Vec::new();
         for c in clips(edit) {
             let kind = c
@@ -339,12 +339,12 @@ impl Checks<'_> {
         }
         for ptr in srcs {
             if let Some(src) = edit.pointer(&ptr).and_then(Value::as_str) {
-                self.file(&ptr, src, base);
+                self.file(&ptr, src, base, severity);
             }
         }
     }
 
-    fn file(&mut self, ptr: &str, src: &str, base: Option<&Path>) {
+    fn file(&mut self, ptr: &str, src: &str, base: Option<&Path>, severity: Severity) {
         if src.trim().is_empty() || is_remote(src) {
             return;
         }
@@ -352,8 +352,9 @@ impl Checks<'_> {
         if path.exists() {
             return;
         }
-        let d = Diagnostic::error(format!("file not found: `{src}`"))
+        let mut d = Diagnostic::error(format!("file not found: `{src}`"))
             .with_note(format!("looked for {}", path.display()));
+        d.severity = severity;
         let path_name = display_path(ptr);
         self.push(ptr, d, format!("`{path_name}` names a missing file"));
     }
