@@ -14,6 +14,7 @@ use crate::diagnostics::{Diagnostic, SourceMap, SourceResult, Warned};
 use crate::edit::{self, Edit, Origins};
 use crate::render::job::{RenderJob, render_edit};
 use crate::render::raster::Fonts;
+use crate::render::urlmap::UrlMap;
 use crate::render::{Cancel, RenderOptions, cache::Cache};
 use crate::syntax;
 use crate::template::data::{self, DataOptions};
@@ -46,6 +47,8 @@ pub struct LoadOptions {
     /// A missing local file is a warning, not an error (`reel build`: the JSON is written
     /// anyway; the media may only exist where it is rendered).
     pub missing_files_warn: bool,
+    /// `--url-map PREFIX=DIR`, before the template's own `url-map` statements.
+    pub url_maps: Vec<(String, PathBuf)>,
     /// `--max-duration`: seconds; `None`: [`edit::DEFAULT_MAX_DURATION`].
     pub max_duration: Option<f64>,
     /// `--max-cell`: bytes; `None`: [`data::DEFAULT_MAX_CELL`].
@@ -66,6 +69,8 @@ pub struct Project {
     pub data: Option<PathBuf>,
     /// Files the template itself read (the template and its includes).
     pub files: Vec<PathBuf>,
+    /// `--url-map` then the template's `url-map` statements.
+    pub url_map: UrlMap,
     data_options: DataOptions,
     sets: Vec<(String, serde_json::Value)>,
     check_files: bool,
@@ -112,6 +117,7 @@ impl Project {
         let is_json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let mut url_maps = opts.url_maps.clone();
         let (template, files, template_data) = if is_json {
             let t = JsonTemplate::load(&sources, path)?;
             (Template::Json(t), vec![path.to_path_buf()], None)
@@ -119,6 +125,11 @@ impl Project {
             let doc = syntax::load(&sources, path)?;
             let files = doc.files.clone();
             let data = doc.data.as_ref().map(|d| d.resolved.clone());
+            url_maps.extend(
+                doc.url_maps
+                    .iter()
+                    .map(|m| (m.prefix.clone(), m.dir.clone())),
+            );
             (Template::Edit(doc), files, data)
         };
         let mut errors = Vec::new();
@@ -147,6 +158,7 @@ impl Project {
             template,
             data: opts.data.clone().or(template_data),
             files,
+            url_map: UrlMap::new(url_maps),
             data_options,
             sets,
             check_files: opts.check_files,
@@ -346,7 +358,10 @@ impl batch::Source for Renderer<'_> {
             options: self.options.clone(),
             origins: Some(&job.origins),
             fonts: self.fonts,
-            cache: self.cache.clone(),
+            cache: self
+                .cache
+                .clone()
+                .with_url_map(self.project.url_map.clone()),
             sources: Some(&self.project.sources),
         };
         let mut on_progress = |p: crate::render::run::Progress| {

@@ -39,6 +39,8 @@ pub enum Command {
     Watch(WatchArgs),
     /// Print the ffmpeg command and filtergraph for one row.
     Graph(GraphArgs),
+    /// List every remote media URL with its cache file and state (cached, missing, mapped).
+    Assets(AssetsArgs),
     /// Turn a Shotstack Edit JSON file into a readable .edit template.
     Import(ImportArgs),
     /// Show duration, size and streams of a media file, as the renderer sees them.
@@ -85,6 +87,12 @@ pub struct InputArgs {
     /// CSV field delimiter: `,` (default), `;`, `tab` or any single character.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// Read media whose `src` starts with PREFIX from DIR instead (repeatable; before the
+    /// template's `url-map` statements): `--url-map https://cdn.example.com/=media`.
+    #[arg(long = "url-map", value_name = "PREFIX=DIR",
+          value_parser = crate::render::urlmap::UrlMap::parse_arg)]
+    pub url_map: Vec<(String, PathBuf)>,
 
     /// Only these rows, 1-based as a spreadsheet counts: `1-10,42`.
     #[arg(long, value_name = "LIST")]
@@ -221,6 +229,31 @@ pub struct CheckArgs {
     #[command(flatten)]
     /// Template and data.
     pub input: InputArgs,
+
+    /// Also check that every remote media URL answers (HEAD, else a one-byte GET), within the
+    /// connect and idle timeouts; an unreachable URL is an error at its clip.
+    #[arg(long)]
+    pub fetch: bool,
+
+    #[command(flatten)]
+    /// Download limits (`--fetch` uses the connect and idle timeouts).
+    pub net: NetArgs,
+}
+
+/// `reel assets`.
+#[derive(Debug, Args)]
+pub struct AssetsArgs {
+    #[command(flatten)]
+    /// Template and data.
+    pub input: InputArgs,
+
+    /// One JSON array of `{url, state, path, exists, pointer}` on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    /// Download limits (the cache's place).
+    pub net: NetArgs,
 }
 
 /// `reel build`.

@@ -1,18 +1,20 @@
 //! `reel check` and `reel build`: expand every row, validate, report; `build` also writes the
 //! Edit JSON (one file per row, or JSONL on stdout).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::args::{BuildArgs, CheckArgs, InputArgs};
+use super::args::{AssetsArgs, BuildArgs, CheckArgs, InputArgs};
 use super::{Global, Reporter, Status};
 use crate::batch::{RowSet, Selection};
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::pipeline::{BuiltRow, LoadOptions, Project};
+use crate::render::assets::{self, Asset};
+use crate::render::cache::Cache;
 
 /// Where `reel build` writes.
 enum Sink {
@@ -22,11 +24,45 @@ enum Sink {
     Jsonl(std::io::BufWriter<std::io::StdoutLock<'static>>),
     /// One `NAME.json` per row in a directory.
     Dir(std::path::PathBuf),
+    /// `reel check --fetch`: each remote URL (once) is asked whether it answers.
+    Fetch {
+        /// The limits and URL map.
+        cache: Cache,
+        /// URLs asked already.
+        seen: HashSet<String>,
+    },
+    /// `reel assets`: remote URLs gathered, printed at the end.
+    Assets {
+        /// Where downloads are kept, and the URL map.
+        cache: Cache,
+        /// `--json`.
+        json: bool,
+        /// Every distinct URL so far.
+        list: Vec<Asset>,
+    },
 }
 
-/// `reel check`.
+/// `reel check` (`--fetch`: and whether every remote URL answers).
 pub fn check(args: CheckArgs, global: &Global) -> anyhow::Result<Status> {
-    run(&args.input, LoadOptions::default(), Sink::None, global)
+    let sink = if args.fetch {
+        Sink::Fetch {
+            cache: args.net.cache(),
+            seen: HashSet::new(),
+        }
+    } else {
+        Sink::None
+    };
+    run(&args.input, LoadOptions::default(), sink, global)
+}
+
+/// `reel assets`: every remote URL of every row, once, with its state.
+pub fn assets(args: AssetsArgs, global: &Global) -> anyhow::Result<Status> {
+    let sink = Sink::Assets {
+        cache: args.net.cache(),
+        json: args.json,
+        list: Vec::new(),
+    };
+    run(&args.input, LoadOptions::default(), sink, global)
 }
 
 /// `reel build`.
@@ -55,6 +91,7 @@ pub(crate) fn load(
     opts.data = input.data.clone();
     opts.sets = input.set.clone();
     opts.delimiter = input.delimiter.clone();
+    opts.url_maps = input.url_map.clone();
     opts.check_files = true;
     opts.max_duration = Some(input.max_duration);
     opts.max_cell = Some(usize::try_from(input.max_cell).unwrap_or(usize::MAX));
@@ -87,6 +124,9 @@ fn run(
     let Some(project) = load(input, opts, &reporter) else {
         return Ok(finish(&reporter, 0, 0));
     };
+    if let Sink::Fetch { cache, .. } | Sink::Assets { cache, .. } = &mut sink {
+        *cache = cache.clone().with_url_map(project.url_map.clone());
+    }
     let selection = match selection(input) {
         Ok(s) => s,
         Err(msg) => {
@@ -112,6 +152,14 @@ fn run(
         match result {
             Ok(b) => {
                 built += 1;
+                if let Sink::Fetch { cache, seen: asked } = &mut sink {
+                    let errors = fetch_row(cache, asked, &b);
+                    if !errors.is_empty() {
+                        failed += 1;
+                        built -= 1;
+                        report_once(&reporter, &project, &mut seen, errors);
+                    }
+                }
                 write_row(&mut sink, index, &b)?;
             }
             Err(errors) => {
@@ -123,6 +171,9 @@ fn run(
     report_once(&reporter, &project, &mut seen, project.take_data_warnings());
     if let Sink::Jsonl(w) = &mut sink {
         w.flush()?;
+    }
+    if let Sink::Assets { json, list, .. } = &sink {
+        print_assets(list, *json)?;
     }
     Ok(finish(&reporter, built, failed))
 }
@@ -146,9 +197,63 @@ fn report_once(
     reporter.emit(&fresh, &project.sources);
 }
 
+/// `--fetch`: errors at the `src` of each remote URL of `b` (not asked before) that does not
+/// answer. A mapped URL is not asked: its file must exist instead.
+fn fetch_row(cache: &Cache, seen: &mut HashSet<String>, b: &BuiltRow) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for (url, ptr) in assets::remote_srcs(&b.json) {
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        let problem = match cache.url_map().lookup(&url) {
+            Some(path) if path.is_file() => continue,
+            Some(path) => format!(
+                "mapped by url-map to {}, which does not exist",
+                path.display()
+            ),
+            None => match assets::reachable(&url, cache.limits()) {
+                Ok(()) => continue,
+                Err(reason) => reason,
+            },
+        };
+        let d = Diagnostic::error(format!("cannot reach `{url}`: {problem}"))
+            .with_help("fix the URL, or map it to a local folder with `--url-map PREFIX=DIR`");
+        errors.push(b.origins.label(&ptr, d, "unreachable"));
+    }
+    errors
+}
+
+/// Prints `reel assets`: one line per URL (state, URL, file), or a JSON array.
+fn print_assets(list: &[Asset], json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, list)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for a in list {
+        let state = match (a.state, a.exists) {
+            (assets::State::Mapped, true) => "mapped",
+            (assets::State::Mapped, false) => "mapped (file missing)",
+            (assets::State::Cached, _) => "cached",
+            (assets::State::Missing, _) => "missing",
+        };
+        writeln!(out, "{state:<8} {}\n         {}", a.url, a.path.display())?;
+    }
+    Ok(())
+}
+
 fn write_row(sink: &mut Sink, index: usize, b: &BuiltRow) -> anyhow::Result<()> {
     match sink {
-        Sink::None => Ok(()),
+        Sink::None | Sink::Fetch { .. } => Ok(()),
+        Sink::Assets { cache, list, .. } => {
+            for (url, ptr) in assets::remote_srcs(&b.json) {
+                if !list.iter().any(|a| a.url == url) {
+                    list.push(assets::state(&url, &ptr, cache));
+                }
+            }
+            Ok(())
+        }
         Sink::Jsonl(w) => {
             serde_json::to_writer(&mut *w, &b.json)?;
             w.write_all(b"\n")?;

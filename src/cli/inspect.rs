@@ -77,7 +77,7 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         options,
         origins: Some(&built.origins),
         fonts: &fonts,
-        cache: args.net.cache(),
+        cache: args.net.cache().with_url_map(project.url_map.clone()),
         sources: Some(&project.sources),
     };
     let planned = plan_edit(&built.edit, &job);

@@ -142,6 +142,7 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Watch(a) => watch::run(a, global),
         args::Command::Graph(a) => inspect::graph(a, global),
         args::Command::Import(a) => inspect::import(a, global),
+        args::Command::Assets(a) => check::assets(a, global),
         args::Command::Probe(a) => inspect::probe(a, global),
     }
 }

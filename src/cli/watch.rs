@@ -56,6 +56,8 @@ struct Options {
     max_cell: usize,
     /// Download limits.
     limits: crate::render::fetch::FetchLimits,
+    /// `--url-map`.
+    url_maps: Vec<(String, PathBuf)>,
 }
 
 impl Options {
@@ -94,6 +96,7 @@ impl Options {
             trace: std::env::var_os("REEL_WATCH_TRACE").is_some_and(|v| v == "1"),
             max_cell: usize::try_from(args.input.max_cell).unwrap_or(usize::MAX),
             limits: args.net.limits(),
+            url_maps: args.input.url_map.clone(),
         })
     }
 }
@@ -250,6 +253,7 @@ impl Loaded {
             keep_merge: false,
             check_files: false,
             missing_files_warn: false,
+            url_maps: options.url_maps.clone(),
             max_duration: options.render.max_duration,
             max_cell: Some(options.max_cell),
         };

@@ -107,6 +107,11 @@ impl Access {
 
     /// A remote `http(s)://` URL, downloaded through the cache, unless its host is local.
     pub fn remote(&self, url: &str) -> Result<Fetched, String> {
+        if let Some(path) = self.cache.url_map().lookup(url) {
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("{} (mapped by url-map): {e}", path.display()))?;
+            return Ok(Fetched { bytes, path });
+        }
         let (host, port) = host_port(url).ok_or("it has no host")?;
         check_host(&host, port)?;
         let path = fetch::download_cached(url, &self.cache).map_err(|e| e.to_string())?;

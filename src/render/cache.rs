@@ -55,6 +55,7 @@ pub struct Cache {
     stats: Arc<CacheStats>,
     limits: FetchLimits,
     cancel: Cancel,
+    url_map: super::urlmap::UrlMap,
 }
 
 impl Cache {
@@ -65,6 +66,7 @@ impl Cache {
             stats: Arc::default(),
             limits: FetchLimits::default(),
             cancel: Cancel::new(),
+            url_map: super::urlmap::UrlMap::default(),
         }
     }
 
@@ -78,6 +80,17 @@ impl Cache {
     pub fn with_cancel(mut self, cancel: &Cancel) -> Self {
         self.cancel = cancel.clone();
         self
+    }
+
+    /// The same cache reading URLs that `map` maps from local files instead.
+    pub fn with_url_map(mut self, map: super::urlmap::UrlMap) -> Self {
+        self.url_map = map;
+        self
+    }
+
+    /// The `--url-map` / `url-map` mappings: URLs read from local files.
+    pub fn url_map(&self) -> &super::urlmap::UrlMap {
+        &self.url_map
     }
 
     /// Download limits: timeouts, largest file, size of the download cache.

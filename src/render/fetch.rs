@@ -162,7 +162,11 @@ pub fn cache_path(url: &str, cache: &Cache) -> PathBuf {
 /// Downloads `url` into `cache` unless it is already there; returns the cached file. Several
 /// threads asking for the same URL at once download it once: the others wait for it. Stops
 /// (within [`CANCEL_POLL`]) when the cache's cancel flag is set.
+/// A URL that `--url-map` maps is read from its local file instead (never downloaded).
 pub fn download_cached(url: &str, cache: &Cache) -> Result<PathBuf, FetchError> {
+    if let Some(path) = cache.url_map().lookup(url) {
+        return Ok(path);
+    }
     let path = cache_path(url, cache);
     let slot = in_flight(&path);
     let _one_at_a_time = lock_cancellable(&slot, cache.cancel(), url)?;

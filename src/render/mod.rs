@@ -1,6 +1,7 @@
 //! The ffmpeg backend: resolve an Edit into a Timeline, compile it to a RenderPlan, run ffmpeg.
 
 pub mod access;
+pub mod assets;
 pub mod cache;
 pub mod cancel;
 pub mod compile;
@@ -13,6 +14,7 @@ pub mod raster;
 pub mod resolve;
 pub mod run;
 pub mod timeline;
+pub mod urlmap;
 pub mod verify;
 
 /// Revision of the pictures reel makes of the same Edit, in the render settings hash of

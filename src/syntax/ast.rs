@@ -22,6 +22,19 @@ pub struct Document {
     pub files: Vec<PathBuf>,
     /// The `data` statement, if any: the default data source.
     pub data: Option<DataSource>,
+    /// The `url-map` statements, in order.
+    pub url_maps: Vec<UrlMap>,
+}
+
+/// `url-map "PREFIX" "DIR"`: a `src` starting with PREFIX is read from DIR plus the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlMap {
+    /// The URL prefix (`https://cdn.example.com/`).
+    pub prefix: String,
+    /// The directory, resolved relative to the file that names it.
+    pub dir: PathBuf,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// The default data source named by a `data` statement.
@@ -66,6 +79,8 @@ pub enum ItemKind {
     Soundtrack(Soundtrack),
     /// `data PATH` (also recorded in [`Document::data`]).
     Data(Value),
+    /// `url-map PREFIX DIR` (also recorded in [`Document::url_maps`]).
+    UrlMap(Value, Value),
     /// `name TEMPLATE`.
     Name(Value),
     /// `let NAME = VALUE`.

@@ -146,6 +146,12 @@ impl Lower {
             Rule::font => ItemKind::Font(self.single(pair)?),
             Rule::soundtrack => ItemKind::Soundtrack(self.soundtrack(pair)?),
             Rule::data => ItemKind::Data(self.single(pair)?),
+            Rule::url_map => {
+                let mut values = pair.into_inner().filter(|p| p.as_rule() == Rule::value);
+                let prefix = self.value(values.next().expect("grammar: url-map prefix"))?;
+                let dir = self.value(values.next().expect("grammar: url-map dir"))?;
+                ItemKind::UrlMap(prefix, dir)
+            }
             Rule::name => ItemKind::Name(self.single(pair)?),
             Rule::let_stmt => ItemKind::Let(self.let_stmt(pair)?),
             Rule::merge => ItemKind::Merge(self.merge(pair)?),

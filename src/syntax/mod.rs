@@ -40,11 +40,13 @@ pub fn parse(sources: &SourceMap, file: FileId) -> SourceResult<ast::Document> {
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let data = data_source(&items, &dir)?;
+    let url_maps = url_maps(&items, &dir)?;
     Ok(ast::Document {
         file,
         items,
         files: vec![source.path.clone()],
         data,
+        url_maps,
     })
 }
 
@@ -106,6 +108,35 @@ fn data_source(items: &[ast::Item], dir: &Path) -> SourceResult<Option<ast::Data
         });
     }
     Ok(found)
+}
+
+/// The top-level `url-map` statements, directories resolved against `dir`.
+fn url_maps(items: &[ast::Item], dir: &Path) -> SourceResult<Vec<ast::UrlMap>> {
+    let literal = |v: &ast::Value| match &v.kind {
+        ast::ValueKind::Str(parts) => match parts.as_slice() {
+            [ast::Part::Lit(p)] => Ok(p.clone()),
+            _ => Err(vec![literal_path_error("url-map", v.span)]),
+        },
+        _ => Err(vec![literal_path_error("url-map", v.span)]),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        if let ast::ItemKind::UrlMap(prefix, to) = &item.kind {
+            let prefix_text = literal(prefix)?;
+            if prefix_text.is_empty() {
+                return Err(vec![
+                    Diagnostic::error("`url-map` needs a prefix")
+                        .with_label(prefix.span, "empty prefix"),
+                ]);
+            }
+            out.push(ast::UrlMap {
+                prefix: prefix_text,
+                dir: dir.join(literal(to)?),
+                span: item.span,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn literal_path_error(stmt: &str, span: Span) -> Diagnostic {

@@ -183,7 +183,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
                     self.control(item, &mut |x, items| x.top(items))
                 }
                 ItemKind::Include(inc) => self.top(&inc.items),
-                ItemKind::Data(_) | ItemKind::Define(_) => {}
+                ItemKind::Data(_) | ItemKind::UrlMap(..) | ItemKind::Define(_) => {}
                 ItemKind::Clip(_) | ItemKind::Use(_) => {
                     unreachable!("the parser keeps clips inside tracks")
                 }

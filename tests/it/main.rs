@@ -1,6 +1,7 @@
 //! The one integration-test binary (as just and ripgrep do): each area has its own module,
 //! `util` holds the shared helpers.
 
+mod assets;
 mod batch;
 mod cli;
 mod edit;
