@@ -71,14 +71,17 @@ fn plan_cancellable(
             .unwrap_or(crate::edit::DEFAULT_MAX_DURATION),
     };
     let resolved = resolve::resolve(edit, &ctx);
+    let mut warnings = resolved.warnings;
     let output = resolved.output.and_then(|timeline| {
+        for ptr in crate::render::compile::off_canvas(&timeline, &job.options) {
+            let d = Diagnostic::warning("this clip is placed entirely off the canvas: it never shows")
+                .with_help("check its `position` and `offset` (offsets are fractions of the canvas: 1 moves a whole width)");
+            warnings.push(resolve::label_at(&ctx, &ptr, d));
+        }
         let plan = compile(&timeline, &job.options)?;
         Ok((timeline, plan))
     });
-    Warned {
-        output,
-        warnings: resolved.warnings,
-    }
+    Warned { output, warnings }
 }
 
 /// Renders `edit` to `job.out_path` (extension set to the format's): resolve → compile → run,

@@ -142,6 +142,47 @@ fn a_missing_file_is_a_warning_for_build_and_an_error_for_check() {
     assert!(err.contains("file not found: `gone.png`"), "{err}");
 }
 
+/// A clip placed entirely off the canvas warns at the clip (one that a slide brings in does
+/// not); `destinations` that opt out of hosting (`exclude: true`) do not warn, others do.
+#[test]
+fn off_canvas_clips_and_uploading_destinations_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let edit = r#"
+track {
+  text "gone" at 0 for 1 offset.x=2
+  text "here" at 0 for 1 offset.x=0.3
+  text "comes in" at 1 for 1 {
+    offset.x = [ { from: 1.2, to: 0, start: 0, length: 1 } ]
+  }
+}
+"#;
+    let graph = |dest: &str| {
+        let text = format!("output mp4 320x180{dest}{edit}");
+        std::fs::write(dir.path().join("t.edit"), text).unwrap();
+        let (code, _, err) = run(reel(dir.path())
+            .args(["graph", "t.edit"])
+            .env("REEL_CACHE_DIR", dir.path().join("cache")));
+        assert_eq!(code, 0, "{err}");
+        err
+    };
+    let err = graph("");
+    assert_eq!(
+        err.matches("placed entirely off the canvas").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("t.edit:3:3"), "at the gone clip: {err}");
+    assert!(!err.contains("destinations"), "{err}");
+    let opt_out = r#"{ provider: "shotstack", exclude: true }"#;
+    let err = graph(&format!(" destinations=[ {opt_out} ]"));
+    assert!(!err.contains("destinations"), "{err}");
+    let err = graph(r#" destinations=[ { provider: "s3" } ]"#);
+    assert!(
+        err.contains("`output.destinations` is not supported"),
+        "{err}"
+    );
+}
+
 /// Every example the README points at still checks clean and resolves (media probed, layers
 /// drawn) to an ffmpeg command: examples are documentation, so they must not rot.
 #[test]

@@ -1284,6 +1284,100 @@ fn compile_luma_matte_white_is_transparent() {
     assert_px(&out, W, 1.8, (40, 45), [255, 0, 0], 24);
 }
 
+/// Width in pixels of the red run through the middle row of the frame at `t`.
+fn red_width(video: &Path, t: f64) -> usize {
+    let frame = ffmpeg(&[
+        "-ss",
+        &format!("{t}"),
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]);
+    let row = (H / 2 * W * 3) as usize;
+    (0..W as usize)
+        .filter(|x| {
+            let p = &frame[row + x * 3..row + x * 3 + 3];
+            p[0] > 160 && p[2] < 100
+        })
+        .count()
+}
+
+/// A luma clip's `effect` moves the matte: with `zoomInFast` (1 → 1.7 over the matte's length)
+/// the opaque window a black square cuts grows from 40 px to about 68 px; without it, it stays.
+#[test]
+fn compile_luma_matte_effect_zooms_the_matte() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let red = lavfi_png(dir.path(), "red.png", "color=c=red:s=160x90", "null");
+    let blue = lavfi_png(dir.path(), "blue.png", "color=c=blue:s=160x90", "null");
+    // White (transparent) everywhere but a black (opaque) 40×40 square in the middle.
+    let matte = lavfi_png(
+        dir.path(),
+        "matte.png",
+        "color=c=white:s=160x90",
+        "drawbox=x=60:y=25:w=40:h=40:c=black:t=fill",
+    );
+    let info = still_info((W, H), false);
+    let widths = |effect: Option<Effect>| {
+        let luma = TimedClip {
+            kind: ClipKind::Luma,
+            ..clip(
+                ClipKind::Image,
+                &matte,
+                info,
+                0.0,
+                2.0,
+                Visual {
+                    effect,
+                    ..Visual::default()
+                },
+            )
+        };
+        let tl = timeline(
+            (W, H),
+            2.0,
+            vec![
+                vec![
+                    clip(ClipKind::Image, &red, info, 0.0, 2.0, Visual::default()),
+                    luma,
+                ],
+                vec![clip(
+                    ClipKind::Image,
+                    &blue,
+                    info,
+                    0.0,
+                    2.0,
+                    Visual::default(),
+                )],
+            ],
+        );
+        let sub = dir.path().join(format!("{}", effect.is_some()));
+        std::fs::create_dir_all(&sub).unwrap();
+        let out = render(&tl, &RenderOptions::default(), &sub);
+        let w = (
+            red_width(&out, 0.0),
+            red_width(&out, 1.0),
+            red_width(&out, 1.96),
+        );
+        eprintln!("red widths with {effect:?}: {w:?}");
+        w
+    };
+    let (a, b, c) = widths(None);
+    assert!((38..=42).contains(&a) && a == b && b == c, "{a} {b} {c}");
+    let (a, b, c) = widths(Effect::parse("zoomInFast"));
+    assert!((38..=42).contains(&a), "start: {a}");
+    assert!((50..=58).contains(&b), "middle (×1.35 ≈ 54): {b}");
+    assert!((64..=72).contains(&c), "end (×1.7 ≈ 68): {c}");
+}
+
 #[test]
 fn compile_short_video_range_scale_to_speed_and_rotation() {
     if !util::have_ffmpeg() {

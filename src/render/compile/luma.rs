@@ -5,8 +5,15 @@
 //!
 //! `visual` cuts masked clips at matte boundaries; the pieces under a matte are animated pieces
 //! whose alpha is multiplied by the matte's inverted luma.
+//!
+//! A matte's `effect` (`zoomIn`, `slideLeft`, …) moves the matte inside the masked box exactly
+//! as it moves a picture inside its box (the same camera, over the matte's own length): a
+//! circle matte with `zoomIn` opens the revealed circle. Its other placement properties stay
+//! unused (warned).
 
 use super::Ctx;
+use super::motion::effect_camera;
+use super::visual::perspective;
 use crate::render::graph::{Filter, Link, Media, num};
 use crate::render::timeline::{ClipKind, Source, TimedClip};
 
@@ -125,5 +132,14 @@ pub(super) fn mask(
             .arg("h", size.1)
             .arg("flags", "bilinear"),
     );
+    if let Some(e) = l.clip.visual.effect {
+        let (fps, k0, length) = (cx.fps(), l.k0, l.clip.length.max(1e-9));
+        let state = |j: usize| {
+            let t = (k + j - k0) as f64 / fps;
+            let (z, pan) = effect_camera(e.kind, e.speed, t / length);
+            (z, pan, (0.0, 0.0))
+        };
+        f.push(perspective(n, state, size, size));
+    }
     Some(cx.g.chain(&[link], f).into())
 }

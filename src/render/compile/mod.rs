@@ -28,6 +28,12 @@ use crate::render::graph::{FilterGraph, Pad};
 use crate::render::probe;
 use crate::render::timeline::{Canvas, Format, Fps, MediaInfo, Timeline};
 
+/// Pointers of the clips placed entirely off the canvas for all of their time (they draw
+/// nothing): resolve warns about them at the clip. Pure.
+pub fn off_canvas(timeline: &Timeline, options: &RenderOptions) -> Vec<String> {
+    visual::off_canvas(&Ctx::new(timeline, options))
+}
+
 /// How to render (not what): set by the command line, not by the template.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RenderOptions {

@@ -280,7 +280,7 @@ fn transition_mask(kind: TransitionKind, p: f64, entering: bool) -> Option<MaskA
 }
 
 /// (zoom, pan) of an effect at progress `p` through the clip (SEMANTICS §5, inside the box).
-fn effect_camera(kind: EffectKind, speed: Speed, p: f64) -> (f64, (f64, f64)) {
+pub(super) fn effect_camera(kind: EffectKind, speed: Speed, p: f64) -> (f64, (f64, f64)) {
     let p = p.clamp(0.0, 1.0);
     let z = match speed {
         Speed::Slow => 1.1,

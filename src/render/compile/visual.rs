@@ -270,6 +270,37 @@ fn top_left(cx: &Ctx, c: &Clip, t: f64, size: (u32, u32)) -> (f64, f64) {
     )
 }
 
+/// Pointers of the visual clips whose box never touches the canvas in any frame they play
+/// (offset or position placed them entirely outside): they draw nothing. Frames are sampled
+/// (every frame up to 2000, evenly beyond); transitions that bring a clip in count.
+pub(super) fn off_canvas(cx: &Ctx) -> Vec<String> {
+    let (cw, ch) = (f64::from(cx.canvas.width), f64::from(cx.canvas.height));
+    let mut out = Vec::new();
+    for c in collect(cx) {
+        let n = c.k1 - c.k0;
+        let step = n.div_ceil(2000).max(1);
+        let on = (0..n).step_by(step).chain([n - 1]).any(|j| {
+            let t = j as f64 / cx.fps();
+            let r = c.motion.scale(t) / c.s_ref;
+            let mut shown = (
+                even(f64::from(c.geo.visible.0) * r),
+                even(f64::from(c.geo.visible.1) * r),
+            );
+            if let Some(a) = c.clip.visual.transform.rotate.as_const() {
+                shown = rotated(shown, a);
+            }
+            let (x, y) = top_left(cx, &c, t, shown);
+            let (w, h) = (f64::from(shown.0), f64::from(shown.1));
+            x < cw && y < ch && x + w > 0.0 && y + h > 0.0
+        });
+        if !on {
+            out.push(c.clip.pointer.clone());
+        }
+    }
+    out.reverse(); // `collect` goes top track first: report in document order
+    out
+}
+
 /// The clip's picture at its prepared size, every frame once (or one frame for stills).
 fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     let fps = cx.canvas.fps;
@@ -754,7 +785,7 @@ type CameraState = (f64, (f64, f64), (f64, f64));
 
 /// The `perspective` filter mapping each output corner of a `frame`-sized picture (content box
 /// `content`, centred) back to its source point for every frame's camera state.
-fn perspective(
+pub(super) fn perspective(
     n: usize,
     state: impl Fn(usize) -> CameraState,
     content: (u32, u32),

@@ -560,6 +560,11 @@ fn label(ctx: &ResolveContext<'_>, ptr: &str, d: Diagnostic) -> Diagnostic {
     }
 }
 
+/// [`label`] for other stages (a compile-time finding about the clip at `ptr`).
+pub fn label_at(ctx: &ResolveContext<'_>, ptr: &str, d: Diagnostic) -> Diagnostic {
+    label(ctx, ptr, d)
+}
+
 /// A further label at `ptr` (only when origins are known).
 fn secondary(ctx: &ResolveContext<'_>, ptr: &str, d: Diagnostic, msg: &str) -> Diagnostic {
     match ctx.origins.and_then(|o| o.nearest(ptr)) {

@@ -24,11 +24,13 @@ pub fn warnings(edit: &Edit) -> Vec<Problem> {
         out.push(Problem::new("/timeline/cache", d));
     }
     output_warnings(&edit.output, &mut out);
+    // `{"provider": "shotstack", "exclude": true}` opts out of hosting: nothing to warn about.
+    let uploads = |d: &serde_json::Value| d.get("exclude") != Some(&serde_json::Value::Bool(true));
     if edit
         .output
         .destinations
         .as_ref()
-        .is_some_and(|d| !d.is_empty())
+        .is_some_and(|d| d.iter().any(uploads))
     {
         let d = ignored("`output.destinations`")
             .with_note("the render is written to a local file; nothing is uploaded");
@@ -82,7 +84,6 @@ fn clip_warnings(clip: &Clip, ptr: &str, out: &mut Vec<Problem>) {
             ("position", clip.position.is_some()),
             ("offset", clip.offset.is_some()),
             ("transition", clip.transition.is_some()),
-            ("effect", clip.effect.is_some()),
             ("filter", clip.filter.is_some()),
             ("opacity", clip.opacity.is_some()),
             ("transform", clip.transform.is_some()),
@@ -279,7 +280,8 @@ mod tests {
                 {"asset": {"type": "video", "src": "a.mp4"}, "start": 0, "length": 1,
                  "width": 100, "height": 50}
             ]}], "cache": true},
-            "output": {"format": "mp4", "resolution": "sd", "destinations": []}
+            "output": {"format": "mp4", "resolution": "sd",
+                       "destinations": [{"provider": "shotstack", "exclude": true}]}
         }))
         .unwrap();
         assert!(warnings(&e).is_empty());
