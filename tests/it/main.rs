@@ -4,6 +4,7 @@
 mod assets;
 mod batch;
 mod cli;
+mod conformance;
 mod edit;
 mod hostile;
 mod html;
