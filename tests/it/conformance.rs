@@ -79,9 +79,12 @@ fn ticked(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// Rows of the page by section: (name, tests named).
-fn page_rows(page: &str) -> Vec<(String, Vec<(String, Vec<String>)>)> {
-    let mut out: Vec<(String, Vec<(String, Vec<String>)>)> = Vec::new();
+/// One table row: the feature's name and the tests it names.
+type Row = (String, Vec<String>);
+
+/// Rows of the page by section title.
+fn page_rows(page: &str) -> Vec<(String, Vec<Row>)> {
+    let mut out: Vec<(String, Vec<Row>)> = Vec::new();
     for line in page.lines() {
         if let Some(title) = line.strip_prefix("## ") {
             out.push((title.trim().to_string(), Vec::new()));
