@@ -134,6 +134,18 @@ fn url_map_flag_reads_the_mapped_file() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("local/red.png"), "{out}");
     assert!(server.seen().is_empty(), "{:?}", server.seen());
+    // A mapped file that is not there is an error at the clip naming the file; no download.
+    let gone = format!("{}/x/=nowhere", server.base);
+    let (code, _, err) = run(reel(dir.path())
+        .args(["graph", "t.edit", "--url-map", &gone])
+        .env("REEL_CACHE_DIR", dir.path().join("cache")));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("url-map reads it from nowhere/red.png"),
+        "{err}"
+    );
+    assert!(err.contains("t.edit:3:9"), "{err}");
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
     let (code, _, err) = run(reel(dir.path())
         .args(["graph", "t.edit"])
         .env("REEL_CACHE_DIR", dir.path().join("cache")));

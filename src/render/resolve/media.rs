@@ -147,6 +147,12 @@ fn find(src: &str, what: &str, base_dir: &Path, cache: &Cache) -> Result<PathBuf
         other => other.to_string(),
     })?;
     if !path.is_file() {
+        if cache.url_map().lookup(src).is_some() {
+            return Err(format!(
+                "{what} `{src}` not found: url-map reads it from {}, which does not exist",
+                path.display()
+            ));
+        }
         return Err(format!("{what} `{src}` not found"));
     }
     Ok(path)
