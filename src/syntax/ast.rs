@@ -272,7 +272,8 @@ pub enum ValueKind {
     Bool(bool),
     /// A number; durations are already in seconds.
     Number(serde_json::Number),
-    /// A string, split into literal text and `{{ }}` expressions.
+    /// A string, split into literal text, `{{ }}` expressions and `{% %}` tags. A bare
+    /// `{{ expr }}` value is a string of one expression.
     Str(Vec<Part>),
     /// A bare identifier or dotted path: a variable if one is in scope, else an enum value.
     Path(Vec<String>),
@@ -293,6 +294,9 @@ pub enum Part {
     Lit(String),
     /// `{{ expr }}`.
     Expr(Expr),
+    /// `{% tag %}` (`if`, `for`, `set`, …): the string is then rendered as a minijinja
+    /// template, once per row.
+    Tag(Expr),
 }
 
 /// `key: value` in an object.
