@@ -241,14 +241,83 @@ impl<'a> Walker<'a> {
         let names = node.properties.iter().map(|(k, _)| k.as_str());
         let what = self.object_name(node);
         let mut d = Diagnostic::error(format!("unknown property `{key}` in {what}"));
-        if let Some(s) = suggest(key, names.clone()) {
-            d = d.with_help(format!("did you mean `{s}`?"));
+        if let Some(help) = self.vocabulary_hint(node, key) {
+            d = d.with_help(help);
         } else if node.properties.len() <= MAX_LISTED {
             let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
             d = d.with_note(format!("expected one of {}", list.join(", ")));
         }
         let seg = pointer_segment(key);
         self.at(&seg, |w| w.push(d, "unknown property"));
+    }
+
+    /// "did you mean …?" drawn from the whole vocabulary of the place: the object's own keys,
+    /// the clip's keys when the object is an asset (in `.edit` both are written on the clip
+    /// line), and one level of nested keys (`lineHeight` → `font.lineHeight`).
+    fn vocabulary_hint(&self, node: &Node, key: &str) -> Option<String> {
+        let own: Vec<&str> = node.properties.iter().map(|(k, _)| k.as_str()).collect();
+        let is_asset = node.name.as_deref().is_some_and(|n| n.ends_with("Asset"));
+        let clip: Vec<&str> = match self.schema.def("Clip").filter(|_| is_asset) {
+            Some(c) => c
+                .properties
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| *k != "asset" && !own.contains(k))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut nested: Vec<(String, &str)> = Vec::new();
+        for (k, id) in &node.properties {
+            let child = self.schema.get(*id);
+            let subs = child.properties.iter().chain(
+                child
+                    .alternatives
+                    .iter()
+                    .flat_map(|a| self.schema.get(*a).properties.iter()),
+            );
+            for (sub, _) in subs {
+                if !nested.iter().any(|(_, s)| s == sub) {
+                    nested.push((format!("{k}.{sub}"), sub.as_str()));
+                }
+            }
+        }
+        // A nested key written without its parent is the likeliest meaning.
+        if let Some((full, _)) = nested.iter().find(|(_, s)| s.eq_ignore_ascii_case(key)) {
+            return Some(format!("did you mean `{full}`?"));
+        }
+        let near = |names: &[&str]| suggest(key, names.iter().copied()).map(str::to_string);
+        let score = |s: &str| strsim::jaro_winkler(&key.to_lowercase(), &s.to_lowercase());
+        let mut best: Option<(f64, String)> = None;
+        let mut consider = |cand: Option<String>, text: &dyn Fn(&str) -> String, s: &str| {
+            if let Some(c) = cand {
+                let sc = score(s);
+                if best.as_ref().is_none_or(|(b, _)| sc > *b) {
+                    best = Some((sc, text(&c)));
+                }
+            }
+        };
+        let o = near(&own);
+        consider(
+            o.clone(),
+            &|c| format!("did you mean `{c}`?"),
+            o.as_deref().unwrap_or(""),
+        );
+        let c = near(&clip);
+        consider(
+            c.clone(),
+            &|c| format!("did you mean `{c}`? (a clip property)"),
+            c.as_deref().unwrap_or(""),
+        );
+        let subs: Vec<&str> = nested.iter().map(|(_, s)| *s).collect();
+        if let Some(sub) = near(&subs) {
+            let full = nested
+                .iter()
+                .find(|(_, s)| *s == sub)
+                .map(|(f, _)| f.clone())
+                .unwrap_or_default();
+            consider(Some(full), &|c| format!("did you mean `{c}`?"), &sub);
+        }
+        best.map(|(_, t)| t)
     }
 
     /// "the `video` asset" for asset objects, else named by pointer ("clip 2 on track 1").

@@ -140,17 +140,19 @@ impl Expander<'_, '_, '_, '_> {
         match result {
             Ok(v) if allow_undefined || !v.is_undefined() => Some((v, cell)),
             Ok(_) => {
-                self.errors.push(self.undefined(expr, program));
+                let d = with_cell(self.undefined(expr, program), cell.as_ref());
+                self.errors.push(d);
                 None
             }
             Err(e) if e.kind() == ErrorKind::UndefinedError => {
-                self.errors.push(self.undefined(expr, program));
+                let d = with_cell(self.undefined(expr, program), cell.as_ref());
+                self.errors.push(d);
                 None
             }
             Err(e) => {
                 let d = Diagnostic::error(format!("cannot evaluate `{}`", expr.source.trim()))
                     .with_label(expr.span, e.detail().unwrap_or("failed here").to_string());
-                self.errors.push(d);
+                self.errors.push(with_cell(d, cell.as_ref()));
                 None
             }
         }
@@ -539,6 +541,14 @@ fn display(v: &MjValue) -> String {
         None if v.is_none() => String::new(),
         None if v.kind() == minijinja::value::ValueKind::Bool => v.is_true().to_string(),
         None => v.to_string(),
+    }
+}
+
+/// Adds a label at the data cell a failing value came from, naming its row and column.
+fn with_cell(d: Diagnostic, cell: Option<&CellRef>) -> Diagnostic {
+    match cell {
+        Some(c) => d.with_label(c.span, format!("from {}", c.describe)),
+        None => d,
     }
 }
 
