@@ -47,6 +47,8 @@ pub struct LoadOptions {
     pub max_duration: Option<f64>,
     /// `--max-cell`: bytes; `None`: [`data::DEFAULT_MAX_CELL`].
     pub max_cell: Option<usize>,
+    /// `--rows-key`: the JSON member holding the rows; overrides `data … rows=KEY`.
+    pub rows_key: Option<String>,
 }
 
 /// A loaded template, its data source and everything needed to turn a row into an [`Edit`].
@@ -108,14 +110,15 @@ impl Project {
         let is_json = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let (template, files, template_data) = if is_json {
+        let (template, files, template_data, template_rows) = if is_json {
             let t = JsonTemplate::load(&sources, path)?;
-            (Template::Json(t), vec![path.to_path_buf()], None)
+            (Template::Json(t), vec![path.to_path_buf()], None, None)
         } else {
             let doc = syntax::load(&sources, path)?;
             let files = doc.files.clone();
             let data = doc.data.as_ref().map(|d| d.resolved.clone());
-            (Template::Edit(doc), files, data)
+            let rows = doc.data.as_ref().and_then(|d| d.rows.clone());
+            (Template::Edit(doc), files, data, rows)
         };
         let mut errors = Vec::new();
         let sets = opts
@@ -125,6 +128,7 @@ impl Project {
             .collect();
         let mut data_options = DataOptions {
             max_cell: opts.max_cell,
+            rows_key: opts.rows_key.clone().or(template_rows),
             ..DataOptions::default()
         };
         if let Some(d) = &opts.delimiter {

@@ -86,6 +86,10 @@ pub struct InputArgs {
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
 
+    /// JSON data: the member holding the rows, for `{"matches": [...]}` (default `rows`).
+    #[arg(long, value_name = "KEY")]
+    pub rows_key: Option<String>,
+
     /// Only these rows, 1-based as a spreadsheet counts: `1-10,42`.
     #[arg(long, value_name = "LIST")]
     pub rows: Option<String>,

@@ -251,6 +251,7 @@ impl Loaded {
             check_files: false,
             max_duration: options.render.max_duration,
             max_cell: Some(options.max_cell),
+            rows_key: None,
         };
         match pipeline::Project::load(&options.template, &opts, sources.clone()) {
             Ok(project) => Ok(Loaded {

@@ -33,6 +33,8 @@ pub struct DataSource {
     pub resolved: PathBuf,
     /// Where it is written.
     pub span: Span,
+    /// `rows=KEY`: the member of a JSON object that holds the rows (default `rows`).
+    pub rows: Option<String>,
 }
 
 /// A name as written: a variable, parameter, component, asset type or format.
@@ -64,8 +66,8 @@ pub enum ItemKind {
     Font(Value),
     /// `soundtrack SRC [key=value…]`.
     Soundtrack(Soundtrack),
-    /// `data PATH` (also recorded in [`Document::data`]).
-    Data(Value),
+    /// `data PATH [rows=KEY]` (also recorded in [`Document::data`]).
+    Data(Value, Vec<Prop>),
     /// `name TEMPLATE`.
     Name(Value),
     /// `let NAME = VALUE`.

@@ -145,7 +145,10 @@ impl Lower {
             Rule::background => ItemKind::Background(self.single(pair)?),
             Rule::font => ItemKind::Font(self.single(pair)?),
             Rule::soundtrack => ItemKind::Soundtrack(self.soundtrack(pair)?),
-            Rule::data => ItemKind::Data(self.single(pair)?),
+            Rule::data => {
+                let (v, props) = self.data(pair)?;
+                ItemKind::Data(v, props)
+            }
             Rule::name => ItemKind::Name(self.single(pair)?),
             Rule::let_stmt => ItemKind::Let(self.let_stmt(pair)?),
             Rule::merge => ItemKind::Merge(self.merge(pair)?),
@@ -204,6 +207,35 @@ impl Lower {
     fn single(&self, pair: Pair<'_, Rule>) -> SourceResult<Value> {
         let value = pair.into_inner().find(|p| p.as_rule() == Rule::value);
         self.value(value.expect("grammar: statement has a value"))
+    }
+
+    /// `data PATH [rows=KEY]`: only `rows` may follow the path.
+    fn data(&self, pair: Pair<'_, Rule>) -> SourceResult<(Value, Vec<Prop>)> {
+        let mut src = None;
+        let mut props = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::value => src = Some(self.value(p)),
+                Rule::prop => props.push(self.prop(p).and_then(|pr| {
+                    let ok = pr.key.segments == ["rows"]
+                        && matches!(&pr.value.kind, ValueKind::Path(s) if s.len() == 1)
+                            | matches!(&pr.value.kind, ValueKind::Str(p) if matches!(p.as_slice(), [Part::Lit(_)]));
+                    if ok {
+                        return Ok(pr);
+                    }
+                    Err(vec![
+                        Diagnostic::error("`data` takes only `rows=\"KEY\"` after its path")
+                            .with_label(pr.span, "not `rows=\"KEY\"`")
+                            .with_help(
+                                "name the JSON member that holds the rows, for example \
+                                 `data \"matches.json\" rows=\"matches\"`",
+                            ),
+                    ])
+                })),
+                _ => {}
+            }
+        }
+        both(src.expect("grammar: data has a path"), gather(props))
     }
 
     /// `soundtrack SRC [key=value…]`.

@@ -106,7 +106,7 @@ fn unshift_diagnostic(mut d: Diagnostic, inserts: &[(usize, usize)]) -> Diagnost
 fn data_source(items: &[ast::Item], dir: &Path) -> SourceResult<Option<ast::DataSource>> {
     let mut found: Option<ast::DataSource> = None;
     for item in items {
-        let ast::ItemKind::Data(v) = &item.kind else {
+        let ast::ItemKind::Data(v, props) = &item.kind else {
             continue;
         };
         let path = match &v.kind {
@@ -123,10 +123,19 @@ fn data_source(items: &[ast::Item], dir: &Path) -> SourceResult<Option<ast::Data
                     .with_label(first.span, "first one here"),
             ]);
         }
+        let rows = props.iter().find_map(|p| match &p.value.kind {
+            ast::ValueKind::Path(s) => s.first().cloned(),
+            ast::ValueKind::Str(parts) => match parts.as_slice() {
+                [ast::Part::Lit(s)] => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
         found = Some(ast::DataSource {
             resolved: dir.join(&path),
             path,
             span: v.span,
+            rows,
         });
     }
     Ok(found)
