@@ -196,6 +196,9 @@ impl<'a> Walker<'a> {
     }
 
     fn check_string(&mut self, node: &Node, s: &str) -> bool {
+        if let Some(fits) = self.check_colour(node, s) {
+            return fits;
+        }
         let blank = node.pattern == Some(Pattern::NotBlank) && !Pattern::NotBlank.matches(s);
         if blank || node.min_length.is_some_and(|m| s.chars().count() < m) {
             let path = display_path(&self.ptr);
@@ -216,6 +219,55 @@ impl<'a> Walker<'a> {
             }
             _ => true,
         }
+    }
+
+    /// Colour fields (`color`, `background` and hex-pattern fields): CSS names (`red`) and
+    /// `#rgb` are normalised to `#rrggbb` (alpha first when not opaque, as Shotstack writes
+    /// it), so `check` accepts exactly what `render` draws; anything render cannot read is an
+    /// error here. `None` when this is not a colour field or the pattern check should go on.
+    fn check_colour(&mut self, node: &Node, s: &str) -> Option<bool> {
+        let key = self.ptr.rsplit('/').next().unwrap_or("");
+        let hex_pattern = node.pattern == Some(Pattern::HexColor);
+        if !(hex_pattern || matches!(key, "color" | "background")) {
+            return None;
+        }
+        let t = s.trim();
+        let hex = t
+            .strip_prefix('#')
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        match hex.map(str::len) {
+            Some(3) if hex_pattern => {
+                let long: String = t[1..].chars().flat_map(|c| [c, c]).collect();
+                self.patches
+                    .push((self.ptr.clone(), Value::String(format!("#{long}"))));
+                return Some(true);
+            }
+            Some(3 | 6 | 8) => return None,
+            _ => {}
+        }
+        if t.eq_ignore_ascii_case("transparent") && !hex_pattern {
+            return None;
+        }
+        let named = t.bytes().all(|b| b.is_ascii_alphabetic());
+        if let Some(c) = named
+            .then(|| t.to_ascii_lowercase().parse::<svgtypes::Color>().ok())
+            .flatten()
+        {
+            let hex = if c.alpha == 255 {
+                format!("#{:02x}{:02x}{:02x}", c.red, c.green, c.blue)
+            } else {
+                format!("#{:02x}{:02x}{:02x}{:02x}", c.alpha, c.red, c.green, c.blue)
+            };
+            self.patches.push((self.ptr.clone(), Value::String(hex)));
+            return Some(true);
+        }
+        let path = display_path(&self.ptr);
+        let d = Diagnostic::error(format!("`{path}` must be a colour, found {t:?}")).with_help(
+            "write `#rrggbb`, `#rgb`, `#aarrggbb` (alpha first), `transparent` or a CSS colour \
+             name such as `red`",
+        );
+        self.push(d, "not a colour");
+        Some(false)
     }
 
     fn check_object(&mut self, node: &'static Node, map: &Map<String, Value>) {
