@@ -55,7 +55,17 @@ pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
 }
 
 /// [`brackets`], with the repairs that let parsing continue (empty when it cannot).
+/// Indentation is only consulted when the brackets do not balance: a valid file may be
+/// indented any way.
 pub(crate) fn brackets_and_repairs(text: &str, file: FileId) -> (Vec<Diagnostic>, Vec<Repair>) {
+    let plain = scan_brackets(text, file, false);
+    if plain.0.is_empty() {
+        return plain;
+    }
+    scan_brackets(text, file, true)
+}
+
+fn scan_brackets(text: &str, file: FileId, by_indent: bool) -> (Vec<Diagnostic>, Vec<Repair>) {
     let mut repairs = Vec::new();
     let mut fatal = false;
     let sp = |a: usize, b: usize| Span::new(file, a..b);
@@ -87,7 +97,7 @@ pub(crate) fn brackets_and_repairs(text: &str, file: FileId) -> (Vec<Diagnostic>
                 return (errors, Vec::new());
             }
             b'{' | b'[' => stack.push((b, i)),
-            b'}' if misindented(text, &stack, i) => {
+            b'}' if by_indent && misindented(text, &stack, i) => {
                 // `}` lines up with an outer block: the inner blocks were never closed.
                 let close_at = line_start(text, i);
                 while let Some((open, at)) = stack.pop() {
@@ -177,7 +187,7 @@ pub(crate) fn unshift(pos: usize, inserts: &[(usize, usize)]) -> usize {
 }
 
 /// A problem found by [`skip_literal`]: bytes to label, message, label, help.
-type LiteralError = (usize, &'static str, &'static str, &'static str);
+pub(crate) type LiteralError = (usize, &'static str, &'static str, &'static str);
 
 /// "unclosed `{`": opened at `at`, still open at `end` (a `}` closing an outer block, or the
 /// end of the file).
@@ -231,7 +241,7 @@ fn misindented(text: &str, stack: &[(u8, usize)], at: usize) -> bool {
 
 /// The length of a comment or string at the start of `rest` (where brackets do not count),
 /// `None` when `rest` starts with code.
-fn skip_literal(rest: &str) -> Result<Option<usize>, LiteralError> {
+pub(crate) fn skip_literal(rest: &str) -> Result<Option<usize>, LiteralError> {
     if rest.starts_with("//") {
         return Ok(Some(rest.find('\n').unwrap_or(rest.len())));
     }

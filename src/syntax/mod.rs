@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod errors;
+pub mod fmt;
 mod import;
 mod lex;
 mod lower;

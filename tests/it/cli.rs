@@ -202,3 +202,34 @@ fn json_data_names_its_rows_member() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(err, "2 rows checked: no problems\n");
 }
+
+/// Issue 11: `reel fmt --check` prints a diff and exits 1; `reel fmt` rewrites in place,
+/// keeping comments; a file with syntax errors is reported, not rewritten.
+#[test]
+fn fmt_checks_rewrites_and_keeps_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy = "\n// promo\noutput mp4 sd   \ntrack {\ntext \"hi\" at 0 for 1 { // big\n      font.size = 40\n}\n\n\n}\n";
+    let tidy = "// promo\noutput mp4 sd\ntrack {\n  text \"hi\" at 0 for 1 { // big\n    font.size = 40\n  }\n}\n";
+    std::fs::write(dir.path().join("t.edit"), messy).unwrap();
+    let (code, out, err) = run(reel(dir.path()).args(["fmt", "--check", "t.edit"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("+++ t.edit (formatted)"), "{out}");
+    assert!(out.contains("\n-      font.size = 40\n"), "{out}");
+    assert!(out.contains("\n+    font.size = 40\n"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("t.edit")).unwrap(),
+        messy
+    );
+    let (code, _, err) = run(reel(dir.path()).args(["fmt", "."]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("t.edit")).unwrap(),
+        tidy
+    );
+    let (code, out, _) = run(reel(dir.path()).args(["fmt", "--check", "t.edit"]));
+    assert_eq!((code, out.as_str()), (0, ""));
+    std::fs::write(dir.path().join("bad.edit"), "track {\n  vidoe \"a\"\n").unwrap();
+    let (code, _, err) = run(reel(dir.path()).args(["fmt", "bad.edit"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unclosed `{`"), "{err}");
+}
