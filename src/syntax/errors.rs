@@ -429,7 +429,7 @@ fn intent(text: &str, pos: usize, file: FileId) -> Option<Diagnostic> {
         );
     }
     // `text Hello world`: a word after a clip's primary value.
-    let clip_start = line.trim_start().split_whitespace().count() == 2
+    let clip_start = line.split_whitespace().count() == 2
         && line
             .trim_start()
             .starts_with(|c: char| c.is_ascii_lowercase());
