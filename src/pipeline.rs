@@ -53,6 +53,8 @@ pub struct LoadOptions {
     pub max_duration: Option<f64>,
     /// `--max-cell`: bytes; `None`: [`data::DEFAULT_MAX_CELL`].
     pub max_cell: Option<usize>,
+    /// `--rows-key`: the JSON member holding the rows; overrides `data … rows=KEY`.
+    pub rows_key: Option<String>,
 }
 
 /// A loaded template, its data source and everything needed to turn a row into an [`Edit`].
@@ -118,9 +120,9 @@ impl Project {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let mut url_maps = opts.url_maps.clone();
-        let (template, files, template_data) = if is_json {
+        let (template, files, template_data, template_rows) = if is_json {
             let t = JsonTemplate::load(&sources, path)?;
-            (Template::Json(t), vec![path.to_path_buf()], None)
+            (Template::Json(t), vec![path.to_path_buf()], None, None)
         } else {
             let doc = syntax::load(&sources, path)?;
             let files = doc.files.clone();
@@ -130,7 +132,8 @@ impl Project {
                     .iter()
                     .map(|m| (m.prefix.clone(), m.dir.clone())),
             );
-            (Template::Edit(doc), files, data)
+            let rows = doc.data.as_ref().and_then(|d| d.rows.clone());
+            (Template::Edit(doc), files, data, rows)
         };
         let mut errors = Vec::new();
         let sets = opts
@@ -140,6 +143,7 @@ impl Project {
             .collect();
         let mut data_options = DataOptions {
             max_cell: opts.max_cell,
+            rows_key: opts.rows_key.clone().or(template_rows),
             ..DataOptions::default()
         };
         if let Some(d) = &opts.delimiter {

@@ -47,6 +47,22 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Merge the summary.json files of several shards in an output directory.
     Summary(SummaryArgs),
+    /// Lay out .edit files canonically (indentation, blank lines); comments are kept.
+    ///
+    /// Examples: `reel fmt templates/` rewrites every .edit below templates/;
+    /// `reel fmt --check promo.edit` prints a diff and exits 1 if it is not formatted.
+    Fmt(FmtArgs),
+}
+
+/// `reel fmt`.
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Do not write: print a diff and exit 1 if a file is not formatted.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Files or directories (every .edit below them); none: stdin to stdout.
+    pub files: Vec<PathBuf>,
 }
 
 /// `--message-format`.
@@ -93,6 +109,10 @@ pub struct InputArgs {
     #[arg(long = "url-map", value_name = "PREFIX=DIR",
           value_parser = crate::render::urlmap::UrlMap::parse_arg)]
     pub url_map: Vec<(String, PathBuf)>,
+
+    /// JSON data: the member holding the rows, for `{"matches": [...]}` (default `rows`).
+    #[arg(long, value_name = "KEY")]
+    pub rows_key: Option<String>,
 
     /// Only these rows, 1-based as a spreadsheet counts: `1-10,42`.
     #[arg(long, value_name = "LIST")]

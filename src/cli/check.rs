@@ -92,6 +92,7 @@ pub(crate) fn load(
     opts.sets = input.set.clone();
     opts.delimiter = input.delimiter.clone();
     opts.url_maps = input.url_map.clone();
+    opts.rows_key = input.rows_key.clone();
     opts.check_files = true;
     opts.max_duration = Some(input.max_duration);
     opts.max_cell = Some(usize::try_from(input.max_cell).unwrap_or(usize::MAX));
@@ -175,7 +176,18 @@ fn run(
     if let Sink::Assets { json, list, .. } = &sink {
         print_assets(list, *json)?;
     }
-    Ok(finish(&reporter, built, failed))
+    let is_check = matches!(sink, Sink::None | Sink::Fetch { .. });
+    let status = finish(&reporter, built, failed);
+    if is_check && reporter.tally().is_none() && !reporter.global().json && built > 0 {
+        // `check` promises: silence would look like nothing was checked.
+        let rows = if built == 1 {
+            "1 row"
+        } else {
+            &format!("{built} rows")
+        };
+        eprintln!("{rows} checked: no problems");
+    }
+    Ok(status)
 }
 
 /// Prints diagnostics not printed before: a template error repeats for every row, and is

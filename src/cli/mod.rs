@@ -34,6 +34,7 @@ macro_rules! print {
 
 pub mod args;
 pub mod check;
+pub mod fmt;
 pub mod inspect;
 pub mod progress;
 pub mod render;
@@ -144,5 +145,6 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Import(a) => inspect::import(a, global),
         args::Command::Assets(a) => check::assets(a, global),
         args::Command::Probe(a) => inspect::probe(a, global),
+        args::Command::Fmt(a) => fmt::run(a, global),
     }
 }

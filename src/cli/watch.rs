@@ -256,6 +256,7 @@ impl Loaded {
             url_maps: options.url_maps.clone(),
             max_duration: options.render.max_duration,
             max_cell: Some(options.max_cell),
+            rows_key: None,
         };
         match pipeline::Project::load(&options.template, &opts, sources.clone()) {
             Ok(project) => Ok(Loaded {

@@ -46,6 +46,8 @@ pub struct DataSource {
     pub resolved: PathBuf,
     /// Where it is written.
     pub span: Span,
+    /// `rows=KEY`: the member of a JSON object that holds the rows (default `rows`).
+    pub rows: Option<String>,
 }
 
 /// A name as written: a variable, parameter, component, asset type or format.
@@ -77,8 +79,8 @@ pub enum ItemKind {
     Font(Value),
     /// `soundtrack SRC [key=value…]`.
     Soundtrack(Soundtrack),
-    /// `data PATH` (also recorded in [`Document::data`]).
-    Data(Value),
+    /// `data PATH [rows=KEY]` (also recorded in [`Document::data`]).
+    Data(Value, Vec<Prop>),
     /// `url-map PREFIX DIR` (also recorded in [`Document::url_maps`]).
     UrlMap(Value, Value),
     /// `name TEMPLATE`.
@@ -287,7 +289,8 @@ pub enum ValueKind {
     Bool(bool),
     /// A number; durations are already in seconds.
     Number(serde_json::Number),
-    /// A string, split into literal text and `{{ }}` expressions.
+    /// A string, split into literal text, `{{ }}` expressions and `{% %}` tags. A bare
+    /// `{{ expr }}` value is a string of one expression.
     Str(Vec<Part>),
     /// A bare identifier or dotted path: a variable if one is in scope, else an enum value.
     Path(Vec<String>),
@@ -308,6 +311,9 @@ pub enum Part {
     Lit(String),
     /// `{{ expr }}`.
     Expr(Expr),
+    /// `{% tag %}` (`if`, `for`, `set`, …): the string is then rendered as a minijinja
+    /// template, once per row.
+    Tag(Expr),
 }
 
 /// `key: value` in an object.

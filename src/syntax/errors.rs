@@ -18,8 +18,56 @@ const MAX_ERRORS: usize = 20;
 /// per level; this keeps hostile input from overflowing the stack.
 const MAX_DEPTH: usize = 64;
 
+/// How to repair the text after a bracket error so parsing can go on and find the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Repair {
+    /// Blank the byte at this offset (a stray `}` or `]`).
+    Blank(usize),
+    /// Insert a closing line (`}` then a newline) at this offset, the start of the first line
+    /// that is indented no deeper than the unclosed opener's line (or the end of the file).
+    Close(usize, u8),
+}
+
+/// Where an unclosed `open` at `at` most likely ends: the start of the next non-blank line
+/// indented no deeper than the opener's line, else the end of `text`.
+fn likely_end(text: &str, at: usize) -> usize {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = |line: &str| line.len() - line.trim_start_matches([' ', '\t']).len();
+    let own = indent(&text[line_start..]);
+    let Some(nl) = text[at..].find('\n') else {
+        return text.len();
+    };
+    let mut pos = at + nl + 1;
+    for line in text[pos..].split_inclusive('\n') {
+        let body = line.trim();
+        if !body.is_empty() && !body.starts_with("//") && indent(line) <= own {
+            return pos;
+        }
+        pos += line.len();
+    }
+    text.len()
+}
+
 /// Checks brackets, `"""` strings and block comments; empty when all are balanced.
+#[cfg(test)]
 pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
+    brackets_and_repairs(text, file).0
+}
+
+/// [`brackets`], with the repairs that let parsing continue (empty when it cannot).
+/// Indentation is only consulted when the brackets do not balance: a valid file may be
+/// indented any way.
+pub(crate) fn brackets_and_repairs(text: &str, file: FileId) -> (Vec<Diagnostic>, Vec<Repair>) {
+    let plain = scan_brackets(text, file, false);
+    if plain.0.is_empty() {
+        return plain;
+    }
+    scan_brackets(text, file, true)
+}
+
+fn scan_brackets(text: &str, file: FileId, by_indent: bool) -> (Vec<Diagnostic>, Vec<Repair>) {
+    let mut repairs = Vec::new();
+    let mut fatal = false;
     let sp = |a: usize, b: usize| Span::new(file, a..b);
     let mut stack: Vec<(u8, usize)> = Vec::new();
     let mut errors = Vec::new();
@@ -35,7 +83,7 @@ pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
             Err((len, message, label, help)) => {
                 let d = Diagnostic::error(message).with_label(sp(i, i + len), label);
                 errors.push(d.with_help(help));
-                return errors;
+                return (errors, Vec::new());
             }
         }
         let b = text.as_bytes()[i];
@@ -46,35 +94,154 @@ pub(crate) fn brackets(text: &str, file: FileId) -> Vec<Diagnostic> {
                         .with_label(sp(i, i + 1), format!("more than {MAX_DEPTH} levels"))
                         .with_help("split the template into smaller pieces"),
                 );
-                return errors;
+                return (errors, Vec::new());
             }
             b'{' | b'[' => stack.push((b, i)),
-            b'}' | b']' => errors.extend(close(&mut stack, b, i, file)),
+            b'}' if by_indent && misindented(text, &stack, i) => {
+                // `}` lines up with an outer block: the inner blocks were never closed.
+                let close_at = line_start(text, i);
+                while let Some((open, at)) = stack.pop() {
+                    if indent_at(text, at) == indent_at(text, i) && open == b'{' {
+                        break;
+                    }
+                    errors.push(unclosed(text, open, at, i, file));
+                    repairs.push(Repair::Close(
+                        likely_end(text, at).min(close_at),
+                        closer(open) as u8,
+                    ));
+                }
+            }
+            b'}' | b']' => {
+                let was_open = !stack.is_empty();
+                if let Some(d) = close(&mut stack, b, i, file) {
+                    errors.push(d);
+                    if was_open {
+                        fatal = true; // mismatched: no safe repair
+                    } else {
+                        repairs.push(Repair::Blank(i));
+                    }
+                }
+            }
             _ => {}
         }
         i += rest.chars().next().map_or(1, char::len_utf8);
     }
     for (open, at) in stack.into_iter().rev() {
-        let closer = closer(open);
-        errors.push(
-            Diagnostic::error(format!("unclosed `{}`", open as char))
-                .with_label(sp(at, at + 1), format!("`{}` opened here", open as char))
-                .with_label(
-                    sp(text.len(), text.len()),
-                    format!("the file ends before its `{closer}`"),
-                )
-                .with_help(format!("add the missing `{closer}`")),
-        );
+        repairs.push(Repair::Close(likely_end(text, at), closer(open) as u8));
+        errors.push(unclosed(text, open, at, text.len(), file));
     }
-    errors
+    if fatal {
+        repairs.clear();
+    }
+    (errors, repairs)
+}
+
+/// Applies `repairs` to `text`; returns the repaired text and the insertions made (offset in
+/// the repaired text, bytes inserted), to map positions back with [`unshift`].
+pub(crate) fn repair(text: &str, repairs: &[Repair]) -> (String, Vec<(usize, usize)>) {
+    let mut bytes = text.as_bytes().to_vec();
+    for r in repairs {
+        if let Repair::Blank(at) = r {
+            bytes[*at] = b' ';
+        }
+    }
+    let mut closes: Vec<(usize, u8)> = repairs
+        .iter()
+        .filter_map(|r| match r {
+            Repair::Close(at, c) => Some((*at, *c)),
+            Repair::Blank(_) => None,
+        })
+        .collect();
+    closes.sort_by_key(|(at, _)| *at);
+    let mut out = Vec::with_capacity(bytes.len() + 2 * closes.len());
+    let mut inserts = Vec::new();
+    let mut last = 0;
+    for (at, c) in closes {
+        out.extend_from_slice(&bytes[last..at]);
+        let piece: &[u8] = if at == bytes.len() {
+            &[b'\n', c]
+        } else {
+            &[c, b'\n']
+        };
+        inserts.push((out.len(), 2));
+        out.extend_from_slice(piece);
+        last = at;
+    }
+    out.extend_from_slice(&bytes[last..]);
+    // Only ASCII bytes were replaced or inserted at line starts and ends.
+    let text = String::from_utf8(out).unwrap_or_else(|_| text.to_string());
+    (text, inserts)
+}
+
+/// Maps an offset in repaired text back to the original text.
+pub(crate) fn unshift(pos: usize, inserts: &[(usize, usize)]) -> usize {
+    let mut shift = 0;
+    for (at, len) in inserts {
+        if pos >= at + len {
+            shift += len;
+        } else if pos > *at {
+            return at - shift;
+        }
+    }
+    pos - shift
 }
 
 /// A problem found by [`skip_literal`]: bytes to label, message, label, help.
-type LiteralError = (usize, &'static str, &'static str, &'static str);
+pub(crate) type LiteralError = (usize, &'static str, &'static str, &'static str);
+
+/// "unclosed `{`": opened at `at`, still open at `end` (a `}` closing an outer block, or the
+/// end of the file).
+fn unclosed(text: &str, open: u8, at: usize, end: usize, file: FileId) -> Diagnostic {
+    let sp = |a: usize, b: usize| Span::new(file, a..b);
+    let closer = closer(open);
+    let (end_span, end_label) = if end >= text.len() {
+        (
+            sp(text.len(), text.len()),
+            format!("the file ends before its `{closer}`"),
+        )
+    } else {
+        (
+            sp(end, end + 1),
+            "this `}` lines up with an outer block".to_string(),
+        )
+    };
+    Diagnostic::error(format!("unclosed `{}`", open as char))
+        .with_label(sp(at, at + 1), format!("`{}` opened here", open as char))
+        .with_label(end_span, end_label)
+        .with_help(format!("add the missing `{closer}`"))
+}
+
+/// Byte offset of the start of the line holding `at`.
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Indentation (spaces and tabs) of the line holding `at`.
+fn indent_at(text: &str, at: usize) -> usize {
+    let line = &text[line_start(text, at)..];
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// Whether the `}` at `at` starts its line and lines up with an outer `{` rather than the
+/// innermost open one: then the inner blocks are the unclosed ones.
+fn misindented(text: &str, stack: &[(u8, usize)], at: usize) -> bool {
+    let starts_line = text[line_start(text, at)..at].trim().is_empty();
+    let Some(&(top, top_at)) = stack.last() else {
+        return false;
+    };
+    if !starts_line || top != b'{' {
+        return false;
+    }
+    let own = indent_at(text, at);
+    indent_at(text, top_at) > own
+        && stack[..stack.len() - 1]
+            .iter()
+            .any(|&(o, a)| o == b'{' && indent_at(text, a) == own)
+}
 
 /// The length of a comment or string at the start of `rest` (where brackets do not count),
 /// `None` when `rest` starts with code.
-fn skip_literal(rest: &str) -> Result<Option<usize>, LiteralError> {
+pub(crate) fn skip_literal(rest: &str) -> Result<Option<usize>, LiteralError> {
     if rest.starts_with("//") {
         return Ok(Some(rest.find('\n').unwrap_or(rest.len())));
     }
@@ -104,13 +271,14 @@ fn skip_literal(rest: &str) -> Result<Option<usize>, LiteralError> {
 }
 
 /// Bytes of a `"…"` string at the start of `rest`, up to its closing quote or end of line
-/// (unterminated strings are the grammar's to report). `{{ }}` may contain quotes.
+/// (unterminated strings are the grammar's to report). `{{ }}` and `{% %}` may contain quotes.
 fn quoted_len(rest: &str) -> usize {
     let mut i = 1;
     while i < rest.len() {
         let r = &rest[i..];
-        if r.starts_with("{{")
-            && let Some(end) = r.find("}}").filter(|e| !r[..*e].contains('\n'))
+        let close = if r.starts_with("{%") { "%}" } else { "}}" };
+        if (r.starts_with("{{") || r.starts_with("{%"))
+            && let Some(end) = r.find(close).filter(|e| !r[..*e].contains('\n'))
         {
             i += end + 2;
             continue;
@@ -164,6 +332,9 @@ pub(crate) fn from_pest(
         file,
         pos..pos + found.1.max(if pos < text.len() { 1 } else { 0 }),
     );
+    if let Some(d) = intent(text, pos, file) {
+        return (d, pos);
+    }
     let before = text[..pos].trim_end_matches([' ', '\t']);
     if before.ends_with('=') && !before.ends_with("==") {
         let eq = before.len() - 1;
@@ -186,6 +357,101 @@ pub(crate) fn from_pest(
     let d = Diagnostic::error(format!("expected {expected}, found {}", found.0))
         .with_label(span, format!("expected {expected}"));
     (d, pos)
+}
+
+/// A message for mistakes whose intent is clear from the text around `pos`: two properties on
+/// one line without `;`, or an expression written without `{{ }}`.
+fn intent(text: &str, pos: usize, file: FileId) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let mut pos = pos;
+    let rest_line = |p: usize| {
+        let rest = &text[p..];
+        &rest[..rest.find('\n').unwrap_or(rest.len())]
+    };
+    // pest may point at the value before the stray property (`= 30 font.color = …`).
+    if text[line_start..pos].trim_end().ends_with('=') {
+        let r = rest_line(pos);
+        if let Some(gap) = r.find([' ', '\t']) {
+            let next = gap + (r[gap..].len() - r[gap..].trim_start().len());
+            pos += next;
+        }
+    }
+    let line = &text[line_start..pos];
+    let rest = &text[pos..];
+    let rest_line = rest_line(pos);
+    let word = rest_line
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest_line.len());
+    let span = Span::new(file, pos..pos + word.max(1).min(rest.len()));
+    let key_len = rest_line
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+        .unwrap_or(rest_line.len());
+    let after_key = rest_line[key_len..].trim_start();
+    // `{ font.size = 30 font.color = "#f00" }` or `font.size = 30 font.color = 1`.
+    let block_style = line.contains('{') || line.contains(" = ");
+    if key_len > 0 && block_style && after_key.starts_with('=') && !after_key.starts_with("==") {
+        return Some(
+            Diagnostic::error("two properties on one line")
+                .with_label(span, "a new property starts here")
+                .with_help(
+                    "put `;` or a newline between properties in a `{ }` block \
+                     (on a clip line, write them `key=value` without spaces)",
+                ),
+        );
+    }
+    // `scale=badge_scale | default(1)`, `opacity=a * 2`, `text Hello world`.
+    let prev = line.trim_end();
+    let prev_word = prev
+        .rsplit(|c: char| c.is_whitespace() || c == '=')
+        .next()
+        .unwrap_or("");
+    let operator = rest.starts_with(['|', '+', '*', '/', '~', '%'])
+        || rest.starts_with("- ")
+        || rest.starts_with("==");
+    let is_value = prev[..prev.len() - prev_word.len()].ends_with('=')
+        && !prev_word.is_empty()
+        && prev_word
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.\"".contains(c));
+    if operator && is_value {
+        let start = prev.len() - prev_word.len();
+        let expr = format!(
+            "{}{}",
+            &prev[start..],
+            &text[prev.len() + line_start..pos + rest_line.len()]
+        )
+        .trim()
+        .to_string();
+        return Some(
+            Diagnostic::error("an expression needs `{{ }}` here")
+                .with_label(span, "values are plain words, numbers or strings")
+                .with_help(format!("quote it or write `{{{{ {expr} }}}}`")),
+        );
+    }
+    // `text Hello world`: a word after a clip's primary value.
+    let clip_start = line.split_whitespace().count() == 2
+        && line
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_lowercase());
+    if clip_start && word > 0 && !rest_line[word..].trim_start().starts_with('=') {
+        let first = line.split_whitespace().nth(1).unwrap_or("");
+        let text_end = rest_line
+            .find(" at ")
+            .or_else(|| rest_line.find(" for "))
+            .unwrap_or(rest_line.len());
+        return Some(
+            Diagnostic::error(format!(
+                "unexpected `{}` after `{first}`",
+                &rest_line[..word]
+            ))
+            .with_label(span, "a clip takes one value before its properties")
+            .with_help(format!(
+                "quote it (\"{first} {}\") or write `{{{{ … }}}}` for an expression",
+                &rest_line[..text_end]
+            )),
+        );
+    }
+    None
 }
 
 /// How the text at `pos` is named ("`foo`", "end of line") and its length in bytes.

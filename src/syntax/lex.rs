@@ -26,6 +26,8 @@ pub(crate) enum Piece {
     Lit(String),
     /// An expression: its source and its byte range inside the token.
     Expr(String, Range<usize>),
+    /// A `{% tag %}`: its source (between the delimiters) and its byte range inside the token.
+    Tag(String, Range<usize>),
 }
 
 /// Parses a number token: `12`, `0.5`, `-0.25`, `1e-5`, or a duration `1.5s`, `500ms`, `2m`
@@ -108,7 +110,7 @@ pub(crate) fn string(body: &str, base: usize, raw: bool) -> Result<Vec<Piece>, V
     let mut i = 0;
     while i < body.len() {
         let rest = &body[i..];
-        if rest.starts_with("{{") {
+        if rest.starts_with("{{") || rest.starts_with("{%") {
             match interpolation(rest, base + i) {
                 Ok((piece, used)) => {
                     if !lit.is_empty() {
@@ -154,26 +156,39 @@ fn shift(mut e: TokenError, by: usize) -> TokenError {
     e
 }
 
-/// `{{ expr }}` at the start of `rest`: the piece and the bytes used.
+/// `{{ expr }}` or `{% tag %}` at the start of `rest`: the piece and the bytes used.
 fn interpolation(rest: &str, at: usize) -> Result<(Piece, usize), TokenError> {
-    let Some(end) = rest[2..].find("}}") else {
+    let tag = rest.starts_with("{%");
+    let (open, close) = if tag { ("{%", "%}") } else { ("{{", "}}") };
+    let Some(end) = rest[2..].find(close) else {
         return Err(TokenError {
             range: at..at + 2,
-            message: "unclosed `{{` in string".into(),
-            label: "this `{{` has no `}}`".into(),
-            help: Some("close the expression with `}}`, or write `\\{{` for a literal `{{`".into()),
+            message: format!("unclosed `{open}` in string"),
+            label: format!("this `{open}` has no `{close}`"),
+            help: Some(format!(
+                "close it with `{close}`, or write `\\{open}` for a literal `{open}`"
+            )),
         });
     };
     let source = &rest[2..2 + end];
     if source.trim().is_empty() {
         return Err(TokenError {
             range: at..at + end + 4,
-            message: "empty `{{ }}` in string".into(),
+            message: format!("empty `{open} {close}` in string"),
             label: "nothing to evaluate here".into(),
-            help: Some("write an expression such as `{{ first | title }}`".into()),
+            help: Some(if tag {
+                "write a tag such as `{% if vip %}`".into()
+            } else {
+                "write an expression such as `{{ first | title }}`".into()
+            }),
         });
     }
-    let piece = Piece::Expr(source.to_string(), at + 2..at + 2 + end);
+    let range = at + 2..at + 2 + end;
+    let piece = if tag {
+        Piece::Tag(source.to_string(), range)
+    } else {
+        Piece::Expr(source.to_string(), range)
+    };
     Ok((piece, end + 4))
 }
 

@@ -145,7 +145,10 @@ impl Lower {
             Rule::background => ItemKind::Background(self.single(pair)?),
             Rule::font => ItemKind::Font(self.single(pair)?),
             Rule::soundtrack => ItemKind::Soundtrack(self.soundtrack(pair)?),
-            Rule::data => ItemKind::Data(self.single(pair)?),
+            Rule::data => {
+                let (v, props) = self.data(pair)?;
+                ItemKind::Data(v, props)
+            }
             Rule::url_map => {
                 let mut values = pair.into_inner().filter(|p| p.as_rule() == Rule::value);
                 let prefix = self.value(values.next().expect("grammar: url-map prefix"))?;
@@ -210,6 +213,35 @@ impl Lower {
     fn single(&self, pair: Pair<'_, Rule>) -> SourceResult<Value> {
         let value = pair.into_inner().find(|p| p.as_rule() == Rule::value);
         self.value(value.expect("grammar: statement has a value"))
+    }
+
+    /// `data PATH [rows=KEY]`: only `rows` may follow the path.
+    fn data(&self, pair: Pair<'_, Rule>) -> SourceResult<(Value, Vec<Prop>)> {
+        let mut src = None;
+        let mut props = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::value => src = Some(self.value(p)),
+                Rule::prop => props.push(self.prop(p).and_then(|pr| {
+                    let ok = pr.key.segments == ["rows"]
+                        && matches!(&pr.value.kind, ValueKind::Path(s) if s.len() == 1)
+                            | matches!(&pr.value.kind, ValueKind::Str(p) if matches!(p.as_slice(), [Part::Lit(_)]));
+                    if ok {
+                        return Ok(pr);
+                    }
+                    Err(vec![
+                        Diagnostic::error("`data` takes only `rows=\"KEY\"` after its path")
+                            .with_label(pr.span, "not `rows=\"KEY\"`")
+                            .with_help(
+                                "name the JSON member that holds the rows, for example \
+                                 `data \"matches.json\" rows=\"matches\"`",
+                            ),
+                    ])
+                })),
+                _ => {}
+            }
+        }
+        both(src.expect("grammar: data has a path"), gather(props))
     }
 
     /// `soundtrack SRC [key=value…]`.
@@ -470,10 +502,21 @@ impl Lower {
     /// `key=value`.
     pub(crate) fn prop(&self, pair: Pair<'_, Rule>) -> SourceResult<Prop> {
         let span = self.span(&pair);
+        let pair_text = pair.as_str();
         let mut inner = pair.into_inner();
         let key = self.key(inner.next().expect("grammar: prop has a key"));
         let value = self.value(inner.next().expect("grammar: prop has a value"));
         let (key, value) = both(key, value)?;
+        if let [word] = key.segments.as_slice()
+            && matches!(word.as_str(), "for" | "at")
+        {
+            let src = &pair_text[pair_text.find('=').map_or(0, |i| i + 1)..];
+            return Err(vec![
+                Diagnostic::error(format!("`{word}` is a clause, not a property"))
+                    .with_label(key.span, format!("`{word}` takes no `=`"))
+                    .with_help(format!("write `{word} {}`", src.trim())),
+            ]);
+        }
         Ok(Prop { key, value, span })
     }
 
@@ -527,6 +570,7 @@ impl Lower {
             Rule::array => ValueKind::Array(gather(inner.into_inner().map(|v| self.value(v)))?),
             Rule::object => ValueKind::Object(gather(inner.into_inner().map(|e| self.entry(e)))?),
             Rule::string | Rule::raw_string => self.string(inner)?,
+            Rule::placeholder => self.placeholder(&inner)?,
             Rule::number => ValueKind::Number(
                 lex::number(inner.as_str())
                     .map_err(|e| vec![self.token_error(e, span.start as usize)])?,
@@ -606,9 +650,31 @@ impl Lower {
                     source,
                     span: Span::new(self.file, base + r.start..base + r.end),
                 }),
+                Piece::Tag(source, r) => Part::Tag(Expr {
+                    source,
+                    span: Span::new(self.file, base + r.start..base + r.end),
+                }),
             })
             .collect();
         Ok(ValueKind::Str(parts))
+    }
+
+    /// A bare `{{ expr }}`: a string of one expression, so it keeps the expression's type.
+    fn placeholder(&self, pair: &Pair<'_, Rule>) -> SourceResult<ValueKind> {
+        let text = pair.as_str();
+        let base = pair.as_span().start();
+        let source = &text[2..text.len() - 2];
+        if source.trim().is_empty() {
+            return Err(vec![
+                Diagnostic::error("empty `{{ }}`")
+                    .with_label(self.span(pair), "nothing to evaluate here")
+                    .with_help("write an expression such as `{{ scale | default(1) }}`"),
+            ]);
+        }
+        Ok(ValueKind::Str(vec![Part::Expr(Expr {
+            source: source.to_string(),
+            span: Span::new(self.file, base + 2..base + text.len() - 2),
+        })]))
     }
 
     fn token_error(&self, e: TokenError, base: usize) -> Diagnostic {

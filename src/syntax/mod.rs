@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod errors;
+pub mod fmt;
 mod import;
 mod lex;
 mod lower;
@@ -29,9 +30,19 @@ pub struct EditParser;
 pub fn parse(sources: &SourceMap, file: FileId) -> SourceResult<ast::Document> {
     let source = sources.get(file);
     let text = source.text().clone();
-    let bracket_errors = errors::brackets(&text, file);
+    let (bracket_errors, repairs) = errors::brackets_and_repairs(&text, file);
     if !bracket_errors.is_empty() {
-        return Err(bracket_errors);
+        if repairs.is_empty() {
+            return Err(bracket_errors);
+        }
+        // Parse the repaired text too, so one run reports the file's other mistakes.
+        let (fixed, inserts) = errors::repair(&text, &repairs);
+        let mut all = bracket_errors;
+        if let Err(more) = parse_items(&fixed, file) {
+            all.extend(more.into_iter().map(|d| unshift_diagnostic(d, &inserts)));
+        }
+        all.sort_by_key(|d| d.labels.first().map_or(0, |l| l.span.start));
+        return Err(all);
     }
     let items = parse_items(&text, file)?;
     let dir = source
@@ -60,19 +71,23 @@ fn parse_items(text: &str, file: FileId) -> SourceResult<Vec<ast::Item>> {
         match EditParser::parse(Rule::document, &work) {
             Ok(mut pairs) => {
                 let doc = pairs.next().expect("grammar: document");
-                return match lower.document(doc) {
-                    Ok(items) if errors.is_empty() => Ok(items),
-                    Ok(_) => Err(errors),
+                let result = match lower.document(doc) {
+                    Ok(items) if errors.is_empty() => return Ok(items),
+                    Ok(_) => errors,
                     Err(more) => {
                         errors.extend(more);
-                        Err(errors)
+                        errors
                     }
                 };
+                let mut errors = result;
+                errors.sort_by_key(|d| d.labels.first().map_or(0, |l| l.span.start));
+                return Err(errors);
             }
             Err(e) => {
                 let (d, pos) = errors::from_pest(&e, &work, file);
                 errors.push(d);
                 if !errors::keep_going(errors.len()) || !errors::blank_statement(&mut work, pos) {
+                    errors.sort_by_key(|d| d.labels.first().map_or(0, |l| l.span.start));
                     return Err(errors);
                 }
             }
@@ -80,11 +95,21 @@ fn parse_items(text: &str, file: FileId) -> SourceResult<Vec<ast::Item>> {
     }
 }
 
+/// Maps the spans of a diagnostic found in repaired text back to the original text.
+fn unshift_diagnostic(mut d: Diagnostic, inserts: &[(usize, usize)]) -> Diagnostic {
+    for l in &mut d.labels {
+        let start = errors::unshift(l.span.start as usize, inserts);
+        let end = errors::unshift(l.span.end as usize, inserts).max(start);
+        l.span = Span::new(l.span.file, start..end);
+    }
+    d
+}
+
 /// The first top-level `data` statement, resolved against `dir`.
 fn data_source(items: &[ast::Item], dir: &Path) -> SourceResult<Option<ast::DataSource>> {
     let mut found: Option<ast::DataSource> = None;
     for item in items {
-        let ast::ItemKind::Data(v) = &item.kind else {
+        let ast::ItemKind::Data(v, props) = &item.kind else {
             continue;
         };
         let path = match &v.kind {
@@ -101,10 +126,19 @@ fn data_source(items: &[ast::Item], dir: &Path) -> SourceResult<Option<ast::Data
                     .with_label(first.span, "first one here"),
             ]);
         }
+        let rows = props.iter().find_map(|p| match &p.value.kind {
+            ast::ValueKind::Path(s) => s.first().cloned(),
+            ast::ValueKind::Str(parts) => match parts.as_slice() {
+                [ast::Part::Lit(s)] => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
         found = Some(ast::DataSource {
             resolved: dir.join(&path),
             path,
             span: v.span,
+            rows,
         });
     }
     Ok(found)

@@ -70,6 +70,8 @@ pub struct DataOptions {
     /// Largest cell in bytes (a string's text; other JSON values as written); a bigger one
     /// makes its row an error at the cell. `None`: [`DEFAULT_MAX_CELL`].
     pub max_cell: Option<usize>,
+    /// The member of a JSON data object that holds the rows; `None` means `rows`.
+    pub rows_key: Option<String>,
 }
 
 /// Reads `--delimiter`: `,`, `;`, `tab` (or `\t`, or a real tab), `pipe`, or any single ASCII
@@ -118,7 +120,12 @@ pub fn open(path: &Path, sources: &SourceMap, options: &DataOptions) -> Result<R
             (Box::new(src), file)
         }
         DataFormat::Json => {
-            let src = json_file::JsonSource::open(path, sources, &mut warnings)?;
+            let src = json_file::JsonSource::open(
+                path,
+                sources,
+                &mut warnings,
+                options.rows_key.as_deref().unwrap_or("rows"),
+            )?;
             let file = src.file();
             (Box::new(src), file)
         }

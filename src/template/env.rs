@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
+use super::numfmt;
+
 /// The environment reel evaluates expressions in: builtins plus reel's filters, no autoescape.
 ///
 /// Undefined behaviour is minijinja's `SemiStrict`: printing, iterating, reading an attribute of,
@@ -36,9 +38,18 @@ fn build(base: Option<PathBuf>) -> Environment<'static> {
     env.add_filter("slug", |s: &str| slug(s));
     env.add_filter("seconds", |v: Value| seconds_value(&v));
     env.add_filter("basename", |s: &str| basename(s).to_string());
-    env.add_filter("money", |v: Value, currency: &str| {
-        money_value(&v, currency)
-    });
+    env.add_filter(
+        "money",
+        |v: Value, currency: &str, decimals: Option<Value>, locale: Option<&str>| {
+            money_value(&v, currency, decimals.as_ref(), locale)
+        },
+    );
+    env.add_filter(
+        "number",
+        |v: Value, decimals: Option<Value>, locale: Option<&str>| {
+            number_value(&v, decimals.as_ref(), locale)
+        },
+    );
     let base2 = base.clone();
     env.add_filter("file_exists", move |s: &str| {
         file_exists_in(base.as_deref(), s)
@@ -248,26 +259,81 @@ pub fn basename(path: &str) -> &str {
     p.rsplit(['/', '\\']).next().unwrap_or(p)
 }
 
-/// `money` over a minijinja value: numbers, or strings holding a number.
-fn money_value(v: &Value, currency: &str) -> Result<String, Error> {
+/// `money` over a minijinja value: numbers, or strings holding a number. Without decimals
+/// and locale it keeps its original form (`€1,234.50`, `1,234.50 XYZ`).
+fn money_value(
+    v: &Value,
+    currency: &str,
+    decimals: Option<&Value>,
+    locale: Option<&str>,
+) -> Result<String, Error> {
+    let amount = amount_of("money", v)?;
+    let decimals = decimals_of("money", decimals)?;
+    match (decimals, locale) {
+        (None, None) => Ok(money(amount, currency)),
+        (d, l) => Ok(numfmt::money(amount, currency, d, locale_of("money", l)?)),
+    }
+}
+
+/// `number(decimals, locale)`: thousands separators in the locale's style (`en` by default).
+fn number_value(
+    v: &Value,
+    decimals: Option<&Value>,
+    locale: Option<&str>,
+) -> Result<String, Error> {
+    let amount = amount_of("number", v)?;
+    let decimals = decimals_of("number", decimals)?;
+    Ok(numfmt::number(
+        amount,
+        decimals,
+        locale_of("number", locale)?,
+    ))
+}
+
+/// The number in `v` (a number, or text holding one as `1234.5`).
+fn amount_of(filter: &str, v: &Value) -> Result<f64, Error> {
     let amount = if v.is_number() {
         f64::try_from(v.clone())?
     } else if let Some(s) = v.as_str() {
         s.trim().parse::<f64>().map_err(|_| {
             invalid(format!(
-                "money: {s:?} is not a number (write it like 1234.5)"
+                "{filter}: {s:?} is not a number (write it like 1234.5, without separators)"
             ))
         })?
     } else {
         return Err(invalid(format!(
-            "money: expected a number, got {}",
+            "{filter}: expected a number, got {}",
             v.kind()
         )));
     };
     if !amount.is_finite() {
-        return Err(invalid(format!("money: {amount} is not an amount")));
+        return Err(invalid(format!("{filter}: {amount} is not a number")));
     }
-    Ok(money(amount, currency))
+    Ok(amount)
+}
+
+/// The `decimals` argument: none, or a whole number from 0 to 12.
+fn decimals_of(filter: &str, v: Option<&Value>) -> Result<Option<usize>, Error> {
+    match v {
+        None => Ok(None),
+        Some(v) if v.is_none() || v.is_undefined() => Ok(None),
+        Some(v) => match i64::try_from(v.clone()) {
+            Ok(d @ 0..=12) => Ok(Some(d as usize)),
+            _ => Err(invalid(format!(
+                "{filter}: decimals must be a whole number from 0 to 12, got {v}"
+            ))),
+        },
+    }
+}
+
+fn locale_of(filter: &str, tag: Option<&str>) -> Result<numfmt::Locale, Error> {
+    let tag = tag.unwrap_or("en");
+    numfmt::locale(tag).ok_or_else(|| {
+        invalid(format!(
+            "{filter}: unknown locale {tag:?} (known: {})",
+            numfmt::LOCALES
+        ))
+    })
 }
 
 /// Formats an amount with thousands separators and the currency's symbol:

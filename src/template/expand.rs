@@ -183,7 +183,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
                     self.control(item, &mut |x, items| x.top(items))
                 }
                 ItemKind::Include(inc) => self.top(&inc.items),
-                ItemKind::Data(_) | ItemKind::UrlMap(..) | ItemKind::Define(_) => {}
+                ItemKind::Data(..) | ItemKind::UrlMap(..) | ItemKind::Define(_) => {}
                 ItemKind::Clip(_) | ItemKind::Use(_) => {
                     unreachable!("the parser keeps clips inside tracks")
                 }
@@ -226,6 +226,30 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         let Some((list, cell)) = self.eval(&f.iter) else {
             return;
         };
+        use minijinja::value::ValueKind as K;
+        if matches!(list.kind(), K::String | K::Number | K::Bool) {
+            let (what, help) = match list.kind() {
+                K::String => (
+                    "text",
+                    "a `for` over text would loop over its letters: split it into a list, \
+                     for example `for p in photos | split(\";\") { … }`",
+                ),
+                K::Number => (
+                    "a number",
+                    "to repeat a block N times write `for i in range(N) { … }`",
+                ),
+                _ => ("a boolean", "use `if` for a yes/no value"),
+            };
+            let shown = display_short(&list);
+            let mut d = Diagnostic::error(format!("`for` needs a list, found {what}"))
+                .with_label(f.iter.span, format!("this is {what} ({shown}), not a list"))
+                .with_help(help);
+            if let Some(c) = &cell {
+                d = d.with_label(c.span, format!("from {}", c.describe));
+            }
+            self.errors.push(d);
+            return;
+        }
         let iter = match list.try_iter() {
             Ok(it) => it,
             Err(_) => {
@@ -294,5 +318,16 @@ fn unknown_component(name: &str, span: Span, known: &HashMap<&str, &Define>) -> 
     match suggest(name, known.keys().copied()) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help(format!("define it first: `define {name}(…) {{ … }}`")),
+    }
+}
+
+/// A value for a message: text quoted and cut to 40 characters.
+fn display_short(v: &minijinja::Value) -> String {
+    match v.as_str() {
+        Some(s) if s.chars().count() > 40 => {
+            format!("{:?}…", s.chars().take(40).collect::<String>())
+        }
+        Some(s) => format!("{s:?}"),
+        None => v.to_string(),
     }
 }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod env;
 pub mod expand;
 pub mod json;
+pub mod numfmt;
 
 pub use expand::{ExpandContext, expand};
 

@@ -465,3 +465,95 @@ fn import_snapshots() {
         settings("syntax").bind(|| insta::assert_snapshot!(name, edit));
     }
 }
+
+/// What a file builds to with `row`: the JSON, or the error messages (spans move when
+/// whitespace does, so only the messages are compared).
+fn built(text: &str, row: &Row) -> Result<Json, Vec<String>> {
+    let (_s, doc) = syntax::parse_str("fmt.edit", text);
+    let doc = doc.map_err(|e| e.into_iter().map(|d| d.message).collect::<Vec<_>>())?;
+    let ctx = ExpandContext::standard(false);
+    let out = expand(&doc, row, &ctx).output;
+    out.map(|e| e.edit)
+        .map_err(|e| e.into_iter().map(|d| d.message).collect())
+}
+
+/// Every `.edit` the repository ships or tests with, and every corpus import.
+fn formattable_files() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![util::root().join("templates"), util::fixture("expand")];
+    for e in std::fs::read_dir(util::root().join("examples")).unwrap() {
+        dirs.push(e.unwrap().path());
+    }
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        for p in edit_files(dir) {
+            out.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
+        }
+    }
+    for p in json_files(&util::fixture("shotstack")) {
+        let json: Json = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        out.push((p.display().to_string(), syntax::import(&json)));
+    }
+    out
+}
+
+/// Issue 11: `fmt` is idempotent and never changes what a file builds, over every template,
+/// example, fixture and corpus import; the shipped templates and examples are formatted.
+#[test]
+fn fmt_is_idempotent_and_keeps_the_built_json() {
+    let row = row(
+        0,
+        &json!({"first": "ada", "photo": "p.jpg", "shots": "a.mp4;b.mp4"}),
+    );
+    let files = formattable_files();
+    assert!(files.len() > 30, "{}", files.len());
+    for (name, text) in &files {
+        let once = syntax::fmt::format(text).unwrap_or_else(|| panic!("{name} not formatted"));
+        assert_eq!(syntax::fmt::format(&once).as_ref(), Some(&once), "{name}");
+        assert_eq!(built(text, &row), built(&once, &row), "{name}");
+        let shipped = name.contains("/templates/") || name.contains("/examples/");
+        if shipped && name.ends_with(".edit") {
+            assert_eq!(
+                &once, text,
+                "{name} is not formatted: run `reel fmt {name}`"
+            );
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// Issue 11: whatever whitespace a valid file is written with, `fmt` gives the same
+    /// layout and the same built JSON.
+    #[test]
+    fn fmt_never_changes_the_built_json(
+        seed in proptest::sample::select(formattable_files()),
+        indents in proptest::collection::vec(0usize..7, 64),
+        trailing in proptest::collection::vec(0usize..3, 64),
+        blanks in proptest::collection::vec(0usize..3, 64),
+    ) {
+        let (name, text) = seed;
+        let canonical = syntax::fmt::format(&text).unwrap();
+        // Re-indent, add trailing spaces and blank lines, outside multi-line literals only
+        // (the formatter keeps those verbatim): lines of the canonical form are safe to touch
+        // when the file has no `"""` or `/*`.
+        proptest::prop_assume!(!canonical.contains("\"\"\"") && !canonical.contains("/*"));
+        let mut messy = String::new();
+        for (i, line) in canonical.lines().enumerate() {
+            let k = i % 64;
+            messy.push_str(&" ".repeat(indents[k]));
+            messy.push_str(line.trim_start());
+            messy.push_str(&"\t".repeat(trailing[k]));
+            messy.push_str(&"\n".repeat(1 + blanks[k]));
+        }
+        let again = syntax::fmt::format(&messy).unwrap();
+        let row = row(0, &json!({"first": "ada", "photo": "p.jpg"}));
+        proptest::prop_assert_eq!(built(&messy, &row), built(&again, &row), "{}", name);
+        // Blank lines collapse, so compare with the canonical form up to blank lines.
+        let squeeze = |s: &str| s.lines().filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+        proptest::prop_assert_eq!(squeeze(&again), squeeze(&canonical), "{}", name);
+    }
+}

@@ -450,7 +450,16 @@ impl Sampler {
         let t = node.types;
         if t.has(Types::OBJECT) {
             let props = node.properties.iter();
-            return Value::Object(props.map(|(k, p)| (k.clone(), self.sample(*p))).collect());
+            // Colour fields without a pattern are still checked as colours.
+            let colour = |k: &str, v: Value| match (k, v) {
+                ("color" | "background", Value::String(t)) if t == "text" => json!("#a0b1c2"),
+                (_, v) => v,
+            };
+            return Value::Object(
+                props
+                    .map(|(k, p)| (k.clone(), colour(k, self.sample(*p))))
+                    .collect(),
+            );
         }
         if t.has(Types::ARRAY) {
             let n = node.min_items.unwrap_or(1).max(1);
@@ -596,5 +605,32 @@ fn overlaps_are_one_warning_per_track_with_a_count() {
             .any(|n| n.starts_with("100 clips of track 1 overlap")),
         "{:?}",
         w.warnings[0].notes
+    );
+}
+
+#[test]
+fn css_colour_names_are_normalised_and_non_colours_rejected() {
+    let doc = json!({
+        "timeline": {
+            "background": "Red",
+            "tracks": [{ "clips": [{
+                "asset": { "type": "text", "text": "hi", "font": { "color": "DarkOrchid" },
+                           "background": { "color": "#abc" } },
+                "start": 0, "length": 1
+            }]}]
+        },
+        "output": { "format": "mp4", "resolution": "sd" }
+    });
+    let edit = run(&doc).output.expect("CSS names and #rgb are colours");
+    let back = serde_json::to_value(&edit).unwrap();
+    assert_eq!(back["timeline"]["background"], "#ff0000");
+    let asset = &back["timeline"]["tracks"][0]["clips"][0]["asset"];
+    assert_eq!(asset["font"]["color"], "#9932cc");
+    let mut bad = doc.clone();
+    bad["timeline"]["background"] = json!("redd");
+    let errors = run(&bad).output.unwrap_err();
+    assert!(
+        errors[0].message.contains("must be a colour"),
+        "{errors:#?}"
     );
 }

@@ -196,6 +196,9 @@ impl<'a> Walker<'a> {
     }
 
     fn check_string(&mut self, node: &Node, s: &str) -> bool {
+        if let Some(fits) = self.check_colour(node, s) {
+            return fits;
+        }
         let blank = node.pattern == Some(Pattern::NotBlank) && !Pattern::NotBlank.matches(s);
         if blank || node.min_length.is_some_and(|m| s.chars().count() < m) {
             let path = display_path(&self.ptr);
@@ -216,6 +219,55 @@ impl<'a> Walker<'a> {
             }
             _ => true,
         }
+    }
+
+    /// Colour fields (`color`, `background` and hex-pattern fields): CSS names (`red`) and
+    /// `#rgb` are normalised to `#rrggbb` (alpha first when not opaque, as Shotstack writes
+    /// it), so `check` accepts exactly what `render` draws; anything render cannot read is an
+    /// error here. `None` when this is not a colour field or the pattern check should go on.
+    fn check_colour(&mut self, node: &Node, s: &str) -> Option<bool> {
+        let key = self.ptr.rsplit('/').next().unwrap_or("");
+        let hex_pattern = node.pattern == Some(Pattern::HexColor);
+        if !(hex_pattern || matches!(key, "color" | "background")) {
+            return None;
+        }
+        let t = s.trim();
+        let hex = t
+            .strip_prefix('#')
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+        match hex.map(str::len) {
+            Some(3) if hex_pattern => {
+                let long: String = t[1..].chars().flat_map(|c| [c, c]).collect();
+                self.patches
+                    .push((self.ptr.clone(), Value::String(format!("#{long}"))));
+                return Some(true);
+            }
+            Some(3 | 6 | 8) => return None,
+            _ => {}
+        }
+        if t.eq_ignore_ascii_case("transparent") && !hex_pattern {
+            return None;
+        }
+        let named = t.bytes().all(|b| b.is_ascii_alphabetic());
+        if let Some(c) = named
+            .then(|| t.to_ascii_lowercase().parse::<svgtypes::Color>().ok())
+            .flatten()
+        {
+            let hex = if c.alpha == 255 {
+                format!("#{:02x}{:02x}{:02x}", c.red, c.green, c.blue)
+            } else {
+                format!("#{:02x}{:02x}{:02x}{:02x}", c.alpha, c.red, c.green, c.blue)
+            };
+            self.patches.push((self.ptr.clone(), Value::String(hex)));
+            return Some(true);
+        }
+        let path = display_path(&self.ptr);
+        let d = Diagnostic::error(format!("`{path}` must be a colour, found {t:?}")).with_help(
+            "write `#rrggbb`, `#rgb`, `#aarrggbb` (alpha first), `transparent` or a CSS colour \
+             name such as `red`",
+        );
+        self.push(d, "not a colour");
+        Some(false)
     }
 
     fn check_object(&mut self, node: &'static Node, map: &Map<String, Value>) {
@@ -241,14 +293,83 @@ impl<'a> Walker<'a> {
         let names = node.properties.iter().map(|(k, _)| k.as_str());
         let what = self.object_name(node);
         let mut d = Diagnostic::error(format!("unknown property `{key}` in {what}"));
-        if let Some(s) = suggest(key, names.clone()) {
-            d = d.with_help(format!("did you mean `{s}`?"));
+        if let Some(help) = self.vocabulary_hint(node, key) {
+            d = d.with_help(help);
         } else if node.properties.len() <= MAX_LISTED {
             let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
             d = d.with_note(format!("expected one of {}", list.join(", ")));
         }
         let seg = pointer_segment(key);
         self.at(&seg, |w| w.push(d, "unknown property"));
+    }
+
+    /// "did you mean …?" drawn from the whole vocabulary of the place: the object's own keys,
+    /// the clip's keys when the object is an asset (in `.edit` both are written on the clip
+    /// line), and one level of nested keys (`lineHeight` → `font.lineHeight`).
+    fn vocabulary_hint(&self, node: &Node, key: &str) -> Option<String> {
+        let own: Vec<&str> = node.properties.iter().map(|(k, _)| k.as_str()).collect();
+        let is_asset = node.name.as_deref().is_some_and(|n| n.ends_with("Asset"));
+        let clip: Vec<&str> = match self.schema.def("Clip").filter(|_| is_asset) {
+            Some(c) => c
+                .properties
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .filter(|k| *k != "asset" && !own.contains(k))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut nested: Vec<(String, &str)> = Vec::new();
+        for (k, id) in &node.properties {
+            let child = self.schema.get(*id);
+            let subs = child.properties.iter().chain(
+                child
+                    .alternatives
+                    .iter()
+                    .flat_map(|a| self.schema.get(*a).properties.iter()),
+            );
+            for (sub, _) in subs {
+                if !nested.iter().any(|(_, s)| s == sub) {
+                    nested.push((format!("{k}.{sub}"), sub.as_str()));
+                }
+            }
+        }
+        // A nested key written without its parent is the likeliest meaning.
+        if let Some((full, _)) = nested.iter().find(|(_, s)| s.eq_ignore_ascii_case(key)) {
+            return Some(format!("did you mean `{full}`?"));
+        }
+        let near = |names: &[&str]| suggest(key, names.iter().copied()).map(str::to_string);
+        let score = |s: &str| strsim::jaro_winkler(&key.to_lowercase(), &s.to_lowercase());
+        let mut best: Option<(f64, String)> = None;
+        let mut consider = |cand: Option<String>, text: &dyn Fn(&str) -> String, s: &str| {
+            if let Some(c) = cand {
+                let sc = score(s);
+                if best.as_ref().is_none_or(|(b, _)| sc > *b) {
+                    best = Some((sc, text(&c)));
+                }
+            }
+        };
+        let o = near(&own);
+        consider(
+            o.clone(),
+            &|c| format!("did you mean `{c}`?"),
+            o.as_deref().unwrap_or(""),
+        );
+        let c = near(&clip);
+        consider(
+            c.clone(),
+            &|c| format!("did you mean `{c}`? (a clip property)"),
+            c.as_deref().unwrap_or(""),
+        );
+        let subs: Vec<&str> = nested.iter().map(|(_, s)| *s).collect();
+        if let Some(sub) = near(&subs) {
+            let full = nested
+                .iter()
+                .find(|(_, s)| *s == sub)
+                .map(|(f, _)| f.clone())
+                .unwrap_or_default();
+            consider(Some(full), &|c| format!("did you mean `{c}`?"), &sub);
+        }
+        best.map(|(_, t)| t)
     }
 
     /// "the `video` asset" for asset objects, else named by pointer ("clip 2 on track 1").

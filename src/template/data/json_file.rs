@@ -32,6 +32,7 @@ impl JsonSource {
         path: &Path,
         sources: &SourceMap,
         warnings: &mut Vec<Diagnostic>,
+        rows_key: &str,
     ) -> Result<JsonSource, Diagnostic> {
         let file = sources.load(path)?;
         let text = sources.get(file).text().clone();
@@ -43,7 +44,7 @@ impl JsonSource {
         let top_level = p.peek() == Some(b'[');
         let cursor = match p.peek() {
             Some(b'[') => ArrayCursor::new(&mut p),
-            Some(b'{') => find_rows(&mut p)?,
+            Some(b'{') => find_rows(&mut p, rows_key)?,
             None => {
                 return Err(Diagnostic::error(format!("`{}` is empty", path.display()))
                     .with_help("write an array of objects: [{\"name\": \"Jane\"}]"));
@@ -81,19 +82,30 @@ fn top_level_error(span: Span) -> Diagnostic {
         .with_help("write an array of objects: [{\"name\": \"Jane\"}, {\"name\": \"Ali\"}]")
 }
 
-/// In `{ ..., "rows": [...], ... }`, moves to the `rows` array (other members are skipped).
-fn find_rows(p: &mut Parser<'_>) -> Result<ArrayCursor, Diagnostic> {
+/// In `{ ..., "rows": [...], ... }`, moves to the rows array named `rows_key` (other members
+/// are skipped; the names seen are listed when it is missing).
+fn find_rows(p: &mut Parser<'_>, rows_key: &str) -> Result<ArrayCursor, Diagnostic> {
     let open = p.pos();
     p.bump();
     let open_span = p.span(open, open + 1);
-    let no_rows = || {
-        Diagnostic::error("this JSON object has no `rows` array")
-            .with_label(open_span, "expected `{ \"rows\": [...] }`")
-            .with_help("put the rows in a `rows` member, or make the file an array of rows")
+    let mut seen: Vec<(bool, String)> = Vec::new();
+    let no_rows = |seen: &[(bool, String)]| {
+        let d = Diagnostic::error(format!("this JSON object has no `{rows_key}` array"))
+            .with_label(open_span, format!("expected `{{ \"{rows_key}\": [...] }}`"));
+        if seen.is_empty() {
+            return d
+                .with_help("put the rows in a `rows` member, or make the file an array of rows");
+        }
+        let names: Vec<String> = seen.iter().map(|(_, k)| format!("`{k}`")).collect();
+        d.with_note(format!("its members are {}", names.join(", ")))
+            .with_help(format!(
+                "name the member that holds the rows: `data \"…\" rows=\"{}\"` or `--rows-key {}`",
+                seen[0].1, seen[0].1
+            ))
     };
     p.skip_ws()?;
     if p.peek() == Some(b'}') {
-        return Err(no_rows());
+        return Err(no_rows(&seen));
     }
     loop {
         let (key, key_span) = p.key(open)?;
@@ -107,17 +119,29 @@ fn find_rows(p: &mut Parser<'_>) -> Result<ArrayCursor, Diagnostic> {
         p.bump();
         p.skip_ws()?;
         let start = p.pos();
-        if key == "rows" {
+        if key == rows_key {
             if p.peek() == Some(b'[') {
                 return Ok(ArrayCursor::new(p));
             }
             p.value(&mut Recorder::none())?;
-            return Err(Diagnostic::error("`rows` must be an array of objects")
-                .with_label(p.span(start, p.pos()), "not an array"));
+            return Err(
+                Diagnostic::error(format!("`{rows_key}` must be an array of objects"))
+                    .with_label(p.span(start, p.pos()), "not an array"),
+            );
         }
+        let is_array = p.peek() == Some(b'[');
         p.value(&mut Recorder::none())?;
+        // Arrays first: they are the likely rows.
+        if is_array {
+            seen.insert(
+                seen.iter().take_while(|(a, _)| *a).count(),
+                (true, key.to_string()),
+            );
+        } else {
+            seen.push((false, key.to_string()));
+        }
         if p.after_member(open, start, b'}')? {
-            return Err(no_rows());
+            return Err(no_rows(&seen));
         }
     }
 }

@@ -3,10 +3,12 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{Expander, scope::Var, to_mj, unknown_component};
+use super::{Expander, schema, scope::Var, to_mj, unknown_component};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::edit::origins::{CellRef, pointer_segment};
-use crate::syntax::ast::{Clip, Item, ItemKind, Let, Output, Prop, Soundtrack, Track, Use, Value};
+use crate::syntax::ast::{
+    Clip, Item, ItemKind, Let, Output, Prop, Soundtrack, Track, Use, Value, ValueKind,
+};
 use crate::template::env::is_markup_field;
 
 /// Deepest `use` nesting before it is taken for a component that uses itself.
@@ -133,7 +135,18 @@ impl<'d> Expander<'_, '_, 'd, '_> {
         earlier: &[Prop],
     ) {
         let last = segs.last().copied().unwrap_or_default();
-        let Some((value, cell)) = self.value(&p.value, last) else {
+        // `positon=center`: the key is the mistake, not the word; validation names the key.
+        let unknown_word = match &p.value.kind {
+            ValueKind::Path(w) if w.len() == 1 && !schema::is_known_key(last) => {
+                self.scope.lookup(&w[0]).is_none().then(|| w[0].clone())
+            }
+            _ => None,
+        };
+        let found = match unknown_word {
+            Some(w) => Some((Json::String(w), None)),
+            None => self.value(&p.value, last),
+        };
+        let Some((value, cell)) = found else {
             return;
         };
         let pointer = segs.iter().fold(base.to_string(), |mut acc, s| {

@@ -140,17 +140,19 @@ impl Expander<'_, '_, '_, '_> {
         match result {
             Ok(v) if allow_undefined || !v.is_undefined() => Some((v, cell)),
             Ok(_) => {
-                self.errors.push(self.undefined(expr, program));
+                let d = with_cell(self.undefined(expr, program), cell.as_ref());
+                self.errors.push(d);
                 None
             }
             Err(e) if e.kind() == ErrorKind::UndefinedError => {
-                self.errors.push(self.undefined(expr, program));
+                let d = with_cell(self.undefined(expr, program), cell.as_ref());
+                self.errors.push(d);
                 None
             }
             Err(e) => {
                 let d = Diagnostic::error(format!("cannot evaluate `{}`", expr.source.trim()))
                     .with_label(expr.span, e.detail().unwrap_or("failed here").to_string());
-                self.errors.push(d);
+                self.errors.push(with_cell(d, cell.as_ref()));
                 None
             }
         }
@@ -195,6 +197,9 @@ impl Expander<'_, '_, '_, '_> {
 
     /// A string: literal text and `{{ }}` parts. Exactly one expression keeps its type.
     pub(crate) fn text(&mut self, parts: &[Part]) -> Option<Valued<Json>> {
+        if parts.iter().any(|p| matches!(p, Part::Tag(_))) {
+            return self.template(parts);
+        }
         if let [Part::Expr(e)] = parts {
             if let Some(kept) = self.kept_merge(e) {
                 return Some((Json::String(kept), None));
@@ -208,6 +213,7 @@ impl Expander<'_, '_, '_, '_> {
         for part in parts {
             match part {
                 Part::Lit(s) => out.push_str(s),
+                Part::Tag(_) => unreachable!("strings with tags are templates"),
                 Part::Expr(e) => match (self.kept_merge(e), self.eval_unless_kept(e)) {
                     (Some(kept), _) => out.push_str(&kept),
                     (None, Some((v, c))) => {
@@ -223,6 +229,96 @@ impl Expander<'_, '_, '_, '_> {
             }
         }
         ok.then_some((Json::String(out), cell))
+    }
+
+    /// A string with `{% %}` tags, rendered as one minijinja template in the current scope.
+    /// Literal text is wrapped in `{% raw %}` when it holds delimiters; in a markup field each
+    /// `{{ }}` is escaped unless marked `| safe`.
+    fn template(&mut self, parts: &[Part]) -> Option<Valued<Json>> {
+        let mut source = String::new();
+        // (offset in `source`, the part's expression) for mapping errors back.
+        let mut map: Vec<(usize, &Expr)> = Vec::new();
+        for part in parts {
+            match part {
+                Part::Lit(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
+                    source.push_str("{% raw %}");
+                    source.push_str(s);
+                    source.push_str("{% endraw %}");
+                }
+                Part::Lit(s) => source.push_str(s),
+                Part::Expr(e) => {
+                    source.push_str("{{");
+                    map.push((source.len(), e));
+                    source.push_str(&e.source);
+                    if self.markup {
+                        source.push_str("|escape");
+                    }
+                    source.push_str("}}");
+                }
+                Part::Tag(e) => {
+                    source.push_str("{%");
+                    map.push((source.len(), e));
+                    source.push_str(&e.source);
+                    source.push_str("%}");
+                }
+            }
+        }
+        let whole = match (map.first(), map.last()) {
+            (Some((_, a)), Some((_, b))) => Span {
+                end: b.span.end,
+                ..a.span
+            },
+            _ => return Some((Json::String(source), None)),
+        };
+        let at = |range: Option<Range<usize>>| -> Span {
+            let Some(r) = range else { return whole };
+            map.iter()
+                .rev()
+                .find(|(off, e)| *off <= r.start && r.start <= off + e.source.len())
+                .map_or(whole, |(off, e)| {
+                    let start = e.span.start as usize + (r.start - off);
+                    let end =
+                        (e.span.start as usize + (r.end - off).min(e.source.len())).max(start + 1);
+                    Span::new(whole.file, start..end.min(e.span.end as usize).max(start))
+                })
+        };
+        let tmpl = match self.exprs.env.template_from_str(&source) {
+            Ok(t) => t,
+            Err(e) => {
+                let d = Diagnostic::error("syntax error in a `{% %}` template").with_label(
+                    at(e.range()),
+                    e.detail().unwrap_or("invalid here").to_string(),
+                );
+                self.errors.push(d);
+                return None;
+            }
+        };
+        let mut ctx = BTreeMap::new();
+        let mut cell = None;
+        let vars = tmpl.undeclared_variables(false);
+        for name in &vars {
+            if let Some((v, c)) = self.scope.lookup(name) {
+                cell = cell.or_else(|| c.cloned());
+                ctx.insert(name.clone(), v);
+            }
+        }
+        match tmpl.render(MjValue::from_object(ctx)) {
+            Ok(out) => Some((Json::String(out), cell)),
+            Err(e) => {
+                let missing = vars.iter().find(|v| self.scope.lookup(v).is_none());
+                let d = match missing {
+                    Some(name) if e.kind() == ErrorKind::UndefinedError => {
+                        self.undefined_variable(name, at(e.range()))
+                    }
+                    _ => Diagnostic::error("cannot render this `{% %}` template").with_label(
+                        at(e.range()),
+                        e.detail().unwrap_or("failed here").to_string(),
+                    ),
+                };
+                self.errors.push(d);
+                None
+            }
+        }
     }
 
     /// A value as JSON; in a markup field, a string not marked `| safe` is escaped.
@@ -445,6 +541,14 @@ fn display(v: &MjValue) -> String {
         None if v.is_none() => String::new(),
         None if v.kind() == minijinja::value::ValueKind::Bool => v.is_true().to_string(),
         None => v.to_string(),
+    }
+}
+
+/// Adds a label at the data cell a failing value came from, naming its row and column.
+fn with_cell(d: Diagnostic, cell: Option<&CellRef>) -> Diagnostic {
+    match cell {
+        Some(c) => d.with_label(c.span, format!("from {}", c.describe)),
+        None => d,
     }
 }
 

@@ -13,6 +13,8 @@ struct Facts {
     clip_keys: BTreeSet<String>,
     /// Property name → enum values, across every definition.
     enums: HashMap<String, BTreeSet<String>>,
+    /// Every property name of every definition.
+    keys: BTreeSet<String>,
 }
 
 static FACTS: LazyLock<Facts> = LazyLock::new(|| {
@@ -24,8 +26,10 @@ static FACTS: LazyLock<Facts> = LazyLock::new(|| {
         .map(|m| m.keys().filter(|k| *k != "asset").cloned().collect())
         .unwrap_or_default();
     let mut enums: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut keys = BTreeSet::new();
     for def in defs.as_object().into_iter().flat_map(|m| m.values()) {
         for (name, prop) in def["properties"].as_object().into_iter().flatten() {
+            keys.insert(name.clone());
             collect_enums(prop, enums.entry(name.clone()).or_default());
         }
     }
@@ -37,7 +41,11 @@ static FACTS: LazyLock<Facts> = LazyLock::new(|| {
     let length = enums.entry("length".into()).or_default();
     length.extend(["auto".to_string(), "end".to_string()]);
     enums.retain(|_, v| !v.is_empty());
-    Facts { clip_keys, enums }
+    Facts {
+        clip_keys,
+        enums,
+        keys,
+    }
 });
 
 fn collect_enums(node: &Json, out: &mut BTreeSet<String>) {
@@ -57,6 +65,11 @@ fn collect_enums(node: &Json, out: &mut BTreeSet<String>) {
 /// Whether `key` (a top-level property name) belongs to the Clip rather than its asset.
 pub(crate) fn is_clip_key(key: &str) -> bool {
     FACTS.clip_keys.contains(key)
+}
+
+/// Whether some definition of the schema has a property named `key`.
+pub(crate) fn is_known_key(key: &str) -> bool {
+    FACTS.keys.contains(key)
 }
 
 /// Whether the property named `key` has enum values at all.
@@ -94,5 +107,7 @@ mod tests {
         assert!(is_enum_value("shape", "rectangle"));
         assert!(!is_enum_value("position", "fade"));
         assert!(!has_enum("src"));
+        assert!(is_known_key("lineHeight") && is_known_key("opacity"));
+        assert!(!is_known_key("positon"));
     }
 }
