@@ -11,6 +11,7 @@ mod media;
 mod output;
 mod render;
 mod resolve;
+mod still;
 mod syntax;
 mod template;
 mod util;
