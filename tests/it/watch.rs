@@ -430,6 +430,42 @@ fn a_change_during_a_render_cancels_it_and_leaves_no_part_file() {
     no_part_files(dir.path());
 }
 
+/// `-j 3` renders the three rows at once; a data save that changes row c while they render
+/// cancels c only: a and b finish in that build, and the next build renders c alone.
+#[test]
+fn a_save_during_parallel_renders_cancels_only_the_rows_it_affects() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = project();
+    let template = dir.path().join("t.edit");
+    let mut w = Watch::start(dir.path(), &["t.edit", "-o", "out", "-j", "3"]);
+    assert_eq!(rendered(&w.build()), ["a.mp4", "b.mp4", "c.mp4"]);
+    // One save making every row's render long enough for the next save to land while all
+    // three run.
+    let text = std::fs::read_to_string(&template).unwrap();
+    let long = text
+        .replacen("160x90 fps=12", "hd fps=25", 1)
+        .replacen("for 1 ", "for 12 ", 1);
+    let tmp = template.with_extension("reel-test-tmp");
+    std::fs::write(&tmp, long).unwrap();
+    std::fs::rename(&tmp, &template).unwrap();
+    for row in ["a", "b", "c"] {
+        w.wait_for(&format!("rendering {row}.mp4"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    edit(&dir.path().join("rows.csv"), "c,blue.png", "c,cyan.png");
+    let lines = w.build();
+    assert_eq!(rendered(&lines), ["a.mp4", "b.mp4"], "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("cancelled after 2 rows")),
+        "{lines:?}"
+    );
+    let next = w.build();
+    assert_eq!(rendered(&next), ["c.mp4"], "{next:?}");
+    no_part_files(dir.path());
+}
+
 #[test]
 fn interrupt_during_a_render_exits_130_without_part_files() {
     if !util::have_ffmpeg() {
