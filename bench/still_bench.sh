@@ -24,24 +24,29 @@ mkdir -p "$WORK"
 cp "$ROOT/tests/fixtures/bench/reference-scene.json" "$WORK/scene.json"
 cd "$WORK"
 
-now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR]=$1 } END { if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
 stats() { local f=$1; printf "median %.3f s  (min %.3f, max %.3f, n=%d)\n" \
   "$(median < "$f")" "$(sort -g "$f" | head -1)" "$(sort -g "$f" | tail -1)" "$(wc -l < "$f")"; }
-still() { "$REEL" still scene.json --set NAME=Jane --at "$AT" -o still.png >/dev/null 2>&1; }
+# still NAME: one run; appends its wall time to NAME and its CPU time (user + sys, reel and
+# ffmpeg) to NAME.cpu: on a shared machine the CPU time shows what an idle one would take.
+still() {
+  /usr/bin/time -f "%e %U %S" -o t.txt "$REEL" still scene.json --set NAME=Jane --at "$AT" \
+    -o still.png >/dev/null 2>&1
+  awk '{ print $1 }' t.txt >> "$1"; awk '{ print $2 + $3 }' t.txt >> "$1.cpu"
+}
 
-: > cold; : > warm
+: > cold; : > warm; : > cold.cpu; : > warm.cpu
 for _ in $(seq 1 "$RUNS"); do
   export REEL_CACHE_DIR=$WORK/cache-cold
   rm -rf "$REEL_CACHE_DIR"
-  t0=$(now); still; t1=$(now)
-  echo "$t1 - $t0" | bc -l >> cold
-  t0=$(now); still; t1=$(now)
-  echo "$t1 - $t0" | bc -l >> warm
+  still cold
+  still warm
 done
-echo "reel still --at $AT (reference scene, 1280x720):"
-echo "  cold: $(stats cold)"
-echo "  warm: $(stats warm)"
+echo "reel still --at $AT (reference scene, 1280x720), load average $(cut -d' ' -f1 /proc/loadavg):"
+echo "  cold: wall $(stats cold)"
+echo "        cpu  $(stats cold.cpu)"
+echo "  warm: wall $(stats warm)"
+echo "        cpu  $(stats warm.cpu)"
 
 # The same frame of a full render.
 REEL_CACHE_DIR=$WORK/cache-cold "$REEL" render scene.json --set NAME=Jane -o out --force >/dev/null 2>&1
