@@ -66,7 +66,9 @@ impl Expect {
 /// JPEG or BMP still is checked here without ffprobe (a process start costs as much as the
 /// rest of a `reel still`): its signature and its end marker show it was written whole.
 pub fn verify(path: &Path, expect: &Expect) -> Result<(), String> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
     if expect.duration <= 0.0 && !expect.audio {
         if let Some(kind) = ext.as_deref().and_then(Still::of_extension) {
             let bytes = std::fs::read(path).map_err(|e| format!("cannot read it back ({e})"))?;
@@ -254,7 +256,10 @@ mod tests {
     fn stills_are_checked_whole_without_ffprobe() {
         let png = b"\x89PNG\r\n\x1a\n....\0\0\0\0IEND\xaeB`\x82";
         assert_eq!(Still::Png.check(png), Ok(()));
-        assert!(Still::Png.check(&png[..png.len() - 4]).is_err(), "cut short");
+        assert!(
+            Still::Png.check(&png[..png.len() - 4]).is_err(),
+            "cut short"
+        );
         assert_eq!(Still::Jpeg.check(&[0xff, 0xd8, 1, 2, 0xff, 0xd9]), Ok(()));
         assert!(Still::Jpeg.check(&[0xff, 0xd8, 1, 2]).is_err());
         let mut bmp = b"BM\0\0\0\0rest".to_vec();
