@@ -69,11 +69,12 @@ pub fn verify(path: &Path, expect: &Expect) -> Result<(), String> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    if expect.duration <= 0.0 && !expect.audio {
-        if let Some(kind) = ext.as_deref().and_then(Still::of_extension) {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read it back ({e})"))?;
-            return kind.check(&bytes);
-        }
+    if expect.duration <= 0.0
+        && !expect.audio
+        && let Some(kind) = ext.as_deref().and_then(Still::of_extension)
+    {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it back ({e})"))?;
+        return kind.check(&bytes);
     }
     let output = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path())
         .args(["-v", "error", "-of", "json"])
