@@ -8,9 +8,12 @@
 # and prints medians (and min / max).
 #
 # Usage: bench/watch_bench.sh            (N=20 saves; REEL=path/to/reel to skip the build;
-#        ARGS="--poll" to add reel watch options)
+#        ARGS="--poll" to add reel watch options; TEMPLATE=bench-video.edit for the 720p
+#        template with one video, e.g. with ARGS="--frame 5": save → new still; PREVIEW= for
+#        full quality instead of --preview)
 set -euo pipefail
 N=${N:-20}
+TEMPLATE=${TEMPLATE:-bench.edit}
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${REEL:-}" ]; then
   (cd "$root" && cargo build --release --quiet)
@@ -22,8 +25,12 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill -INT "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-cp "$root/tests/fixtures/watch/bench.edit" "$root/tests/fixtures/watch/bench.csv" "$work/"
+cp "$root/tests/fixtures/watch/$TEMPLATE" "$work/bench.edit"
+cp "$root/tests/fixtures/watch/bench.csv" "$work/"
 cp "$root/examples/media/photo-1.jpg" "$work/photo.jpg"
+# A 10 s 1280x720 30 fps clip for bench-video.edit.
+"$real_ffmpeg" -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=10" \
+  -c:v libx264 -preset veryfast -crf 20 -pix_fmt yuv420p -g 60 "$work/clip.mp4"
 mkdir "$work/shim"
 cat > "$work/shim/ffmpeg" <<SHIM
 #!/bin/sh
@@ -48,7 +55,7 @@ wait_line() {
 
 cd "$work"
 PATH="$work/shim:$PATH" REEL_WATCH_TRACE=1 NO_COLOR=1 \
-  "$REEL" watch bench.edit -o out --preview ${ARGS:-} 2> log &
+  "$REEL" watch bench.edit -o out ${PREVIEW---preview} ${ARGS:-} 2> log &
 pid=$!
 wait_line log '^\[' 0 > /dev/null   # the first build
 first=$(grep -E '^\[' log | head -1)

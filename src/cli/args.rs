@@ -37,6 +37,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Render, then re-render what each saved change affects.
     Watch(WatchArgs),
+    /// Render one frame of one row to a PNG, full quality, seeking every input.
+    Still(StillArgs),
     /// Print the ffmpeg command and filtergraph for one row.
     Graph(GraphArgs),
     /// List every remote media URL with its cache file and state (cached, missing, mapped).
@@ -352,6 +354,10 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECONDS")]
     pub frame: Option<f64>,
 
+    /// Rows rendered at once (default: half the cores, at least 1).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub jobs: Option<usize>,
+
     /// Poll for changes instead of OS notifications (network filesystems, containers).
     #[arg(long)]
     pub poll: bool,
@@ -383,6 +389,34 @@ pub struct GraphArgs {
     /// Show the preview-quality command.
     #[arg(long)]
     pub preview: bool,
+
+    /// Show the command of `reel still --at SECONDS` (one frame, inputs seeked).
+    #[arg(long, value_name = "SECONDS")]
+    pub at: Option<f64>,
+
+    #[command(flatten)]
+    /// Download limits.
+    pub net: NetArgs,
+}
+
+/// `reel still`.
+#[derive(Debug, Args)]
+pub struct StillArgs {
+    #[command(flatten)]
+    /// Template and data.
+    pub input: InputArgs,
+
+    /// The moment to show: timeline seconds (`5`, `2.48`).
+    #[arg(long, value_name = "SECONDS")]
+    pub at: f64,
+
+    /// Which row (1-based).
+    #[arg(long, default_value_t = 1)]
+    pub row: usize,
+
+    /// The PNG to write.
+    #[arg(short, long, value_name = "FILE.png", default_value = "still.png")]
+    pub output: PathBuf,
 
     #[command(flatten)]
     /// Download limits.

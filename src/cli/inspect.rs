@@ -10,7 +10,7 @@ use super::args::{GraphArgs, ImportArgs, ProbeArgs};
 use super::check::{load, selection};
 use super::{Global, Reporter, Status};
 use crate::diagnostics::SourceMap;
-use crate::pipeline::LoadOptions;
+use crate::pipeline::{BuiltRow, LoadOptions, Project};
 use crate::render::cache::Cache;
 use crate::render::job::{RenderJob, plan_edit};
 use crate::render::raster::Fonts;
@@ -30,37 +30,14 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
     let Some(project) = load(&args.input, LoadOptions::default(), &reporter) else {
         return Ok(Status::Failed);
     };
-    let rows = match project.rows() {
-        Ok(rows) => rows,
-        Err(e) => {
-            reporter.emit(&[e], &project.sources);
-            return Ok(Status::Failed);
-        }
-    };
-    let Some((index, row)) = rows.into_iter().find(|(i, _)| *i + 1 == args.row) else {
-        eprintln!("error: the data has no row {}", args.row);
-        return Ok(Status::Usage);
-    };
-    let row = match row {
-        Ok(row) => row,
-        Err(e) => {
-            reporter.emit(&[e], &project.sources);
-            return Ok(Status::Failed);
-        }
-    };
-    let built = project.build_row(&row);
-    reporter.emit(&built.warnings, &project.sources);
-    let built = match built.output {
+    let (index, built) = match build_one(&project, args.row, &reporter) {
         Ok(b) => b,
-        Err(errors) => {
-            reporter.emit(&errors, &project.sources);
-            return Ok(Status::Failed);
-        }
+        Err(status) => return Ok(status),
     };
     let options = RenderOptions {
         preview: args.preview,
         threads: None,
-        frame: None,
+        frame: args.at,
         max_duration: Some(args.input.max_duration),
     };
     let fonts = Fonts::bundled();
@@ -90,6 +67,36 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         Err(errors) => {
             reporter.emit(&errors, &project.sources);
             Ok(Status::Failed)
+        }
+    }
+}
+
+/// Expands and validates row `row` (1-based) of `project`, reporting what goes wrong; the
+/// row's index and the built row, or the exit status.
+pub(crate) fn build_one(
+    project: &Project,
+    row: usize,
+    reporter: &Reporter,
+) -> Result<(usize, BuiltRow), Status> {
+    let rows = project.rows().map_err(|e| {
+        reporter.emit(&[e], &project.sources);
+        Status::Failed
+    })?;
+    let Some((index, found)) = rows.into_iter().find(|(i, _)| *i + 1 == row) else {
+        eprintln!("error: the data has no row {row}");
+        return Err(Status::Usage);
+    };
+    let found = found.map_err(|e| {
+        reporter.emit(&[e], &project.sources);
+        Status::Failed
+    })?;
+    let built = project.build_row(&found);
+    reporter.emit(&built.warnings, &project.sources);
+    match built.output {
+        Ok(b) => Ok((index, b)),
+        Err(errors) => {
+            reporter.emit(&errors, &project.sources);
+            Err(Status::Failed)
         }
     }
 }

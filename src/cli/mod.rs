@@ -39,6 +39,7 @@ pub mod inspect;
 pub mod progress;
 pub mod render;
 mod report;
+pub mod still;
 pub mod summary;
 pub mod watch;
 
@@ -141,6 +142,7 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Render(a) => render::run(a, global),
         args::Command::Summary(a) => summary::run(a, global),
         args::Command::Watch(a) => watch::run(a, global),
+        args::Command::Still(a) => still::run(a, global),
         args::Command::Graph(a) => inspect::graph(a, global),
         args::Command::Import(a) => inspect::import(a, global),
         args::Command::Assets(a) => check::assets(a, global),

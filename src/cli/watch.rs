@@ -46,6 +46,8 @@ struct Options {
     delimiter: Option<String>,
     /// `--preview` and `--frame`.
     render: RenderOptions,
+    /// `-j`: rows rendered at once.
+    jobs: usize,
     /// `--poll`.
     poll: bool,
     /// `--serve` port.
@@ -91,6 +93,7 @@ impl Options {
                 frame: args.frame,
                 max_duration: Some(args.input.max_duration),
             },
+            jobs: args.jobs.unwrap_or_else(default_jobs),
             poll: args.poll,
             serve: args.serve.then_some(args.port),
             trace: std::env::var_os("REEL_WATCH_TRACE").is_some_and(|v| v == "1"),
@@ -101,10 +104,17 @@ impl Options {
     }
 }
 
+/// Rows rendered at once without `-j`: half the cores (each ffmpeg is multi-threaded), at
+/// least 1.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
 /// Runs the watch loop with `load` as the way to (re)load the template, until interrupted.
 fn watch_with<P, L>(options: Options, global: &Global, load: L) -> anyhow::Result<Status>
 where
     P: Project + Send + 'static,
+    P::Job: Send,
     L: FnMut() -> Result<P, LoadFailure> + Send + 'static,
 {
     std::fs::create_dir_all(&options.out_dir)
@@ -138,6 +148,7 @@ where
         out_dir: options.out_dir.clone(),
         selection: options.selection.clone(),
         settings: pipeline::settings_hash(&options.render),
+        jobs: options.jobs,
     };
     let reporter = Reporter::new(global);
     let trace = options.trace;
@@ -153,13 +164,17 @@ where
         assets: Default::default(),
         output_dir: options.out_dir.clone(),
     };
+    let incoming = session.incoming();
     looper.run(
         options.poll,
         initial,
         move |_, plan: &Plan, cancel| session.build(plan, cancel),
-        |changes: &Changes, plan: &Plan| {
+        move |changes: &Changes, plan: &Plan| {
             if trace && !plan.is_empty() {
                 trace_change(changes, plan);
+            }
+            if let Ok(mut incoming) = incoming.lock() {
+                incoming.merge(plan.clone());
             }
         },
     )?;

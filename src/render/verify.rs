@@ -62,8 +62,20 @@ impl Expect {
     }
 }
 
-/// Probes `path` and checks it against `expect`; `Err` says what is wrong, in words.
+/// Probes `path` and checks it against `expect`; `Err` says what is wrong, in words. A PNG,
+/// JPEG or BMP still is checked here without ffprobe (a process start costs as much as the
+/// rest of a `reel still`): its signature and its end marker show it was written whole.
 pub fn verify(path: &Path, expect: &Expect) -> Result<(), String> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if expect.duration <= 0.0
+        && !expect.audio
+        && let Some(kind) = ext.as_deref().and_then(Still::of_extension)
+    {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it back ({e})"))?;
+        return kind.check(&bytes);
+    }
     let output = Command::new(ffmpeg_sidecar::ffprobe::ffprobe_path())
         .args(["-v", "error", "-of", "json"])
         .args([
@@ -89,6 +101,51 @@ pub fn verify(path: &Path, expect: &Expect) -> Result<(), String> {
     let json: Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("ffprobe gave no readable answer ({e})"))?;
     check(&json, expect)
+}
+
+/// An image format a still is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Still {
+    Png,
+    Jpeg,
+    Bmp,
+}
+
+impl Still {
+    fn of_extension(ext: &str) -> Option<Still> {
+        match ext {
+            "png" => Some(Still::Png),
+            "jpg" | "jpeg" => Some(Still::Jpeg),
+            "bmp" => Some(Still::Bmp),
+            _ => None,
+        }
+    }
+
+    /// Whether `bytes` hold a whole image of this kind. Pure.
+    fn check(self, bytes: &[u8]) -> Result<(), String> {
+        let whole = match self {
+            // Signature, and the IEND chunk (length 0, type, CRC) last.
+            Still::Png => {
+                bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+                    && bytes.len() >= 20
+                    && bytes[bytes.len() - 12..].starts_with(b"\0\0\0\0IEND")
+            }
+            // Start and end of image markers.
+            Still::Jpeg => bytes.starts_with(&[0xff, 0xd8]) && bytes.ends_with(&[0xff, 0xd9]),
+            // The header's file size is the file's.
+            Still::Bmp => {
+                bytes.starts_with(b"BM")
+                    && bytes.len() >= 6
+                    && u32::from_le_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]) as usize
+                        == bytes.len()
+            }
+        };
+        if whole {
+            Ok(())
+        } else {
+            Err(format!("it is not a whole {self:?} image ({} bytes)", bytes.len()).to_lowercase())
+        }
+    }
 }
 
 /// Checks ffprobe's JSON (`format.duration`, `streams[].codec_type`/`duration`). Pure.
@@ -194,5 +251,24 @@ mod tests {
         };
         let png = json!({"format": {"duration": "N/A"}, "streams": [{"codec_type": "video"}]});
         assert_eq!(check(&png, &still), Ok(()));
+    }
+
+    #[test]
+    fn stills_are_checked_whole_without_ffprobe() {
+        let png = b"\x89PNG\r\n\x1a\n....\0\0\0\0IEND\xaeB`\x82";
+        assert_eq!(Still::Png.check(png), Ok(()));
+        assert!(
+            Still::Png.check(&png[..png.len() - 4]).is_err(),
+            "cut short"
+        );
+        assert_eq!(Still::Jpeg.check(&[0xff, 0xd8, 1, 2, 0xff, 0xd9]), Ok(()));
+        assert!(Still::Jpeg.check(&[0xff, 0xd8, 1, 2]).is_err());
+        let mut bmp = b"BM\0\0\0\0rest".to_vec();
+        let n = bmp.len() as u32;
+        bmp[2..6].copy_from_slice(&n.to_le_bytes());
+        assert_eq!(Still::Bmp.check(&bmp), Ok(()));
+        assert!(Still::Bmp.check(&bmp[..8]).is_err());
+        let err = Still::Png.check(b"").unwrap_err();
+        assert_eq!(err, "it is not a whole png image (0 bytes)");
     }
 }

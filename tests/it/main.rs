@@ -13,6 +13,7 @@ mod media;
 mod output;
 mod render;
 mod resolve;
+mod still;
 mod syntax;
 mod template;
 mod util;

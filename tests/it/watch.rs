@@ -401,11 +401,61 @@ fn frame_renders_one_still_per_row() {
     let dir = project();
     let mut w = Watch::start(dir.path(), &["t.edit", "-o", "out", "--frame", "0.5"]);
     assert_eq!(rendered(&w.build()), ["a.png", "b.png", "c.png"]);
-    let png = std::fs::read(dir.path().join("out/b.png")).unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG still");
+    let still = std::fs::read(dir.path().join("out/b.png")).unwrap();
+    assert!(still.starts_with(b"\x89PNG"), "a PNG still");
+    assert_eq!(centre(&dir.path().join("out/c.png")), [0, 0, 255]);
     edit(&dir.path().join("rows.csv"), "c,blue.png", "c,red.png");
     assert_eq!(rendered(&w.build()), ["c.png"]);
+    assert_eq!(centre(&dir.path().join("out/c.png")), [255, 0, 0]);
+    // An asset save: only the row showing it.
+    png(&dir.path().join("green.png"), "cyan");
+    assert_eq!(rendered(&w.build()), ["b.png"]);
+    assert_eq!(centre(&dir.path().join("out/b.png")), [0, 255, 255]);
+    // A template save: every row, each still the new picture.
+    edit(
+        &dir.path().join("t.edit"),
+        "fit=contain",
+        "fit=contain opacity=0.5",
+    );
+    assert_eq!(rendered(&w.build()), ["a.png", "b.png", "c.png"]);
+    assert_eq!(centre(&dir.path().join("out/a.png")), [128, 0, 0]);
     assert_eq!(w.stop("TERM"), 130);
+}
+
+/// The RGB pixel at the centre of a 160x90 still, each channel rounded to 0, 128 or 255 (a
+/// PNG from yuv420p is a few levels off).
+fn centre(png: &Path) -> [u8; 3] {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(png)
+        .args([
+            "-vf",
+            "crop=1:1:80:45",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.stdout.len(),
+        3,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let level = |v: u8| match v {
+        0..=40 => 0,
+        90..=165 => 128,
+        215.. => 255,
+        _ => v,
+    };
+    [
+        level(out.stdout[0]),
+        level(out.stdout[1]),
+        level(out.stdout[2]),
+    ]
 }
 
 #[test]
@@ -427,6 +477,42 @@ fn a_change_during_a_render_cancels_it_and_leaves_no_part_file() {
     assert!(lines.iter().any(|l| l.contains("cancelled")), "{lines:?}");
     let next = w.build();
     assert_eq!(rendered(&next), ["a.mp4"], "{next:?}");
+    no_part_files(dir.path());
+}
+
+/// `-j 3` renders the three rows at once; a data save that changes row c while they render
+/// cancels c only: a and b finish in that build, and the next build renders c alone.
+#[test]
+fn a_save_during_parallel_renders_cancels_only_the_rows_it_affects() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = project();
+    let template = dir.path().join("t.edit");
+    let mut w = Watch::start(dir.path(), &["t.edit", "-o", "out", "-j", "3"]);
+    assert_eq!(rendered(&w.build()), ["a.mp4", "b.mp4", "c.mp4"]);
+    // One save making every row's render long enough for the next save to land while all
+    // three run.
+    let text = std::fs::read_to_string(&template).unwrap();
+    let long = text
+        .replacen("160x90 fps=12", "hd fps=25", 1)
+        .replacen("for 1 ", "for 12 ", 1);
+    let tmp = template.with_extension("reel-test-tmp");
+    std::fs::write(&tmp, long).unwrap();
+    std::fs::rename(&tmp, &template).unwrap();
+    for row in ["a", "b", "c"] {
+        w.wait_for(&format!("rendering {row}.mp4"));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    edit(&dir.path().join("rows.csv"), "c,blue.png", "c,cyan.png");
+    let lines = w.build();
+    assert_eq!(rendered(&lines), ["a.mp4", "b.mp4"], "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("cancelled after 2 rows")),
+        "{lines:?}"
+    );
+    let next = w.build();
+    assert_eq!(rendered(&next), ["c.mp4"], "{next:?}");
     no_part_files(dir.path());
 }
 

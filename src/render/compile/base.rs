@@ -29,13 +29,15 @@ pub(crate) enum Base {
 /// A run of base frames: `(first, end, what)`.
 pub(crate) type Run = (usize, usize, Base);
 
-/// The base runs `(k0, k1, what)` covering `0..frames`, and for every span the frame ranges
-/// where it must be overlaid (empty for spans that are in the base or hidden by it).
-pub(crate) fn plan(spans: &[Span], frames: usize) -> (Vec<Run>, Vec<Vec<(usize, usize)>>) {
-    let mut cuts: Vec<usize> = vec![0, frames];
+/// The base runs `(k0, k1, what)` covering `window` (`first..end`: the whole timeline, or the
+/// frame of a still), and for every span the frame ranges where it must be overlaid (empty for
+/// spans that are in the base or hidden by it).
+pub(crate) fn plan(spans: &[Span], window: (usize, usize)) -> (Vec<Run>, Vec<Vec<(usize, usize)>>) {
+    let (first, end) = window;
+    let mut cuts: Vec<usize> = vec![first, end];
     for s in spans {
-        cuts.push(s.k0.min(frames));
-        cuts.push(s.k1.min(frames));
+        cuts.push(s.k0.clamp(first, end));
+        cuts.push(s.k1.clamp(first, end));
     }
     cuts.sort_unstable();
     cuts.dedup();
@@ -103,7 +105,7 @@ mod tests {
                 opaque_full: false,
             },
         ];
-        let (runs, vis) = plan(&spans, 250);
+        let (runs, vis) = plan(&spans, (0, 250));
         assert_eq!(
             runs,
             vec![(0, 125, Base::Span(0)), (125, 250, Base::Span(2))]
@@ -129,7 +131,7 @@ mod tests {
                 opaque_full: true,
             },
         ];
-        let (runs, vis) = plan(&spans, 120);
+        let (runs, vis) = plan(&spans, (0, 120));
         assert_eq!(
             runs,
             vec![
@@ -139,5 +141,35 @@ mod tests {
             ]
         );
         assert_eq!(vis[0], vec![(0, 20), (40, 100)]);
+    }
+
+    #[test]
+    fn a_window_plans_only_its_frames() {
+        // The reference scene at frame 130 (a still): clipB's body is the base, the photo is
+        // overlaid for that frame alone, clipA (ended) and the fade piece take no part.
+        let spans = [
+            Span {
+                track: 3,
+                k0: 0,
+                k1: 125,
+                opaque_full: true,
+            },
+            Span {
+                track: 2,
+                k0: 125,
+                k1: 250,
+                opaque_full: true,
+            },
+            Span {
+                track: 1,
+                k0: 50,
+                k1: 175,
+                opaque_full: false,
+            },
+        ];
+        let (runs, vis) = plan(&spans, (130, 131));
+        assert_eq!(runs, vec![(130, 131, Base::Span(1))]);
+        assert_eq!(vis[2], vec![(130, 131)]);
+        assert!(vis[0].is_empty() && vis[1].is_empty());
     }
 }

@@ -185,6 +185,9 @@ pub fn shell_quote(s: &str) -> String {
 pub fn compile(timeline: &Timeline, options: &RenderOptions) -> SourceResult<RenderPlan> {
     let mut cx = Ctx::new(timeline, options);
     let spec = output::Spec::new(&cx);
+    if let Some(window) = spec.still_window() {
+        cx.window = window;
+    }
     let video = if spec.has_video() {
         Some(visual::compose(&mut cx))
     } else {
@@ -229,6 +232,10 @@ pub(crate) struct Ctx<'a> {
     px: f64,
     /// Frames of the whole timeline.
     frames: usize,
+    /// Output frames `[first, end)` the graph computes: the whole timeline, or for a still
+    /// just its frame, every input seeked to where it is needed there (the graph's time
+    /// origin is `first`).
+    window: (usize, usize),
     /// Errors found.
     errors: Vec<Diagnostic>,
     /// Inputs opened for a clip's picture (the clip's address in the borrowed timeline, input
@@ -253,6 +260,7 @@ impl<'a> Ctx<'a> {
             canvas,
             px,
             frames,
+            window: (0, frames),
             errors: Vec::new(),
             media_inputs: Vec::new(),
         }
@@ -283,6 +291,11 @@ impl<'a> Ctx<'a> {
     /// Frames per second as a float.
     fn fps(&self) -> f64 {
         self.canvas.fps.as_f64()
+    }
+
+    /// Output frame `k` of the timeline as a frame of the computed graph (from `window.0`).
+    fn out(&self, k: usize) -> usize {
+        k.saturating_sub(self.window.0)
     }
 
     /// The first frame at or after time `t`.

@@ -57,6 +57,11 @@ impl Spec {
         }
     }
 
+    /// The one frame `[k, k + 1)` a still output shows, which the graph alone computes.
+    pub(super) fn still_window(&self) -> Option<(usize, usize)> {
+        self.format.is_still().then_some((self.first, self.end))
+    }
+
     /// Whether a picture is written.
     pub(super) fn has_video(&self) -> bool {
         self.format != Format::Mp3
@@ -120,11 +125,11 @@ pub(super) fn finish(
 /// Range/still selection, `scaleTo`, GIF palette.
 fn video_tail(cx: &mut Ctx, spec: &Spec, v: Link) -> Pad {
     let mut f = Vec::new();
-    if spec.first > 0 || spec.end < cx.frames {
+    if (spec.first, spec.end) != cx.window {
         f.push(
             Filter::new("trim")
-                .arg("start_frame", spec.first)
-                .arg("end_frame", spec.end),
+                .arg("start_frame", cx.out(spec.first))
+                .arg("end_frame", cx.out(spec.end)),
         );
         f.push(Filter::new("setpts").pos("PTS-STARTPTS"));
     }

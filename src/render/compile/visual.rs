@@ -31,6 +31,9 @@ struct Clip<'a> {
     k1: usize,
     /// A single picture (image, layer, frozen video).
     still: bool,
+    /// Clip-local frames the input skips (seeked past) when only a still is computed: the
+    /// prepared stream starts at local frame `skip`.
+    skip: usize,
 }
 
 /// A run of a clip's frames treated one way.
@@ -68,7 +71,7 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
             }
         })
         .collect();
-    let (runs, visible) = base::plan(&spans, cx.frames);
+    let (runs, visible) = base::plan(&spans, cx.window);
     let mut links = prepare_all(cx, &clips, &pieces, &runs, &visible, &mut lumas);
     let mut base_parts = Vec::new();
     for (k0, k1, b) in &runs {
@@ -179,6 +182,13 @@ fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
                 _ => true,
             };
             let motion = Motion::new(clip, canvas);
+            let skip = match &clip.source {
+                Source::Frames { count, .. } => {
+                    cx.window.0.saturating_sub(k0).min(count.saturating_sub(1))
+                }
+                Source::Media { .. } if !still => cx.window.0.saturating_sub(k0),
+                _ => 0,
+            };
             out.push(Clip {
                 clip,
                 track,
@@ -188,6 +198,7 @@ fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
                 k0,
                 k1,
                 still,
+                skip,
             });
         }
     }
@@ -209,10 +220,13 @@ fn pieces(cx: &Ctx, lumas: &[luma::Luma], i: usize, c: &Clip) -> Vec<Piece> {
     );
     cuts.sort_unstable();
     cuts.dedup();
+    // Only the frames of the computed window (all of them, or a still's one).
+    let lo = cx.window.0.saturating_sub(c.k0);
+    let hi = cx.window.1.saturating_sub(c.k0);
     cuts.windows(2)
-        .filter(|w| w[1] > w[0])
-        .map(|w| {
-            let (j0, j1) = (w[0], w[1]);
+        .map(|w| (w[0].max(lo), w[1].min(hi)))
+        .filter(|(j0, j1)| j1 > j0)
+        .map(|(j0, j1)| {
             let luma = luma::covering(lumas, c.track, c.k0 + j0, c.k0 + j1);
             let edge = j0 < j_in || j0 >= j_out;
             Piece {
@@ -305,6 +319,7 @@ pub(super) fn off_canvas(cx: &Ctx) -> Vec<String> {
 fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     let fps = cx.canvas.fps;
     let (index, mut filters) = match &c.clip.source {
+        Source::Media { path, info } if !c.still && c.skip > 0 => seeked_video(cx, c, path, info),
         Source::Media { path, info } if !c.still => {
             let need = c.clip.length * c.clip.media.speed + 2.0 / cx.fps();
             let mut args = Vec::new();
@@ -335,7 +350,10 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         }
         Source::Layer { png, .. } => (cx.input(png, Vec::new()), Vec::new()),
         Source::Frames { dir, count, .. } => {
-            let args = vec!["-framerate".to_owned(), fps.to_string()];
+            let mut args = vec!["-framerate".to_owned(), fps.to_string()];
+            if c.skip > 0 {
+                args.extend(["-start_number".to_owned(), c.skip.to_string()]);
+            }
             let pattern = sequence_pattern(dir);
             // The text at rest (the last frame) holds to the end of the clip.
             let hold = (c.k1 - c.k0).saturating_sub(*count);
@@ -372,6 +390,51 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
     }
     cx.g.chain(&[link], filters).into()
+}
+
+/// A video input seeked (demux-time `-ss`) to a frame before local frame `c.skip`, its
+/// timestamps put back where the whole render has them, so `fps` picks the same source
+/// frames; the prepared stream then starts at local frame `c.skip`, and only a few frames are
+/// decoded. The whole render's `PTS-STARTPTS` removes the gap between `trim` and the first
+/// frame at or after it, which is computed here from the probed frame rate.
+fn seeked_video(
+    cx: &mut Ctx,
+    c: &Clip,
+    path: &std::path::Path,
+    info: &crate::render::timeline::MediaInfo,
+) -> (usize, Vec<Filter>) {
+    let fps = cx.canvas.fps;
+    let speed = c.clip.media.speed;
+    let trim = c.clip.media.trim;
+    // One output frame of margin, so `fps` sees the frame before the one it keeps.
+    let pre = c.skip.saturating_sub(1);
+    let local = pre as f64 / cx.fps();
+    let gap = if trim > 0.0 && info.fps > 0.0 {
+        ((trim * info.fps - 1e-6).ceil() / info.fps - trim).max(0.0)
+    } else {
+        0.0
+    };
+    let need = (c.skip - pre + 3) as f64 / cx.fps() * speed;
+    let args = vec![
+        "-ss".to_owned(),
+        num(trim + local * speed),
+        "-t".to_owned(),
+        num(need),
+    ];
+    let i = cx.media_input(path, info, args);
+    cx.media_inputs
+        .push((std::ptr::from_ref(c.clip) as usize, i));
+    let mut f = vec![Filter::new("setpts").pos(format!("PTS+{}/TB", num(local * speed - gap)))];
+    if (speed - 1.0).abs() > 1e-9 {
+        f.push(Filter::new("setpts").pos(format!("PTS/{}", num(speed))));
+    }
+    f.extend([
+        // Pads the start with the first frame (never shown): frame numbers stay local ones.
+        Filter::new("fps").pos(fps.to_string()).arg("start_time", 0),
+        Filter::new("trim").arg("start_frame", c.skip),
+        Filter::new("setpts").pos("PTS-STARTPTS"),
+    ]);
+    (i, f)
 }
 
 /// Keys `link` (the fitted picture) by `key`: the matte is computed on an RGB copy and becomes
@@ -496,8 +559,8 @@ fn frames(cx: &Ctx, c: &Clip, j0: usize, n: usize) -> Vec<Filter> {
             // Pads a source that ends a frame early instead of shifting later frames.
             Filter::new("tpad").arg("stop_mode", "clone").arg("stop", 2),
             Filter::new("trim")
-                .arg("start_frame", j0)
-                .arg("end_frame", j0 + n),
+                .arg("start_frame", j0 - c.skip)
+                .arg("end_frame", j0 - c.skip + n),
             Filter::new("setpts").pos("PTS-STARTPTS"),
         ]
     }
@@ -538,6 +601,7 @@ fn overlay_piece(
     let Layer { c, p, link } = layer;
     let k0 = c.k0 + p.j0;
     let whole = visible == [(k0, c.k0 + p.j1)];
+    let (k0, visible) = (cx.out(k0), shifted(cx, visible));
     let (top, size) = if p.animated {
         animate(cx, lumas, c, p, link)
     } else if c.still {
@@ -566,15 +630,23 @@ fn overlay_piece(
         .arg("y", ys.expr(&var));
     if c.still && !p.animated {
         // One frame, repeated by overlay (eof_action=repeat) while enabled.
-        o = o.arg("enable", enable(visible));
+        o = o.arg("enable", enable(&visible));
     } else {
         o = o.arg("eof_action", "pass");
         if !whole {
-            o = o.arg("enable", enable(visible));
+            o = o.arg("enable", enable(&visible));
         }
     }
     let o = o.arg("format", "yuv420");
     cx.g.chain(&[under, top], vec![o]).into()
+}
+
+/// Output frame ranges as frames of the computed graph.
+fn shifted(cx: &Ctx, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    ranges
+        .iter()
+        .map(|&(a, b)| (cx.out(a), cx.out(b)))
+        .collect()
 }
 
 fn enable(ranges: &[(usize, usize)]) -> String {
@@ -648,7 +720,7 @@ fn animate(
         f.push(Filter::new("format").pos("yuva420p"));
         f.push(Filter::new("lutyuv").arg("a", format!("val*{}", num(first.max(0.0)))));
     }
-    f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, c.k0 + p.j0)));
+    f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, cx.out(c.k0 + p.j0))));
     (cx.g.chain(&[link], f).into(), size)
 }
 

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::batch::manifest;
-use crate::batch::{FileHashes, Key, Manifest, Reason, Selection, Source, name};
-use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, Span};
+use crate::batch::{FileHashes, Key, Manifest, Reason, Rendered, Selection, Source, name};
+use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, SourceResult, Span, Warned};
 use crate::render::Cancel;
 
 use super::classify::Plan;
@@ -61,6 +61,8 @@ pub struct Settings {
     pub selection: Selection,
     /// [`crate::pipeline::settings_hash`] of `--preview` / `--frame`.
     pub settings: blake3::Hash,
+    /// `-j`: rows rendered at once (at least 1).
+    pub jobs: usize,
 }
 
 /// Something to show the user.
@@ -113,6 +115,14 @@ pub struct Outcome {
 
 /// A row that must render.
 struct Todo<J> {
+    /// Which row and why.
+    row: RowTask,
+    /// The built row.
+    job: J,
+}
+
+/// A row that must render, without its built row (which the render consumes).
+struct RowTask {
     /// 0-based row index.
     index: usize,
     /// Output file name.
@@ -121,8 +131,17 @@ struct Todo<J> {
     key: Key,
     /// Why it renders.
     reason: Reason,
-    /// The built row.
-    job: J,
+}
+
+/// How often a build waiting for its renders looks at its cancel flag.
+const CANCEL_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// What a render worker tells the build.
+enum Report {
+    /// Row `RowTask` starts.
+    Started(usize),
+    /// It ended: its render's result and wall-clock seconds.
+    Ended(usize, Warned<SourceResult<Rendered>>, f64),
 }
 
 /// The state kept between builds.
@@ -147,11 +166,16 @@ pub struct Session<P, L, E> {
     builds: u64,
     /// The assets the last build watched (kept when a build fails).
     watched_assets: BTreeSet<PathBuf>,
+    /// What the changes seen since this build started ask for (filled by the loop's change
+    /// callback through [`Session::incoming`]): when the build is cancelled, renders in
+    /// flight that these changes do not affect finish instead of being killed.
+    incoming: Arc<Mutex<Plan>>,
 }
 
 impl<P, L, E> Session<P, L, E>
 where
     P: Project,
+    P::Job: Send,
     L: FnMut() -> Result<P, LoadFailure>,
     E: FnMut(Event<'_>),
 {
@@ -178,13 +202,24 @@ where
             gallery,
             builds: 0,
             watched_assets: BTreeSet::new(),
+            incoming: Arc::default(),
         }
+    }
+
+    /// Where the loop's change callback merges the [`Plan`] of each change, so a cancelled
+    /// build can tell the rows it affects (cancelled) from the others (left to finish).
+    pub fn incoming(&self) -> Arc<Mutex<Plan>> {
+        self.incoming.clone()
     }
 
     /// Runs one build for `plan`, stopping early when `cancel` is set.
     pub fn build(&mut self, plan: &Plan, cancel: &Cancel) -> Built {
         let started = Instant::now();
         self.builds += 1;
+        // Changes before this start are in `plan` already.
+        if let Ok(mut incoming) = self.incoming.lock() {
+            *incoming = Plan::default();
+        }
         let mut out = Outcome {
             first: self.builds == 1,
             ..Outcome::default()
@@ -199,6 +234,8 @@ where
         }
         if let Some((project, template_hash)) = &self.project {
             let mut ctx = Ctx {
+                incoming: &self.incoming,
+                template: *template_hash,
                 settings: &self.settings,
                 manifest: &mut self.manifest,
                 hashes: &self.hashes,
@@ -289,6 +326,10 @@ where
 
 /// What expanding and rendering rows needs, borrowed from the session.
 struct Ctx<'a, E> {
+    /// Changes seen while this build runs.
+    incoming: &'a Mutex<Plan>,
+    /// The template hash the rows were keyed with.
+    template: blake3::Hash,
     /// Fixed settings.
     settings: &'a Settings,
     /// Decides staleness; records good renders.
@@ -377,10 +418,12 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
                 None
             }
             reason => Some(Todo {
-                index,
-                output,
-                key,
-                reason,
+                row: RowTask {
+                    index,
+                    output,
+                    key,
+                    reason,
+                },
                 job: built.job,
             }),
         }
@@ -397,38 +440,193 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
         warned.output
     }
 
-    /// Renders the stale rows in order until done or cancelled.
-    fn render_all<P: Source>(
+    /// Renders the stale rows, `settings.jobs` at a time (in row order as workers free up),
+    /// until done or cancelled. Workers only render; events, the manifest and the counts are
+    /// handled here, on the build's thread, as their reports arrive.
+    fn render_all<P>(
         &mut self,
         project: &P,
         todo: Vec<Todo<P::Job>>,
         cancel: &Cancel,
         shown: &mut [Shown],
-    ) {
-        for t in todo {
-            if cancel.is_cancelled() {
-                self.out.cancelled = true;
-                return;
+    ) where
+        P: Source,
+        P::Job: Send,
+    {
+        let workers = self.settings.jobs.clamp(1, todo.len().max(1));
+        let (tasks, jobs): (Vec<RowTask>, Vec<P::Job>) =
+            todo.into_iter().map(|t| (t.row, t.job)).unzip();
+        let queue = Mutex::new(jobs.into_iter().enumerate());
+        let out_dir = &self.settings.out_dir;
+        let paths: Vec<PathBuf> = tasks.iter().map(|t| out_dir.join(&t.output)).collect();
+        // Each row renders under its own flag: a cancelled build kills only the renders its
+        // new changes affect (see `settle`).
+        let row_cancel: Vec<Cancel> = tasks.iter().map(|_| Cancel::new()).collect();
+        let (tx, rx) = std::sync::mpsc::channel::<Report>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let (tx, queue, paths, row_cancel) = (tx.clone(), &queue, &paths, &row_cancel);
+                scope.spawn(move || {
+                    loop {
+                        // A cancelled build starts no more rows; the next build redoes them.
+                        if cancel.is_cancelled() {
+                            break;
+                        }
+                        let next = queue.lock().ok().and_then(|mut q| q.next());
+                        let Some((i, job)) = next else { break };
+                        let _ = tx.send(Report::Started(i));
+                        let started = Instant::now();
+                        let warned = project.render(job, &paths[i], &mut |_| {}, &row_cancel[i]);
+                        let seconds = started.elapsed().as_secs_f64();
+                        let _ = tx.send(Report::Ended(i, warned, seconds));
+                    }
+                });
             }
-            let path = self.settings.out_dir.join(&t.output);
-            if self.render(project, t, cancel)
-                && let Some(s) = shown.iter_mut().find(|s| s.path == path)
-            {
-                s.rendered = true;
+            drop(tx);
+            let mut running = BTreeSet::new();
+            let mut settled = false;
+            loop {
+                let report = match rx.recv_timeout(CANCEL_POLL) {
+                    Ok(r) => r,
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if cancel.is_cancelled() {
+                            self.settle(project, &tasks, &running, &row_cancel, &mut settled);
+                        }
+                        continue;
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                };
+                match report {
+                    Report::Started(i) => {
+                        running.insert(i);
+                        (self.on_event)(Event::Rendering {
+                            row: tasks[i].index + 1,
+                            output: &tasks[i].output,
+                            reason: &tasks[i].reason,
+                        });
+                        if cancel.is_cancelled() {
+                            settled = false;
+                            self.settle(project, &tasks, &running, &row_cancel, &mut settled);
+                        }
+                    }
+                    Report::Ended(i, warned, seconds) => {
+                        running.remove(&i);
+                        if self.rendered(&tasks[i], &paths[i], warned, seconds, &row_cancel[i])
+                            && let Some(s) = shown.iter_mut().find(|s| s.path == paths[i])
+                        {
+                            s.rendered = true;
+                        }
+                    }
+                }
+            }
+        });
+        if cancel.is_cancelled() {
+            self.out.cancelled = true;
+        }
+    }
+
+    /// The build was cancelled: cancels the renders in flight that the changes seen since it
+    /// started affect (all of them for Ctrl-C, which brings no change), and lets the others
+    /// finish, so their outputs count. Looks again whenever another change arrives.
+    fn settle<P: Source>(
+        &mut self,
+        project: &P,
+        tasks: &[RowTask],
+        running: &BTreeSet<usize>,
+        row_cancel: &[Cancel],
+        settled: &mut bool,
+    ) {
+        let plan = self
+            .incoming
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_else(|_| Plan::full());
+        if *settled && plan.is_empty() {
+            return;
+        }
+        *settled = true;
+        let live: Vec<usize> = running
+            .iter()
+            .copied()
+            .filter(|&i| !row_cancel[i].is_cancelled())
+            .collect();
+        if live.is_empty() {
+            return;
+        }
+        let affected = |i: usize, this: &Self| -> bool {
+            let t = &tasks[i];
+            if plan.is_empty() || plan.reload {
+                return true;
+            }
+            if !plan.assets.is_empty() {
+                let mut files = rows::files_read(this.manifest, &t.output).peekable();
+                if files.peek().is_none() {
+                    // Never rendered: what it reads is not known yet.
+                    return true;
+                }
+                if files.any(|f| plan.assets.contains(&f)) {
+                    return true;
+                }
+            }
+            false
+        };
+        let mut keep: Vec<usize> = live.into_iter().filter(|&i| !affected(i, self)).collect();
+        if plan.rows && !keep.is_empty() {
+            // Rows whose Edit is still the one being rendered carry on.
+            let same = self.unchanged_rows(project, tasks, &keep);
+            for &i in &keep {
+                if !same.contains(&i) {
+                    row_cancel[i].cancel();
+                }
+            }
+            keep.retain(|i| same.contains(i));
+        }
+        for &i in running {
+            if !keep.contains(&i) {
+                row_cancel[i].cancel();
             }
         }
     }
 
-    /// Renders one row; true when it rendered.
-    fn render<P: Source>(&mut self, project: &P, t: Todo<P::Job>, cancel: &Cancel) -> bool {
-        (self.on_event)(Event::Rendering {
-            row: t.index + 1,
-            output: &t.output,
-            reason: &t.reason,
-        });
-        let started = Instant::now();
-        let path = self.settings.out_dir.join(&t.output);
-        let warned = project.render(t.job, &path, &mut |_| {}, cancel);
+    /// Which of `which` (indices into `tasks`) expand now to the Edit they are rendering.
+    fn unchanged_rows<P: Source>(
+        &self,
+        project: &P,
+        tasks: &[RowTask],
+        which: &[usize],
+    ) -> BTreeSet<usize> {
+        let mut same = BTreeSet::new();
+        let Ok(rows) = project.rows() else {
+            return same;
+        };
+        let last = which.iter().map(|&i| tasks[i].index).max().unwrap_or(0);
+        for (index, row) in rows {
+            if index > last {
+                break;
+            }
+            let Some(&i) = which.iter().find(|&&i| tasks[i].index == index) else {
+                continue;
+            };
+            let Ok(row) = row else { continue };
+            let built = project.build(&row).output;
+            if built.is_ok_and(|b| {
+                b.edit_hash == tasks[i].key.edit && tasks[i].key.template == self.template
+            }) {
+                same.insert(i);
+            }
+        }
+        same
+    }
+
+    /// Records one row's render; true when it rendered.
+    fn rendered(
+        &mut self,
+        t: &RowTask,
+        path: &Path,
+        warned: Warned<SourceResult<Rendered>>,
+        seconds: f64,
+        cancel: &Cancel,
+    ) -> bool {
         self.warn(&warned.warnings);
         match warned.output {
             Ok(rendered) => {
@@ -439,10 +637,9 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
                     .collect();
                 self.manifest.insert(&t.output, t.index, t.key, files);
                 self.out.rendered += 1;
-                let seconds = started.elapsed().as_secs_f64();
                 (self.on_event)(Event::Rendered {
                     row: t.index + 1,
-                    path: &path,
+                    path,
                     seconds,
                 });
                 true

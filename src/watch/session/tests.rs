@@ -131,6 +131,7 @@ fn session(w: &World, rows: Option<&str>) -> Fixture {
             shard: None,
         },
         settings: blake3::hash(b"preview"),
+        jobs: 1,
     };
     let (data, broken, template) = (w.rows.clone(), w.broken.clone(), w.root.join("t.edit"));
     let load = move || {
@@ -324,6 +325,7 @@ fn the_same_diagnostic_for_several_rows_is_shown_once() {
         out_dir: w.root.join("out"),
         selection: Selection::default(),
         settings: blake3::hash(b"preview"),
+        jobs: 1,
     };
     let (data, template) = (w.rows.clone(), w.root.join("t.edit"));
     let load = move || Ok(Fake::new(data.clone(), template.clone()));

@@ -1,0 +1,71 @@
+//! `reel still T --at SECONDS [--row N] [-o FILE.png]`: one frame of one row, full quality.
+//!
+//! The same resolve and compile as `reel render`, with a still output: the plan computes only
+//! that frame, every input seeked to where it is needed (see `render::compile`), and drawn
+//! layers come from the layer cache.
+
+use std::time::Instant;
+
+use super::args::StillArgs;
+use super::check::{load, selection};
+use super::inspect::build_one;
+use super::{Global, Reporter, Status};
+use crate::pipeline::LoadOptions;
+use crate::render::job::{RenderJob, render_edit};
+use crate::render::raster::Fonts;
+use crate::render::{Cancel, RenderOptions};
+
+/// Runs `reel still`.
+pub fn run(args: StillArgs, global: &Global) -> anyhow::Result<Status> {
+    let started = Instant::now();
+    let reporter = Reporter::new(global);
+    if args.row == 0 {
+        eprintln!("error: --row counts from 1");
+        return Ok(Status::Usage);
+    }
+    if !(args.at.is_finite() && args.at >= 0.0) {
+        eprintln!("error: --at must be a time in seconds, 0 or more");
+        return Ok(Status::Usage);
+    }
+    if let Err(msg) = selection(&args.input) {
+        eprintln!("error: {msg}");
+        return Ok(Status::Usage);
+    }
+    let Some(project) = load(&args.input, LoadOptions::default(), &reporter) else {
+        return Ok(Status::Failed);
+    };
+    let (_, built) = match build_one(&project, args.row, &reporter) {
+        Ok(b) => b,
+        Err(status) => return Ok(status),
+    };
+    let fonts = Fonts::bundled();
+    let job = RenderJob {
+        base_dir: project.base_dir.clone(),
+        out_path: args.output.clone(),
+        options: RenderOptions {
+            frame: Some(args.at),
+            max_duration: Some(args.input.max_duration),
+            ..RenderOptions::default()
+        },
+        origins: Some(&built.origins),
+        fonts: &fonts,
+        cache: args.net.cache(),
+        sources: Some(&project.sources),
+    };
+    let rendered = render_edit(&built.edit, &job, &mut |_| {}, &Cancel::new());
+    reporter.emit(&rendered.warnings, &project.sources);
+    match rendered.output {
+        Ok(outcome) => {
+            eprintln!(
+                "wrote {} ({:.0} ms)",
+                outcome.output.display(),
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+            Ok(Status::Ok)
+        }
+        Err(errors) => {
+            reporter.emit(&errors, &project.sources);
+            Ok(Status::Failed)
+        }
+    }
+}
