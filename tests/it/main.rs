@@ -4,6 +4,7 @@
 mod batch;
 mod cli;
 mod edit;
+mod fuzz;
 mod hostile;
 mod html;
 mod k8s;
