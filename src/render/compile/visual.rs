@@ -15,7 +15,7 @@ use super::luma;
 use super::motion::Motion;
 use super::{Ctx, pts_at_frame, pts_frames};
 use crate::render::graph::{Filter, Link, Media, num};
-use crate::render::timeline::{Anim, ChromaKey, ClipKind, Source, TimedClip};
+use crate::render::timeline::{Anim, ChromaKey, ClipKind, Fps, Source, TimedClip};
 
 /// One visual clip being compiled.
 struct Clip<'a> {
@@ -273,7 +273,7 @@ fn top_left(cx: &Ctx, c: &Clip, t: f64, size: (u32, u32)) -> (f64, f64) {
 /// The clip's picture at its prepared size, every frame once (or one frame for stills).
 fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     let fps = cx.canvas.fps;
-    let (index, mut filters) = match &c.clip.source {
+    let (start, index, mut filters) = match &c.clip.source {
         Source::Media { path, info } if !c.still => {
             let need = c.clip.length * c.clip.media.speed + 2.0 / cx.fps();
             let mut args = Vec::new();
@@ -289,7 +289,7 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
                 f.push(Filter::new("setpts").pos(format!("PTS/{}", num(c.clip.media.speed))));
             }
             f.push(Filter::new("fps").pos(fps.to_string()));
-            (i, f)
+            (None, i, f)
         }
         Source::Media { path, info } => {
             let args = if c.clip.media.trim > 0.0 {
@@ -298,27 +298,75 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
                 Vec::new()
             };
             (
+                None,
                 cx.media_input(path, info, args),
                 vec![Filter::new("trim").arg("end_frame", 1)],
             )
         }
-        Source::Layer { png, .. } => (cx.input(png, Vec::new()), Vec::new()),
-        Source::Frames { dir, count, .. } => {
-            let args = vec!["-framerate".to_owned(), fps.to_string()];
+        Source::Layer { png, .. } => (None, cx.input(png, Vec::new()), Vec::new()),
+        Source::Frames {
+            dir,
+            count,
+            step,
+            loop_from,
+            ..
+        } => {
+            let n = c.k1 - c.k0;
             let pattern = sequence_pattern(dir);
-            // The text at rest (the last frame) holds to the end of the clip.
-            let hold = (c.k1 - c.k0).saturating_sub(*count);
-            let f = vec![
-                Filter::new("tpad")
-                    .arg("stop_mode", "clone")
-                    .arg("stop", hold),
-            ];
-            (cx.input(&pattern, args), f)
+            let rate = Fps {
+                num: fps.num,
+                den: fps.den.saturating_mul(*step as u32),
+            };
+            let args = vec!["-framerate".to_owned(), rate.to_string()];
+            match loop_from {
+                // The entrance once, then the cycle repeated by the demuxer to the clip's end.
+                Some(from) => {
+                    let intro = cx.input(&pattern, args.clone());
+                    let mut again = args;
+                    // `-t` ends the endless input; the trim below cuts it to the frame.
+                    let rest = n.saturating_sub(*from) + 2;
+                    again.extend(["-loop", "1", "-start_number"].map(str::to_owned));
+                    again.push(from.to_string());
+                    again.extend(["-t".to_owned(), num(rest as f64 / cx.fps())]);
+                    let cycle = cx.input(&pattern, again);
+                    let head = cx.g.chain(
+                        &[Link::Input(intro, Media::Video)],
+                        vec![Filter::new("trim").arg("end_frame", *from)],
+                    );
+                    let tail = cx.g.chain(
+                        &[Link::Input(cycle, Media::Video)],
+                        vec![
+                            Filter::new("trim").arg("end_frame", n.saturating_sub(*from).max(1)),
+                            Filter::new("setpts").pos("PTS-STARTPTS"),
+                        ],
+                    );
+                    let joined = cx.g.chain(
+                        &[head.into(), tail.into()],
+                        vec![Filter::new("concat").arg("n", 2).arg("v", 1).arg("a", 0)],
+                    );
+                    (Some(Link::from(joined)), 0, Vec::new())
+                }
+                None => {
+                    let mut f = Vec::new();
+                    if *step > 1 {
+                        f.push(Filter::new("fps").pos(fps.to_string()));
+                    }
+                    // The text at rest (the last frame) holds to the end of the clip (later
+                    // filters cut any frames past it).
+                    let hold = n.saturating_sub(*count);
+                    f.push(
+                        Filter::new("tpad")
+                            .arg("stop_mode", "clone")
+                            .arg("stop", hold),
+                    );
+                    (None, cx.input(&pattern, args), f)
+                }
+            }
         }
-        Source::None => (0, Vec::new()),
+        Source::None => (None, 0, Vec::new()),
     };
     filters.extend(shape_filters(c));
-    let mut link = Link::Input(index, Media::Video);
+    let mut link = start.unwrap_or(Link::Input(index, Media::Video));
     if let Some(key) = c.clip.visual.chroma_key {
         let fitted = cx.g.chain(&[link], std::mem::take(&mut filters)).into();
         link = chroma_key(cx, c, fitted, key);
