@@ -2,6 +2,7 @@
 //! `util` holds the shared helpers.
 
 mod batch;
+mod bounds;
 mod cli;
 mod edit;
 mod fuzz;
