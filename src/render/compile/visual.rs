@@ -388,6 +388,24 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
         filters.push(Filter::new("format").pos("yuva420p"));
         filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
     }
+    // A still prepared alike before (the same file, input options and filters) is shared:
+    // its input is dropped again and the earlier chain gets one more output.
+    let still = c.still && matches!(c.clip.source, Source::Media { .. } | Source::Layer { .. });
+    if still && link == Link::Input(index, Media::Video) && index + 1 == cx.inputs.len() {
+        let input = &cx.inputs[index];
+        let mut key = format!("{}\u{0}{:?}", input.path.display(), input.args_before_i);
+        for f in &filters {
+            key.push('\u{0}');
+            key.push_str(&f.to_string());
+        }
+        if let Some(&pad) = cx.stills.get(&key) {
+            cx.inputs.pop();
+            return cx.g.reuse(pad).into();
+        }
+        let pad = cx.g.chain(&[link], filters);
+        cx.stills.insert(key, pad);
+        return pad.into();
+    }
     cx.g.chain(&[link], filters).into()
 }
 
