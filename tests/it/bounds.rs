@@ -213,3 +213,49 @@ fn two_processes_sharing_a_cache_download_a_url_once() {
     }
     assert_eq!(requests.try_iter().count(), 1);
 }
+
+#[test]
+fn sigterm_stops_the_layout_of_a_huge_cell() {
+    if !have_ffmpeg() {
+        return;
+    }
+    // A 1 MB cell (the largest accepted) takes seconds of layout and drawing at 6 px.
+    let dir = tempfile::tempdir().unwrap();
+    let edit = "output mp4 160x90 fps=25\ntrack {\n  text title at 0 for 1 width=160 height=90 {\n    font.size = 6\n  }\n}\n";
+    std::fs::write(dir.path().join("t.edit"), edit).unwrap();
+    let words = "lorem ipsum dolor sit amet ".repeat(40_000);
+    let csv = format!("title\n\"{}\"\n", &words[..1_000_000]);
+    std::fs::write(dir.path().join("rows.csv"), csv).unwrap();
+    let mut child = reel(dir.path())
+        .env("REEL_CACHE_DIR", dir.path().join("cache"))
+        .args(["render", "t.edit", "-d", "rows.csv", "-o", "out"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Into the layout (reading and checking the row takes a fraction of this).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "reel ended early");
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        if sent.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("no exit 30 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = sent.elapsed();
+    assert_eq!(code, Some(130));
+    // Shaping the one paragraph inside cosmic-text is not interrupted (about a second of a
+    // debug build's CPU); everything around it is. It took the whole layout (8 s) before.
+    assert!(took < Duration::from_secs(4), "exited {took:?} after SIGTERM");
+}

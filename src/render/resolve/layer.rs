@@ -133,7 +133,9 @@ pub fn layer(
         return Warned::new(Err(cancelled()));
     }
     let gate = Gate::new(ctx.access);
-    let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts, &gate);
+    let drawn = raster::watching(ctx.cache.cancel(), || {
+        raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts, &gate)
+    });
     let files = gate.files();
     ctx.note_reads(&files);
     let warnings = drawn.warnings;
@@ -266,7 +268,9 @@ pub fn animation(
     if let Some(source) = stored_sequence(&dir) {
         return Some(Warned::new(Ok(source)));
     }
-    let anim = raster::animate(asset, clip_box, ctx.canvas, ctx.fonts, clip_length)?;
+    let anim = raster::watching(ctx.cache.cancel(), || {
+        raster::animate(asset, clip_box, ctx.canvas, ctx.fonts, clip_length)
+    })?;
     let warnings = anim.warnings;
     let output = anim.output.and_then(|anim| {
         let fps = ctx.fps.as_f64();
