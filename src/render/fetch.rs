@@ -530,7 +530,9 @@ mod tests {
         let cache = Cache::new(dir.path());
         for host in ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"] {
             let url = format!("http://{host}:{port}/x.png");
-            let err = download_cached_public(&url, &cache).unwrap_err().to_string();
+            let err = download_cached_public(&url, &cache)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("local or private network address"), "{err}");
         }
         assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);

@@ -150,8 +150,14 @@ fn moving_letters_repeat_their_drawn_cycle_to_the_end_of_the_clip() {
     let moving = frame_difference(&video, 2.6, 2.84);
     let again = frame_difference(&video, 1.6, 2.6);
     let later = frame_difference(&video, 1.6, 3.6);
-    assert!(moving > 3.0 * again.max(0.2), "moving {moving}, again {again}");
-    assert!(moving > 3.0 * later.max(0.2), "moving {moving}, later {later}");
+    assert!(
+        moving > 3.0 * again.max(0.2),
+        "moving {moving}, again {again}"
+    );
+    assert!(
+        moving > 3.0 * later.max(0.2),
+        "moving {moving}, later {later}"
+    );
 }
 
 #[test]
@@ -257,5 +263,8 @@ fn sigterm_stops_the_layout_of_a_huge_cell() {
     assert_eq!(code, Some(130));
     // Shaping the one paragraph inside cosmic-text is not interrupted (about a second of a
     // debug build's CPU); everything around it is. It took the whole layout (8 s) before.
-    assert!(took < Duration::from_secs(4), "exited {took:?} after SIGTERM");
+    assert!(
+        took < Duration::from_secs(4),
+        "exited {took:?} after SIGTERM"
+    );
 }

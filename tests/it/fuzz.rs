@@ -187,7 +187,9 @@ fn mutate_bytes(bytes: &mut Vec<u8>, rng: &mut Rng) {
         0 => bytes[i] ^= 1 << rng.below(8),
         1 => bytes.truncate(i),
         2 => {
-            let junk = [b'"', b'{', b'[', b'\\', 0, 0xff, 0xc3, b'}', b'\n', b'9', b'e'];
+            let junk = [
+                b'"', b'{', b'[', b'\\', 0, 0xff, 0xc3, b'}', b'\n', b'9', b'e',
+            ];
             bytes.insert(i, *rng.pick(&junk));
         }
         3 => {
@@ -201,7 +203,9 @@ fn mutate_bytes(bytes: &mut Vec<u8>, rng: &mut Rng) {
             let end = (i + 1 + rng.below(16)).min(bytes.len());
             bytes.drain(i..end);
         }
-        _ => bytes.splice(i..i, "9".repeat(400).into_bytes()).for_each(drop),
+        _ => bytes
+            .splice(i..i, "9".repeat(400).into_bytes())
+            .for_each(drop),
     }
 }
 
@@ -269,7 +273,11 @@ fn localise(v: &mut Value) {
             });
         }
         Value::Object(map) => {
-            let kind = map.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
+            let kind = map
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             if let Some(Value::String(src)) = map.get_mut("src")
                 && !src.starts_with("alias://")
                 && !src.starts_with('<')
@@ -349,7 +357,15 @@ fn run_case(dir: &Path, args: &[&str]) -> Result<i32, String> {
         std::thread::sleep(Duration::from_millis(5));
     };
     let err = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
-    let tail = |s: &str| s.chars().rev().take(1500).collect::<Vec<_>>().into_iter().rev().collect::<String>();
+    let tail = |s: &str| {
+        s.chars()
+            .rev()
+            .take(1500)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+    };
     match status.code() {
         None => Err(format!("killed by a signal ({status:?}): {}", tail(&err))),
         Some(101) => Err(format!("panicked: {}", tail(&err))),
@@ -400,8 +416,7 @@ fn mutated_documents_never_panic_hang_or_exhaust_memory_in_graph() {
                     let mut codes = [0usize; 3];
                     let work = tempfile::tempdir_in(dir).unwrap();
                     for name in ["v.mp4", "a.mp3", "i.jpg", "i.png", "f.ttf"] {
-                        std::fs::hard_link(dir.join(name), work.path().join(name))
-                            .unwrap();
+                        std::fs::hard_link(dir.join(name), work.path().join(name)).unwrap();
                     }
                     for case in (t..cases).step_by(threads) {
                         let mut rng = Rng(seed ^ (case as u64 + 1).wrapping_mul(0x9E37_79B9));
@@ -421,11 +436,7 @@ fn mutated_documents_never_panic_hang_or_exhaust_memory_in_graph() {
                             if d.len() > MAX_MUTANT {
                                 d = serde_json::to_vec(data).unwrap();
                             }
-                            (
-                                "q.json",
-                                d,
-                                vec!["graph", "q.edit", "--data", "q.json"],
-                            )
+                            ("q.json", d, vec!["graph", "q.edit", "--data", "q.json"])
                         } else {
                             let (_, base) = &docs[rng.below(docs.len())];
                             let mut bytes = base.clone();
