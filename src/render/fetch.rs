@@ -188,8 +188,8 @@ fn fetch_cached(url: &str, cache: &Cache, reach: Reach) -> Result<PathBuf, Fetch
     let path = cache_path(url, cache);
     let slot = in_flight(&path);
     let _one_at_a_time = lock_cancellable(&slot, cache.cancel(), url)?;
-    // The same across processes: a file lock beside the entry (released on exit, even kill -9).
-    let _one_process = lock_file_cancellable(&path, cache.cancel(), url)?;
+    // The same across processes: a file lock per entry (released on exit, even kill -9).
+    let _one_process = lock_file_cancellable(&path, cache, url)?;
     if path.is_file() {
         // Most recently used: eviction goes by modification time.
         let _ = fs::File::options()
@@ -207,32 +207,32 @@ fn fetch_cached(url: &str, cache: &Cache, reach: Reach) -> Result<PathBuf, Fetch
     Ok(path)
 }
 
-/// Where the cross-process locks of download entries live (a folder of their own, which
-/// eviction does not look into).
-const LOCK_DIR: &str = ".locks";
-
 /// Takes the file lock of cache entry `path`, waiting while another process holds it and
 /// giving up when `cancel` is set. `None` when no lock file can be made (a read-only cache):
 /// the download then only risks being done twice.
 fn lock_file_cancellable(
     path: &Path,
-    cancel: &Cancel,
+    cache: &Cache,
     url: &str,
 ) -> Result<Option<fs::File>, FetchError> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+    let Some(name) = path.file_name() else {
         return Ok(None);
     };
-    let locks = dir.join(LOCK_DIR);
-    let mut lock_name = name.to_owned();
-    lock_name.push(".lock");
+    let lock = cache.entry(
+        cache::DOWNLOAD_LOCKS,
+        &format!("{}.lock", name.to_string_lossy()),
+    );
     let open = || {
-        fs::create_dir_all(&locks)?;
+        if let Some(dir) = lock.parent() {
+            fs::create_dir_all(dir)?;
+        }
         fs::File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(locks.join(&lock_name))
+            .open(&lock)
     };
+    let cancel = cache.cancel();
     let Ok(file) = open() else {
         return Ok(None);
     };
