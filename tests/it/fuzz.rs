@@ -1,7 +1,7 @@
 //! A seeded mutation fuzzer over `reel graph` (issue 15): the Shotstack corpus documents and a
 //! `.edit` template with its data, mutated at JSON-value and byte level, each run through the
-//! real binary under an address-space limit and a wall-clock limit. Any panic, signal (an
-//! allocation failure aborts), timeout or out-of-memory fails the test, and the input that
+//! real binary under an address-space limit, a CPU-time limit and a wall-clock limit. Any
+//! panic, signal (an allocation failure aborts), timeout or out-of-memory fails the test, and the input that
 //! caused it is written to a file named in the failure message.
 //!
 //! `REEL_FUZZ_CASES` sets the number of cases (default 200, about 20 s on two idle cores);
@@ -18,9 +18,12 @@ use crate::util::{fixture, have_ffmpeg, reel, root};
 
 /// Address space allowed to one `reel graph` (its ffprobe children inherit it).
 const MEMORY: u64 = 2 << 30;
-/// Wall-clock time allowed to one `reel graph` (a debug build; with 3,000 tracks from a
-/// duplicated array, one case takes 3 s of CPU, and CI machines are shared).
-const WALL: Duration = Duration::from_secs(20);
+/// CPU time allowed to one `reel graph` (RLIMIT_CPU: the kernel stops it with SIGXCPU). CPU,
+/// not wall time, so a loaded machine does not fail the test; with 3,000 tracks from a
+/// duplicated array a debug build spends about 3 s.
+const CPU_SECONDS: u64 = 10;
+/// Wall-clock time allowed to one `reel graph`: a hang that uses no CPU (a blocked wait).
+const WALL: Duration = Duration::from_secs(60);
 
 /// A small template using every column of `examples/quote-card/quotes.json` (quote, author,
 /// color, font) in text, an animation, a colour, a font and a name.
@@ -332,6 +335,13 @@ fn run_case(dir: &Path, args: &[&str]) -> Result<i32, String> {
             if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
+            let cpu = libc::rlimit {
+                rlim_cur: CPU_SECONDS,
+                rlim_max: CPU_SECONDS + 5,
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &cpu) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             Ok(())
         });
     }
@@ -366,7 +376,11 @@ fn run_case(dir: &Path, args: &[&str]) -> Result<i32, String> {
             .rev()
             .collect::<String>()
     };
+    use std::os::unix::process::ExitStatusExt;
     match status.code() {
+        None if status.signal() == Some(libc::SIGXCPU) => {
+            Err(format!("more than {CPU_SECONDS} s of CPU: {}", tail(&err)))
+        }
         None => Err(format!("killed by a signal ({status:?}): {}", tail(&err))),
         Some(101) => Err(format!("panicked: {}", tail(&err))),
         Some(_) if err.contains("panicked") || err.contains("memory allocation") => {
