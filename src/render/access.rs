@@ -114,7 +114,7 @@ impl Access {
         }
         let (host, port) = host_port(url).ok_or("it has no host")?;
         check_host(&host, port)?;
-        let path = fetch::download_cached(url, &self.cache).map_err(|e| e.to_string())?;
+        let path = fetch::download_cached_public(url, &self.cache).map_err(|e| e.to_string())?;
         let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
         Ok(Fetched { bytes, path })
     }
@@ -237,8 +237,10 @@ pub fn host_port(url: &str) -> Option<(String, u16)> {
     (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
 }
 
-/// Refuses hosts that are, or resolve to, local addresses. The download resolves the name
-/// again: a DNS server that answers differently the second time is not defended against.
+/// Refuses hosts that are, or resolve to, local addresses, for a clear message before any
+/// download. The download checks again the addresses it actually connects to
+/// ([`fetch::download_cached_public`]), so a DNS server that answers differently the second
+/// time (DNS rebinding) gains nothing.
 fn check_host(host: &str, port: u16) -> Result<(), String> {
     let local = || format!("`{host}` is a local or private network address");
     if host == "localhost" || host.ends_with(".localhost") {

@@ -19,6 +19,9 @@ use super::fetch::FetchLimits;
 pub const PROBES: &str = "probe";
 /// Sub-directory of downloaded files (`<url hash>.<ext>`).
 pub const DOWNLOADS: &str = "download";
+/// Sub-directory of the cross-process locks of downloads (`<download name>.lock`), kept out
+/// of the download folder, which holds only finished files and temp files.
+pub const DOWNLOAD_LOCKS: &str = "download-locks";
 /// Sub-directory of rasterised layers (`<hash>.png`).
 pub const LAYERS: &str = "layer";
 

@@ -160,16 +160,39 @@ pub fn cache_path(url: &str, cache: &Cache) -> PathBuf {
 }
 
 /// Downloads `url` into `cache` unless it is already there; returns the cached file. Several
-/// threads asking for the same URL at once download it once: the others wait for it. Stops
-/// (within [`CANCEL_POLL`]) when the cache's cancel flag is set.
-/// A URL that `--url-map` maps is read from its local file instead (never downloaded).
+/// threads or processes (shards sharing a cache) asking for the same URL at once download it
+/// once: the others wait for it. Stops (within [`CANCEL_POLL`]) when the cache's cancel flag
+/// is set. A URL that `--url-map` maps is read from its local file instead (never downloaded).
 pub fn download_cached(url: &str, cache: &Cache) -> Result<PathBuf, FetchError> {
+    fetch_cached(url, cache, Reach::Any)
+}
+
+/// [`download_cached`] for markup's sub-resources: the connection goes only to public
+/// addresses. The check is made on the addresses the download connects to (resolved once,
+/// redirects included), so a name that resolves to a public address for a first look and to
+/// a private one for the connection (DNS rebinding) is still refused.
+pub fn download_cached_public(url: &str, cache: &Cache) -> Result<PathBuf, FetchError> {
+    fetch_cached(url, cache, Reach::Public)
+}
+
+/// Which addresses a download may connect to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Any (the user's own media may be on the local network).
+    Any,
+    /// Public unicast addresses only ([`super::access::is_public`]).
+    Public,
+}
+
+fn fetch_cached(url: &str, cache: &Cache, reach: Reach) -> Result<PathBuf, FetchError> {
     if let Some(path) = cache.url_map().lookup(url) {
         return Ok(path);
     }
     let path = cache_path(url, cache);
     let slot = in_flight(&path);
     let _one_at_a_time = lock_cancellable(&slot, cache.cancel(), url)?;
+    // The same across processes: a file lock per entry (released on exit, even kill -9).
+    let _one_process = lock_file_cancellable(&path, cache, url)?;
     if path.is_file() {
         // Most recently used: eviction goes by modification time.
         let _ = fs::File::options()
@@ -178,13 +201,54 @@ pub fn download_cached(url: &str, cache: &Cache) -> Result<PathBuf, FetchError> 
             .and_then(|f| f.set_modified(SystemTime::now()));
         return Ok(path);
     }
-    download(url, &path, cache)?;
+    download(url, &path, cache, reach)?;
     CacheStats::bump(&cache.stats().downloads);
     if let Some(dir) = path.parent() {
         // A cache that cannot be trimmed only costs disk space.
         let _ = evict(dir, cache.limits().cache_bytes, &path);
     }
     Ok(path)
+}
+
+/// Takes the file lock of cache entry `path`, waiting while another process holds it and
+/// giving up when `cancel` is set. `None` when no lock file can be made (a read-only cache):
+/// the download then only risks being done twice.
+fn lock_file_cancellable(
+    path: &Path,
+    cache: &Cache,
+    url: &str,
+) -> Result<Option<fs::File>, FetchError> {
+    let Some(name) = path.file_name() else {
+        return Ok(None);
+    };
+    let lock = cache.entry(
+        cache::DOWNLOAD_LOCKS,
+        &format!("{}.lock", name.to_string_lossy()),
+    );
+    let open = || {
+        if let Some(dir) = lock.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+    };
+    let cancel = cache.cancel();
+    let Ok(file) = open() else {
+        return Ok(None);
+    };
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(fs::TryLockError::WouldBlock) if cancel.is_cancelled() => {
+                return Err(FetchError::Cancelled(url.to_string()));
+            }
+            Err(fs::TryLockError::WouldBlock) => std::thread::sleep(CANCEL_POLL),
+            Err(fs::TryLockError::Error(_)) => return Ok(None),
+        }
+    }
 }
 
 /// The lock of one cache file: held while it is checked and downloaded.
@@ -220,7 +284,7 @@ fn lock_cancellable<'a>(
 /// Downloads `url` to `path` on a helper thread, so that a cancel is answered at once even
 /// while the transfer is blocked on the network; the helper stops at its next chunk (or its
 /// idle timeout) and removes its temp file.
-fn download(url: &str, path: &Path, cache: &Cache) -> Result<(), FetchError> {
+fn download(url: &str, path: &Path, cache: &Cache, reach: Reach) -> Result<(), FetchError> {
     let (tx, rx) = mpsc::channel();
     let (u, p, limits, cancel) = (
         url.to_string(),
@@ -229,7 +293,7 @@ fn download(url: &str, path: &Path, cache: &Cache) -> Result<(), FetchError> {
         cache.cancel().clone(),
     );
     std::thread::spawn(move || {
-        let _ = tx.send(transfer(&u, &p, &limits, &cancel));
+        let _ = tx.send(transfer(&u, &p, &limits, &cancel, reach));
     });
     loop {
         match rx.recv_timeout(CANCEL_POLL) {
@@ -255,6 +319,7 @@ fn transfer(
     path: &Path,
     limits: &FetchLimits,
     cancel: &Cancel,
+    reach: Reach,
 ) -> Result<(), FetchError> {
     let http = |reason: String| FetchError::Http {
         url: url.to_string(),
@@ -273,13 +338,20 @@ fn transfer(
         url: url.to_string(),
         seconds: limits.idle_timeout.as_secs(),
     };
-    let agent = ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .timeout_connect(Some(limits.connect_timeout))
         .timeout_recv_response(Some(limits.idle_timeout))
         .timeout_per_read(Some(limits.idle_timeout))
-        .timeout_global(Some(limits.total_timeout))
-        .build()
-        .new_agent();
+        .timeout_global(Some(limits.total_timeout));
+    let agent = match reach {
+        Reach::Any => config.build().new_agent(),
+        // No proxy: the addresses checked must be the ones connected to.
+        Reach::Public => ureq::Agent::with_parts(
+            config.proxy(None).build(),
+            ureq::unversioned::transport::DefaultConnector::default(),
+            PublicOnly::default(),
+        ),
+    };
     let response = agent.get(url).call().map_err(|e| match e {
         ureq::Error::Timeout(ureq::Timeout::RecvResponse | ureq::Timeout::PerRead) => stalled(),
         e => http(e.to_string()),
@@ -323,6 +395,33 @@ fn transfer(
     tmp.as_file().sync_all().map_err(store)?;
     tmp.persist(path).map_err(|e| store(e.error))?;
     Ok(())
+}
+
+/// A resolver that refuses hosts with any address that is not public: the addresses it
+/// returns are the ones the download connects to, for the first request and every redirect.
+#[derive(Debug, Default)]
+struct PublicOnly(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for PublicOnly {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let addrs = self.0.resolve(uri, config, timeout)?;
+        if let Some(a) = addrs.iter().find(|a| !super::access::is_public(a.ip())) {
+            return Err(ureq::Error::Io(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "`{}` resolves to {}, a local or private network address",
+                    uri.host().unwrap_or_default(),
+                    a.ip()
+                ),
+            )));
+        }
+        Ok(addrs)
+    }
 }
 
 /// Files older than this are never evicted in favour of a newer one: another render (a shard
@@ -408,6 +507,44 @@ pub(crate) fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server on 127.0.0.1 that counts the connections it accepts; its port.
+    fn counting_server() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut conn = conn.unwrap();
+                let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+            }
+        });
+        (port, count)
+    }
+
+    #[test]
+    fn public_downloads_check_the_address_they_connect_to() {
+        // The markup gate's name check is bypassed here: the download itself must refuse a
+        // loopback address (what a rebinding DNS answer would give it), before connecting.
+        let (port, count) = counting_server();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path());
+        for host in ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"] {
+            let url = format!("http://{host}:{port}/x.png");
+            let err = download_cached_public(&url, &cache)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("local or private network address"), "{err}");
+        }
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // The same URL is fine for the user's own media (and the server is really there).
+        let url = format!("http://127.0.0.1:{port}/x.png");
+        let path = download_cached(&url, &cache).unwrap();
+        assert_eq!(fs::read(path).unwrap(), b"hi");
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn locate_kinds() {

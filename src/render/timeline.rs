@@ -191,13 +191,19 @@ pub enum Source {
         /// Height in pixels.
         height: u32,
     },
-    /// An RGBA PNG sequence drawn at the output frame rate (animated text): frame `j` shows at
-    /// clip-local frame `j`, and the last one holds for the rest of the clip.
+    /// An RGBA PNG sequence (animated text): drawn frame `j` shows from clip-local output
+    /// frame `j × step` for `step` frames, and the last one holds for the rest of the clip;
+    /// with `loop_from`, frames `loop_from..count` repeat instead until the clip ends. Its
+    /// size is bounded whatever the clip's length (see `resolve::layer::animation`).
     Frames {
         /// The directory holding `00000.png`, `00001.png`, ….
         dir: PathBuf,
         /// How many frames.
         count: usize,
+        /// Output frames each drawn frame lasts (1 unless the motion is long).
+        step: usize,
+        /// The first frame of a cycle that repeats to the end of the clip (`movingLetters`).
+        loop_from: Option<usize>,
         /// Width in pixels.
         width: u32,
         /// Height in pixels.

@@ -3,9 +3,11 @@
 
 mod assets;
 mod batch;
+mod bounds;
 mod cli;
 mod conformance;
 mod edit;
+mod fuzz;
 mod hostile;
 mod html;
 mod k8s;

@@ -241,6 +241,8 @@ pub(crate) struct Ctx<'a> {
     /// Inputs opened for a clip's picture (the clip's address in the borrowed timeline, input
     /// index), reused for its sound.
     media_inputs: Vec<(usize, usize)>,
+    /// Prepared still pictures by input and filters, shared by the clips that show them.
+    stills: std::collections::HashMap<String, crate::render::graph::Pad>,
 }
 
 impl<'a> Ctx<'a> {
@@ -263,6 +265,7 @@ impl<'a> Ctx<'a> {
             window: (0, frames),
             errors: Vec::new(),
             media_inputs: Vec::new(),
+            stills: std::collections::HashMap::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use super::luma;
 use super::motion::Motion;
 use super::{Ctx, pts_at_frame, pts_frames};
 use crate::render::graph::{Filter, Link, Media, num};
-use crate::render::timeline::{Anim, ChromaKey, ClipKind, Source, TimedClip};
+use crate::render::timeline::{Anim, ChromaKey, ClipKind, Fps, Source, TimedClip};
 
 /// One visual clip being compiled.
 struct Clip<'a> {
@@ -183,9 +183,7 @@ fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
             };
             let motion = Motion::new(clip, canvas);
             let skip = match &clip.source {
-                Source::Frames { count, .. } => {
-                    cx.window.0.saturating_sub(k0).min(count.saturating_sub(1))
-                }
+                Source::Frames { .. } => cx.window.0.saturating_sub(k0),
                 Source::Media { .. } if !still => cx.window.0.saturating_sub(k0),
                 _ => 0,
             };
@@ -318,8 +316,11 @@ pub(super) fn off_canvas(cx: &Ctx) -> Vec<String> {
 /// The clip's picture at its prepared size, every frame once (or one frame for stills).
 fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     let fps = cx.canvas.fps;
-    let (index, mut filters) = match &c.clip.source {
-        Source::Media { path, info } if !c.still && c.skip > 0 => seeked_video(cx, c, path, info),
+    let (start, index, mut filters) = match &c.clip.source {
+        Source::Media { path, info } if !c.still && c.skip > 0 => {
+            let (index, filters) = seeked_video(cx, c, path, info);
+            (None, index, filters)
+        }
         Source::Media { path, info } if !c.still => {
             let need = c.clip.length * c.clip.media.speed + 2.0 / cx.fps();
             let mut args = Vec::new();
@@ -335,7 +336,7 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
                 f.push(Filter::new("setpts").pos(format!("PTS/{}", num(c.clip.media.speed))));
             }
             f.push(Filter::new("fps").pos(fps.to_string()));
-            (i, f)
+            (None, i, f)
         }
         Source::Media { path, info } => {
             let args = if c.clip.media.trim > 0.0 {
@@ -344,30 +345,95 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
                 Vec::new()
             };
             (
+                None,
                 cx.media_input(path, info, args),
                 vec![Filter::new("trim").arg("end_frame", 1)],
             )
         }
-        Source::Layer { png, .. } => (cx.input(png, Vec::new()), Vec::new()),
-        Source::Frames { dir, count, .. } => {
-            let mut args = vec!["-framerate".to_owned(), fps.to_string()];
-            if c.skip > 0 {
-                args.extend(["-start_number".to_owned(), c.skip.to_string()]);
-            }
+        Source::Layer { png, .. } => (None, cx.input(png, Vec::new()), Vec::new()),
+        Source::Frames {
+            dir,
+            count,
+            step,
+            loop_from,
+            ..
+        } => {
+            let n = c.k1 - c.k0;
             let pattern = sequence_pattern(dir);
-            // The text at rest (the last frame) holds to the end of the clip.
-            let hold = (c.k1 - c.k0).saturating_sub(*count);
-            let f = vec![
-                Filter::new("tpad")
-                    .arg("stop_mode", "clone")
-                    .arg("stop", hold),
-            ];
-            (cx.input(&pattern, args), f)
+            if c.skip > 0 {
+                // A still's window starts inside the clip: the one drawn frame showing local
+                // frame `skip`, held for the rest of the window.
+                let png = drawn_frame(c.skip, *count, *step, *loop_from);
+                let args = vec![
+                    "-framerate".to_owned(),
+                    fps.to_string(),
+                    "-start_number".to_owned(),
+                    png.to_string(),
+                ];
+                let f = vec![
+                    Filter::new("trim").arg("end_frame", 1),
+                    Filter::new("tpad")
+                        .arg("stop_mode", "clone")
+                        .arg("stop", n.saturating_sub(c.skip)),
+                ];
+                (None, cx.input(&pattern, args), f)
+            } else {
+                let rate = Fps {
+                    num: fps.num,
+                    den: fps.den.saturating_mul(*step as u32),
+                };
+                let args = vec!["-framerate".to_owned(), rate.to_string()];
+                match loop_from {
+                    // The entrance once, then the cycle repeated by the demuxer to the clip's end.
+                    Some(from) => {
+                        let intro = cx.input(&pattern, args.clone());
+                        let mut again = args;
+                        // `-t` ends the endless input; the trim below cuts it to the frame.
+                        let rest = n.saturating_sub(*from) + 2;
+                        again.extend(["-loop", "1", "-start_number"].map(str::to_owned));
+                        again.push(from.to_string());
+                        again.extend(["-t".to_owned(), num(rest as f64 / cx.fps())]);
+                        let cycle = cx.input(&pattern, again);
+                        let head = cx.g.chain(
+                            &[Link::Input(intro, Media::Video)],
+                            vec![Filter::new("trim").arg("end_frame", *from)],
+                        );
+                        let tail = cx.g.chain(
+                            &[Link::Input(cycle, Media::Video)],
+                            vec![
+                                Filter::new("trim")
+                                    .arg("end_frame", n.saturating_sub(*from).max(1)),
+                                Filter::new("setpts").pos("PTS-STARTPTS"),
+                            ],
+                        );
+                        let joined = cx.g.chain(
+                            &[head.into(), tail.into()],
+                            vec![Filter::new("concat").arg("n", 2).arg("v", 1).arg("a", 0)],
+                        );
+                        (Some(Link::from(joined)), 0, Vec::new())
+                    }
+                    None => {
+                        let mut f = Vec::new();
+                        if *step > 1 {
+                            f.push(Filter::new("fps").pos(fps.to_string()));
+                        }
+                        // The text at rest (the last frame) holds to the end of the clip (later
+                        // filters cut any frames past it).
+                        let hold = n.saturating_sub(*count);
+                        f.push(
+                            Filter::new("tpad")
+                                .arg("stop_mode", "clone")
+                                .arg("stop", hold),
+                        );
+                        (None, cx.input(&pattern, args), f)
+                    }
+                }
+            }
         }
-        Source::None => (0, Vec::new()),
+        Source::None => (None, 0, Vec::new()),
     };
     filters.extend(shape_filters(c));
-    let mut link = Link::Input(index, Media::Video);
+    let mut link = start.unwrap_or(Link::Input(index, Media::Video));
     if let Some(key) = c.clip.visual.chroma_key {
         let fitted = cx.g.chain(&[link], std::mem::take(&mut filters)).into();
         link = chroma_key(cx, c, fitted, key);
@@ -388,6 +454,24 @@ fn prepare(cx: &mut Ctx, c: &Clip) -> Link {
     {
         filters.push(Filter::new("format").pos("yuva420p"));
         filters.push(rotate(&num(a.to_radians()), rotated(c.geo.visible, a)));
+    }
+    // A still prepared alike before (the same file, input options and filters) is shared:
+    // its input is dropped again and the earlier chain gets one more output.
+    let still = c.still && matches!(c.clip.source, Source::Media { .. } | Source::Layer { .. });
+    if still && link == Link::Input(index, Media::Video) && index + 1 == cx.inputs.len() {
+        let input = &cx.inputs[index];
+        let mut key = format!("{}\u{0}{:?}", input.path.display(), input.args_before_i);
+        for f in &filters {
+            key.push('\u{0}');
+            key.push_str(&f.to_string());
+        }
+        if let Some(&pad) = cx.stills.get(&key) {
+            cx.inputs.pop();
+            return cx.g.reuse(pad).into();
+        }
+        let pad = cx.g.chain(&[link], filters);
+        cx.stills.insert(key, pad);
+        return pad.into();
     }
     cx.g.chain(&[link], filters).into()
 }
@@ -541,6 +625,18 @@ fn base_run(cx: &mut Ctx, c: &Clip, link: Link, j0: usize, n: usize) -> Link {
         );
     }
     cx.g.chain(&[link], f).into()
+}
+
+/// The drawn frame (file index in a [`Source::Frames`] directory) that clip-local frame
+/// `local` shows: each drawn frame lasts `step` frames; past the last one, the frames from
+/// `loop_from` repeat, or else the last one holds. Pure.
+fn drawn_frame(local: usize, count: usize, step: usize, loop_from: Option<usize>) -> usize {
+    let j = local / step.max(1);
+    let last = count.saturating_sub(1);
+    match loop_from {
+        Some(from) if j > last && from < count => from + (j - from) % (count - from),
+        _ => j.min(last),
+    }
 }
 
 /// Filters selecting `n` frames from clip-local frame `j0`, timestamps from 0.
@@ -950,4 +1046,24 @@ fn rotation(cx: &Ctx, c: &Clip, p: Piece, size: (u32, u32)) -> Option<(String, (
         .map(|j| rotated(size, c.motion.angle(local(cx, p, j))))
         .fold((2, 2), |a, b| (a.0.max(b.0), a.1.max(b.1)));
     Some((angles.expr("n"), out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drawn_frame;
+
+    #[test]
+    fn a_still_inside_a_drawn_sequence_picks_the_frame_a_full_render_shows() {
+        // One drawn frame per output frame, the last one held.
+        assert_eq!(drawn_frame(0, 10, 1, None), 0);
+        assert_eq!(drawn_frame(7, 10, 1, None), 7);
+        assert_eq!(drawn_frame(25, 10, 1, None), 9);
+        // A long motion drawn at a third of the rate.
+        assert_eq!(drawn_frame(7, 10, 3, None), 2);
+        assert_eq!(drawn_frame(100, 10, 3, None), 9);
+        // An entrance of 4 frames, then frames 4..10 repeat.
+        assert_eq!(drawn_frame(9, 10, 1, Some(4)), 9);
+        assert_eq!(drawn_frame(10, 10, 1, Some(4)), 4);
+        assert_eq!(drawn_frame(17, 10, 1, Some(4)), 5);
+    }
 }

@@ -220,6 +220,17 @@ impl Animation {
         self.preset == Preset::MovingLetters
     }
 
+    /// How many glyphs each frame draws (its cost).
+    pub fn glyphs(&self) -> usize {
+        self.laid.glyphs.len()
+    }
+
+    /// For endless motion, the seconds after which it repeats once [`Animation::duration`]
+    /// has passed (the 1 Hz bob of `movingLetters`); `None` for motion that comes to rest.
+    pub fn period(&self) -> Option<f64> {
+        self.is_endless().then_some(1.0)
+    }
+
     /// The layer `t` seconds into the clip.
     pub fn frame(&self, t: f64) -> Result<Layer, Diagnostic> {
         let frame = self.describe(t.max(0.0));

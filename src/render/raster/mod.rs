@@ -29,6 +29,36 @@ pub use anim::{Animation, animate};
 pub use fonts::{FontChoice, Fonts};
 pub use paint::parse_color;
 
+thread_local! {
+    /// The cancel flag long drawing loops on this thread watch (see [`watching`]).
+    static CANCEL: std::cell::RefCell<Option<crate::render::Cancel>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `draw` on this thread with `cancel` watched by the long loops of text layout and
+/// drawing (a 1 MiB cell takes seconds): once it is set they stop and the drawing fails with
+/// "drawing cancelled", so Ctrl-C and SIGTERM are answered within a second or so. Shaping a
+/// single huge paragraph (inside cosmic-text) is not interrupted.
+pub fn watching<T>(cancel: &crate::render::Cancel, draw: impl FnOnce() -> T) -> T {
+    let before = CANCEL.with(|c| c.replace(Some(cancel.clone())));
+    let out = draw();
+    CANCEL.with(|c| *c.borrow_mut() = before);
+    out
+}
+
+/// Whether the flag of [`watching`] is set on this thread.
+pub(crate) fn cancelled() -> bool {
+    CANCEL.with(|c| c.borrow().as_ref().is_some_and(|c| c.is_cancelled()))
+}
+
+/// The error of a drawing stopped by [`watching`]'s flag.
+pub(crate) fn cancelled_error() -> Diagnostic {
+    Diagnostic::error("drawing cancelled")
+}
+
+/// How many items long loops handle between looks at the cancel flag.
+pub(crate) const CANCEL_EVERY: usize = 4096;
+
 /// One rasterised layer: a premultiplied RGBA image at its final pixel size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {

@@ -335,8 +335,18 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
     let primary = chosen.output;
     let (runs, missing) = fallback_runs(state, primary, style.weight, &text);
     warnings.extend(missing);
+    let stop = || Warned {
+        output: Err(super::cancelled_error()),
+        warnings: Vec::new(),
+    };
+    if super::cancelled() {
+        return stop();
+    }
     let inner_h = (style.box_size.1 as f32 - style.padding.top - style.padding.bottom).max(1.0);
     let mut laid = shape(state, style, primary, &text, &runs);
+    if super::cancelled() {
+        return stop();
+    }
     if let Some(ellipsis) = style.ellipsis.as_deref()
         && height(&laid) > inner_h + 0.5
     {
@@ -352,6 +362,9 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
                 None => (inner_h - height(&laid)) / 2.0,
             },
         };
+    if super::cancelled() {
+        return stop();
+    }
     shift(&mut laid, style.padding.left, dy);
     Warned {
         output: Ok(laid),
@@ -370,7 +383,10 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
 fn ink_extent(faces: &[Face], laid: &Laid) -> Option<(f32, f32)> {
     let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
     let mut extent: Option<(f32, f32)> = None;
-    for g in &laid.glyphs {
+    for (i, g) in laid.glyphs.iter().enumerate() {
+        if i % super::CANCEL_EVERY == 0 && super::cancelled() {
+            return None;
+        }
         let face = parsed
             .entry(g.font)
             .or_insert_with(|| face_by_id(faces, g.font).and_then(|f| f.parse()));
@@ -408,7 +424,7 @@ fn ellipsize(
         shape(state, style, primary, &candidate, &runs)
     };
     let (mut lo, mut hi) = (0usize, bounds.len());
-    while lo < hi {
+    while lo < hi && !super::cancelled() {
         let mid = (lo + hi).div_ceil(2);
         if height(&attempt(state, mid)) <= max_h + 0.5 {
             lo = mid;
@@ -502,6 +518,9 @@ fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
     for run in buffer.layout_runs() {
         let (mut left, mut right) = (f32::MAX, f32::MIN);
         let base = line_starts.get(run.line_i).copied().unwrap_or(0);
+        if laid.glyphs.len() % super::CANCEL_EVERY < run.glyphs.len() && super::cancelled() {
+            break;
+        }
         for g in run.glyphs {
             left = left.min(g.x);
             right = right.max(g.x + g.w);
@@ -585,7 +604,10 @@ fn fallback_runs(
     let mut runs: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
     let mut missing: Vec<(usize, Vec<char>)> = Vec::new();
     let mut noted: HashSet<(usize, char)> = HashSet::new();
-    for (i, c) in text.char_indices() {
+    for (n, (i, c)) in text.char_indices().enumerate() {
+        if n % super::CANCEL_EVERY == 0 && super::cancelled() {
+            break;
+        }
         let face = if !needs_glyph(c) || has(primary, c) {
             primary
         } else {
@@ -723,6 +745,9 @@ pub(crate) fn draw(
         pixmap.draw_pixmap(x, y, glyphs.as_ref(), &paint, Transform::identity(), None);
     }
     draw_border(&mut pixmap, style);
+    if super::cancelled() {
+        return Err(super::cancelled_error());
+    }
     Ok(pixmap)
 }
 
@@ -961,7 +986,10 @@ fn outline_glyphs<'a>(
     parsed: &mut HashMap<fontdb::ID, Option<ttf_parser::Face<'a>>>,
     glyphs: &[PlacedGlyph],
 ) {
-    for g in glyphs {
+    for (i, g) in glyphs.iter().enumerate() {
+        if i % super::CANCEL_EVERY == 0 && super::cancelled() {
+            return;
+        }
         let face = parsed
             .entry(g.font)
             .or_insert_with(|| face_by_id(faces, g.font).and_then(|f| f.parse()));

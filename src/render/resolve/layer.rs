@@ -133,7 +133,9 @@ pub fn layer(
         return Warned::new(Err(cancelled()));
     }
     let gate = Gate::new(ctx.access);
-    let drawn = raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts, &gate);
+    let drawn = raster::watching(ctx.cache.cancel(), || {
+        raster::rasterize(asset, clip_box, ctx.canvas, ctx.fonts, &gate)
+    });
     let files = gate.files();
     ctx.note_reads(&files);
     let warnings = drawn.warnings;
@@ -154,10 +156,97 @@ pub fn layer(
     Warned { output, warnings }
 }
 
+/// Most frames one animated text clip draws: a longer motion (an hour-long typewriter from a
+/// huge cell) is drawn at a lower rate, each frame lasting several output frames, so the work
+/// and the cache stay bounded whatever the clip's length.
+pub const MAX_DRAWN_FRAMES: usize = 750;
+
+/// Most glyphs drawn for one animated clip, over all its frames: a long text gets fewer
+/// frames (never fewer than [`MIN_DRAWN_FRAMES`]), as each frame draws every glyph.
+const GLYPH_BUDGET: usize = 1_000_000;
+
+/// The fewest frames the glyph budget leaves a long motion.
+const MIN_DRAWN_FRAMES: usize = 50;
+
+/// Which frames of an animation to draw: `count` of them, frame `j` at clip time `time(j)`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Plan {
+    count: usize,
+    /// Output frames per drawn frame.
+    step: usize,
+    /// Start of the repeating cycle (endless motion).
+    loop_from: Option<usize>,
+    /// Seconds of motion one cycle covers (0 without a cycle).
+    period: f64,
+}
+
+impl Plan {
+    /// The plan for `anim` in a clip of `clip_frames` output frames at `fps`: never more than
+    /// [`MAX_DRAWN_FRAMES`], fewer for long texts (an endless motion draws its entrance and
+    /// one cycle, half a second and one second).
+    fn new(anim: &raster::Animation, clip_frames: usize, fps: f64) -> Plan {
+        let whole = Plan {
+            count: clip_frames,
+            step: 1,
+            loop_from: None,
+            period: 0.0,
+        };
+        if let Some(period) = anim.period() {
+            // The entrance, then one cycle that repeats to the end of the clip.
+            let intro = ((anim.duration() * fps).ceil() as usize).max(1);
+            let cycle = ((period * fps).round() as usize).clamp(1, MAX_DRAWN_FRAMES);
+            if clip_frames <= intro + cycle {
+                return whole;
+            }
+            return Plan {
+                count: intro + cycle,
+                step: 1,
+                loop_from: Some(intro),
+                period,
+            };
+        }
+        // Frame `count - 1` is at or after the end of the motion: the text at rest.
+        let frames = ((anim.duration() * fps).ceil().min(1e9) as usize + 1).min(clip_frames);
+        let most = (GLYPH_BUDGET / anim.glyphs().max(1)).clamp(MIN_DRAWN_FRAMES, MAX_DRAWN_FRAMES);
+        let step = frames.div_ceil(most).max(1);
+        Plan {
+            count: (frames - 1).div_ceil(step) + 1,
+            step,
+            ..whole
+        }
+    }
+
+    /// Clip time of drawn frame `j`.
+    fn time(&self, j: usize, fps: f64) -> f64 {
+        match self.loop_from {
+            Some(intro) if j >= intro => {
+                let cycle = (self.count - intro) as f64;
+                intro as f64 / fps + (j - intro) as f64 / cycle * self.period
+            }
+            _ => (j * self.step) as f64 / fps,
+        }
+    }
+
+    fn source(&self, dir: &Path, (width, height): (u32, u32)) -> Source {
+        Source::Frames {
+            dir: dir.to_path_buf(),
+            count: self.count,
+            step: self.step,
+            loop_from: self.loop_from,
+            width,
+            height,
+        }
+    }
+}
+
+/// The file beside the frames that records their [`Plan`].
+const PLAN_FILE: &str = "plan.json";
+
 /// The frames of an animated text asset (rich-text presets, text `typewriter`) as a cached
-/// image sequence, one PNG per output frame from the clip's start until the text is at rest
-/// (the whole clip for `movingLetters`), or `None` when the asset does not move. The compositor
-/// holds the last frame for the rest of the clip, so it is the text at rest.
+/// image sequence from the clip's start until the text is at rest (for `movingLetters`, one
+/// cycle of its motion that repeats), or `None` when the asset does not move. The compositor
+/// holds the last frame for the rest of the clip, so it is the text at rest. The number of
+/// frames is bounded (see [`Plan`]): planning costs per clip, not per output frame.
 pub fn animation(
     asset: &Asset,
     clip_box: Option<(u32, u32)>,
@@ -171,7 +260,7 @@ pub fn animation(
     }
     let mut key = blake3::Hasher::new();
     key.update(layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes).as_bytes());
-    key.update(format!("|{}|{clip_length}", ctx.fps).as_bytes());
+    key.update(format!("|{}|{clip_length}|plan", ctx.fps).as_bytes());
     let dir = ctx.cache.entry(
         cache::LAYERS,
         &format!("{}.frames", key.finalize().to_hex()),
@@ -179,24 +268,21 @@ pub fn animation(
     if let Some(source) = stored_sequence(&dir) {
         return Some(Warned::new(Ok(source)));
     }
-    let anim = raster::animate(asset, clip_box, ctx.canvas, ctx.fonts, clip_length)?;
+    let anim = raster::watching(ctx.cache.cancel(), || {
+        raster::animate(asset, clip_box, ctx.canvas, ctx.fonts, clip_length)
+    })?;
     let warnings = anim.warnings;
     let output = anim.output.and_then(|anim| {
         let fps = ctx.fps.as_f64();
-        let clip_frames = (clip_length * fps).ceil().max(1.0) as usize;
-        let count = if anim.is_endless() {
-            clip_frames
-        } else {
-            // Frame `count - 1` is at or after the end of the motion: the text at rest.
-            ((anim.duration() * fps).ceil() as usize + 1).min(clip_frames)
-        };
+        let clip_frames = (clip_length * fps).ceil().clamp(1.0, 1e12) as usize;
+        let plan = Plan::new(&anim, clip_frames, fps);
         let cancel = ctx.cache.cancel();
-        let source = write_sequence(&dir, count, |j| {
+        let source = write_sequence(&dir, plan, |j| {
             // Checked per frame: a long animation takes minutes to draw.
             if cancel.is_cancelled() {
                 return Err(cancelled());
             }
-            anim.frame(j as f64 / fps)
+            anim.frame(plan.time(j, fps))
         })?;
         CacheStats::bump(&ctx.cache.stats().layers_written);
         Ok(source)
@@ -211,23 +297,19 @@ fn cancelled() -> Diagnostic {
 
 /// A finished sequence in `dir` (directories appear by rename only once complete).
 fn stored_sequence(dir: &Path) -> Option<Source> {
-    let count = std::fs::read_dir(dir).ok()?.count();
-    let (width, height) = png_size(&dir.join(Source::frame_name(0)))?;
-    Some(Source::Frames {
-        dir: dir.to_path_buf(),
-        count,
-        width,
-        height,
-    })
+    let plan: Plan = serde_json::from_slice(&std::fs::read(dir.join(PLAN_FILE)).ok()?).ok()?;
+    let size = png_size(&dir.join(Source::frame_name(0)))?;
+    Some(plan.source(dir, size))
 }
 
-/// Draws `count` frames into a temporary directory beside `dir` (on both cores: drawing and
-/// PNG encoding dominate), then renames it into place.
+/// Draws the frames of `plan` into a temporary directory beside `dir` (on both cores: drawing
+/// and PNG encoding dominate), then renames it into place.
 fn write_sequence(
     dir: &Path,
-    count: usize,
+    plan: Plan,
     draw: impl Fn(usize) -> Result<raster::Layer, Diagnostic> + Sync,
 ) -> Result<Source, Diagnostic> {
+    let count = plan.count;
     let cannot = |e: std::io::Error| cannot_write(dir, &e);
     let parent = dir.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(cannot)?;
@@ -262,12 +344,14 @@ fn write_sequence(
         }
         Ok::<_, Diagnostic>(sizes)
     })?;
-    let (width, height) = sizes.first().copied().unwrap_or((2, 2));
-    if sizes.iter().any(|&s| s != (width, height)) {
+    let size = sizes.first().copied().unwrap_or((2, 2));
+    if sizes.iter().any(|&s| s != size) {
         return Err(Diagnostic::error(
             "the frames of an animated layer differ in size",
         ));
     }
+    let json = serde_json::to_vec(&plan).expect("a plan serialises");
+    std::fs::write(tmp.path().join(PLAN_FILE), json).map_err(cannot)?;
     let tmp = tmp.keep();
     if let Err(e) = std::fs::rename(&tmp, dir) {
         // Another job drew the same sequence first: keep theirs.
@@ -276,12 +360,7 @@ fn write_sequence(
             return Err(cannot(e));
         }
     }
-    Ok(Source::Frames {
-        dir: dir.to_path_buf(),
-        count,
-        width,
-        height,
-    })
+    Ok(plan.source(dir, size))
 }
 
 /// A layer's warnings as stored by [`store_warnings`] (none when there is no file).
