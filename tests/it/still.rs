@@ -250,3 +250,36 @@ fn still_matches_render_of_text_animation_and_odd_video_frames() {
         &[0.12, 0.8, 1.24, 2.36, 2.76],
     );
 }
+
+/// Drawn frame sequences that are not one file per output frame: `movingLetters` repeats its
+/// drawn cycle to the end of the clip, so a still inside the second or third cycle must pick
+/// the drawn frame the full render shows there (the merge of stills with bounded drawing).
+#[test]
+fn still_inside_a_repeating_text_cycle_matches_the_render() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let edit = serde_json::json!({
+        "timeline": {"background": "#000000", "tracks": [{"clips": [{
+            "asset": {"type": "rich-text", "text": "WAVE WAVE",
+                      "font": {"family": "Open Sans", "size": 40, "color": "#ffffff"},
+                      "animation": {"preset": "movingLetters"}},
+            "start": 0, "length": 4, "width": 300, "height": 120}]}]},
+        "output": {"format": "mp4", "size": {"width": 320, "height": 180}, "fps": 25,
+                   "quality": "veryhigh"}
+    });
+    std::fs::write(dir.path().join("w.json"), edit.to_string()).unwrap();
+    let (code, _, err) = util::run(util::reel(dir.path()).args(["render", "w.json", "-o", "out"]));
+    assert_eq!(code, 0, "{err}");
+    let video = dir.path().join("out/row-0001.mp4");
+    // 0.3 s: the entrance; 1.0 s: the first cycle; 2.12 and 3.28 s: later repeats of it.
+    check_stills(
+        dir.path(),
+        "w.json",
+        &[],
+        &video,
+        25.0,
+        &[0.3, 1.0, 2.12, 3.28],
+    );
+}
