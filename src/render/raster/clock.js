@@ -30,7 +30,10 @@
   VDate.parse = RealDate.parse;
   VDate.UTC = RealDate.UTC;
   window.Date = VDate;
-  performance.now = () => now;
+  // Animation timestamps start at 1 s, as in a page open for a moment: libraries such as
+  // anime.js take a timestamp of 0 for "not started".
+  const T0 = 1000;
+  performance.now = () => T0 + now;
   const add = (fn, ms, args, every) => {
     const id = nextId++;
     const wait = Math.max(0, Number(ms) || 0);
@@ -57,7 +60,7 @@
     now = t;
     const frame = rafs;
     rafs = new Map();
-    for (const fn of frame.values()) call(fn, [now]);
+    for (const fn of frame.values()) call(fn, [T0 + now]);
     let moving = timers.size > 0 || rafs.size > 0;
     for (const a of document.getAnimations()) {
       if (!born.has(a)) born.set(a, now);

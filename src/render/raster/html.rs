@@ -135,7 +135,7 @@ pub(crate) fn png_transparent(png: &[u8]) -> bool {
         .all(|px| px[3] == 0)
 }
 
-fn find_browser() -> Option<PathBuf> {
+pub(crate) fn find_browser() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .flat_map(|dir| BROWSERS.iter().map(move |b| dir.join(b)))
@@ -230,8 +230,9 @@ impl<'a, 'g> Session<'a, 'g> {
             deadline,
             console: Console { errors: problems },
         };
-        prepare(&mut b, &mut server, page.size, page.html5)?;
-        load(&mut b, &mut server)?;
+        prepare(&mut b, &mut server, page.size, page.html5)
+            .map_err(|e| e.with_note("while setting up the page"))?;
+        load(&mut b, &mut server).map_err(|e| e.with_note("while loading the page"))?;
         Ok(Session {
             b,
             server,
@@ -253,7 +254,10 @@ impl<'a, 'g> Session<'a, 'g> {
     /// Moves reel's clock to `t` seconds; returns whether anything on the page may still move.
     fn seek(&mut self, t: f64) -> Result<bool, Diagnostic> {
         let ms = t * 1000.0;
-        Ok(self.eval(&format!("__reelSeek({ms})"))?.as_bool() != Some(false))
+        let moving = self
+            .eval(&format!("__reelSeek({ms})"))
+            .map_err(|e| e.with_note(format!("while moving the page's clock to {t:.3} s")))?;
+        Ok(moving.as_bool() != Some(false))
     }
 
     /// The page as PNG bytes.
@@ -263,7 +267,8 @@ impl<'a, 'g> Session<'a, 'g> {
             "Page.captureScreenshot",
             json!({"format": "png", "optimizeForSpeed": true}),
             &mut |c, m| server.event(c, m),
-        )?;
+        );
+        let shot = shot.map_err(|e| e.with_note("while taking a screenshot"))?;
         let data = shot.get("data").and_then(Json::as_str).unwrap_or("");
         BASE64.decode(data).map_err(|e| {
             Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())

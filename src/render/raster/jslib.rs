@@ -101,8 +101,11 @@ pub(crate) fn script_tags(libs: &[Loaded]) -> String {
 
 /// GSAP's minified build, from the download cache (fetched from the npm registry once).
 fn gsap(access: &Access) -> Result<Vec<u8>, String> {
-    let tgz = access.remote(GSAP_TARBALL)?;
-    let file = untar_gz(&tgz.bytes, GSAP_FILE)?;
+    // A fixed URL reel chose, not one from markup: no host check, the pinned hash is the guard.
+    let path =
+        crate::render::fetch::download_cached(GSAP_TARBALL, access.cache()).map_err(|e| e.to_string())?;
+    let tgz = std::fs::read(&path).map_err(|e| e.to_string())?;
+    let file = untar_gz(&tgz, GSAP_FILE)?;
     let hash = blake3::hash(&file).to_hex();
     if hash.as_str() != GSAP_BLAKE3 {
         return Err(format!(

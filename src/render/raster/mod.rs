@@ -11,6 +11,8 @@ mod cdp;
 mod family;
 mod fonts;
 mod html;
+#[cfg(test)]
+mod html_pixels;
 mod jslib;
 mod page;
 mod paint;
