@@ -22,9 +22,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value as Json, json};
 use tiny_skia::Pixmap;
 
-pub(crate) use super::page::Page;
 use super::fonts::{FontBytes, Fonts};
-use super::{Layer, cdp, jslib};
+pub(crate) use super::page::Page;
+use super::{FrameSink, Layer, cdp, jslib};
 use crate::diagnostics::Diagnostic;
 use crate::render::access::Gate;
 
@@ -35,6 +35,8 @@ const PAGE: &str = "http://reel.invalid/";
 
 /// How long one screenshot may take before Chromium is stopped.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one screenshot try may take.
+const SHOT_WAIT: Duration = Duration::from_secs(5);
 /// How much longer each frame of an html5 sequence may take.
 const FRAME_BUDGET: Duration = Duration::from_millis(500);
 
@@ -92,7 +94,7 @@ pub(crate) fn render_frames(
     fonts: &Fonts,
     gate: &Gate<'_>,
     times: &[f64],
-    frame: &mut dyn FnMut(usize, &[u8]) -> Result<(), Diagnostic>,
+    frame: &mut FrameSink<'_>,
 ) -> Result<Frames, Diagnostic> {
     let timeout = TIMEOUT + FRAME_BUDGET * times.len() as u32;
     let mut s = Session::open(page, fonts, gate, timeout)?;
@@ -251,23 +253,37 @@ impl<'a, 'g> Session<'a, 'g> {
         Ok(r["result"]["value"].clone())
     }
 
-    /// Moves reel's clock to `t` seconds; returns whether anything on the page may still move.
+    /// Moves reel's clock to `t` seconds and waits for Chromium's next frame (a screenshot of a
+    /// page with nothing new to draw can wait for a frame that never comes); returns whether
+    /// anything on the page may still move.
     fn seek(&mut self, t: f64) -> Result<bool, Diagnostic> {
         let ms = t * 1000.0;
         let moving = self
-            .eval(&format!("__reelSeek({ms})"))
+            .eval(&format!(
+                "new Promise(ok => {{ const m = __reelSeek({ms}); __reelReal.raf(() => ok(m)); }})"
+            ))
             .map_err(|e| e.with_note(format!("while moving the page's clock to {t:.3} s")))?;
         Ok(moving.as_bool() != Some(false))
     }
 
-    /// The page as PNG bytes.
+    /// The page as PNG bytes. Under load Chromium now and then never answers a screenshot:
+    /// each try waits [`SHOT_WAIT`], and a second try is made.
     fn shot(&mut self) -> Result<Vec<u8>, Diagnostic> {
-        let server = &mut self.server;
-        let shot = self.b.call(
-            "Page.captureScreenshot",
-            json!({"format": "png", "optimizeForSpeed": true}),
-            &mut |c, m| server.event(c, m),
-        );
+        let end = self.b.deadline();
+        let mut shot = Err(Diagnostic::error("no screenshot"));
+        for _ in 0..2 {
+            self.b.set_deadline(end.min(Instant::now() + SHOT_WAIT));
+            let server = &mut self.server;
+            shot = self.b.call(
+                "Page.captureScreenshot",
+                json!({"format": "png"}),
+                &mut |c, m| server.event(c, m),
+            );
+            self.b.set_deadline(end);
+            if shot.is_ok() || Instant::now() >= end {
+                break;
+            }
+        }
         let shot = shot.map_err(|e| e.with_note("while taking a screenshot"))?;
         let data = shot.get("data").and_then(Json::as_str).unwrap_or("");
         BASE64.decode(data).map_err(|e| {
@@ -644,7 +660,10 @@ mod tests {
         };
         let access = super::super::tests::test_access();
         let fonts = Fonts::bundled();
-        match (find_browser(), render_html(&page, &fonts, &Gate::new(&access))) {
+        match (
+            find_browser(),
+            render_html(&page, &fonts, &Gate::new(&access)),
+        ) {
             (None, Err(e)) => assert!(e.message.contains("Chromium"), "{}", e.message),
             (Some(_), Ok((l, _))) => {
                 assert_eq!((l.width, l.height), (64, 32));

@@ -33,7 +33,13 @@ struct Lib {
 const LIBS: &[Lib] = &[
     Lib {
         file: "gsap.min.js",
-        words: &["gsap", "TweenMax", "TweenLite", "TimelineMax", "TimelineLite"],
+        words: &[
+            "gsap",
+            "TweenMax",
+            "TweenLite",
+            "TimelineMax",
+            "TimelineLite",
+        ],
         bytes: None,
     },
     Lib {
@@ -95,15 +101,21 @@ pub(crate) fn wanted(text: &str, access: &Access) -> (Vec<Loaded>, Vec<String>) 
 /// The `<script>` tags for `libs`, in order.
 pub(crate) fn script_tags(libs: &[Loaded]) -> String {
     libs.iter()
-        .map(|l| format!("<script src=\"{}js/{}\"></script>", super::page::RESERVED, l.file))
+        .map(|l| {
+            format!(
+                "<script src=\"{}js/{}\"></script>",
+                super::page::RESERVED,
+                l.file
+            )
+        })
         .collect()
 }
 
 /// GSAP's minified build, from the download cache (fetched from the npm registry once).
 fn gsap(access: &Access) -> Result<Vec<u8>, String> {
     // A fixed URL reel chose, not one from markup: no host check, the pinned hash is the guard.
-    let path =
-        crate::render::fetch::download_cached(GSAP_TARBALL, access.cache()).map_err(|e| e.to_string())?;
+    let path = crate::render::fetch::download_cached(GSAP_TARBALL, access.cache())
+        .map_err(|e| e.to_string())?;
     let tgz = std::fs::read(&path).map_err(|e| e.to_string())?;
     let file = untar_gz(&tgz, GSAP_FILE)?;
     let hash = blake3::hash(&file).to_hex();

@@ -181,6 +181,9 @@ pub fn rasterize(
     }
 }
 
+/// Takes each frame of an html5 page: its index and PNG bytes.
+pub type FrameSink<'a> = dyn FnMut(usize, &[u8]) -> Result<(), Diagnostic> + 'a;
+
 /// The page of an html5 asset: the clip box, else the canvas.
 fn html5_page<'a>(
     a: &'a crate::edit::Html5Asset,
@@ -209,14 +212,16 @@ pub fn html5_frames(
     fonts: &Fonts,
     gate: &Gate<'_>,
     times: &[f64],
-    frame: &mut dyn FnMut(usize, &[u8]) -> Result<(), Diagnostic>,
+    frame: &mut FrameSink<'_>,
 ) -> Warned<Result<usize, Diagnostic>> {
     let page = html5_page(asset, clip_box, canvas);
     match html::render_frames(&page, fonts, gate, times, frame) {
         Ok(f) => {
             let mut warnings = console_warnings(&f.console);
             if f.transparent {
-                warnings.push(nothing_drawn("every frame of the html5 page is fully transparent"));
+                warnings.push(nothing_drawn(
+                    "every frame of the html5 page is fully transparent",
+                ));
             }
             Warned {
                 output: Ok(f.count),

@@ -254,11 +254,17 @@ mod tests {
     #[test]
     fn large_unitless_line_heights_become_pixels() {
         let cases = [
-            ("p{line-height: 78; color:red}", "p{line-height: 78px; color:red}"),
+            (
+                "p{line-height: 78; color:red}",
+                "p{line-height: 78px; color:red}",
+            ),
             ("p{LINE-HEIGHT:40}", "p{LINE-HEIGHT:40px}"),
             ("p{line-height:1.5}", "p{line-height:1.5}"),
             ("p{line-height:20px}", "p{line-height:20px}"),
-            ("p{line-height:8 !important}", "p{line-height:8px !important}"),
+            (
+                "p{line-height:8 !important}",
+                "p{line-height:8px !important}",
+            ),
             ("p{line-height:normal}", "p{line-height:normal}"),
             ("a{line-height}", "a{line-height}"),
         ];

@@ -74,7 +74,8 @@ pub fn is_layer(asset: &Asset) -> bool {
 /// `--force` re-renders rows but reuses cached layers, so a stale layer would survive it.
 /// 1: the drawing when the revision was added.
 /// 2: middle-aligned text centres its ink, not its line boxes.
-pub const LAYER_REVISION: u32 = 2;
+/// 3: html pages get a CSS reset and reel's fonts; html5 pages run on reel's clock.
+pub const LAYER_REVISION: u32 = 3;
 
 /// The cache address of a layer. Pure.
 pub fn layer_key(
@@ -223,7 +224,9 @@ fn html5_animation(
     let key = blake3::hash(format!("{key}|{base}|{}|{clip_length}|html5", ctx.fps).as_bytes());
     let key = key.to_hex();
     let dir = ctx.cache.entry(cache::LAYERS, &format!("{key}.frames"));
-    let notes = ctx.cache.entry(cache::LAYERS, &format!("{key}.warnings.json"));
+    let notes = ctx
+        .cache
+        .entry(cache::LAYERS, &format!("{key}.warnings.json"));
     let reads = ctx.cache.entry(cache::LAYERS, &format!("{key}.reads.json"));
     if let Some(source) = stored_sequence(&dir)
         && let Some(files) = stored_reads(&reads)
@@ -240,11 +243,9 @@ fn html5_animation(
     }
     let cannot = |e: std::io::Error| cannot_write(&dir, &e);
     let parent = dir.parent().unwrap_or(Path::new("."));
-    let tmp = match std::fs::create_dir_all(parent).and_then(|()| {
-        tempfile::Builder::new()
-            .prefix(".reel-")
-            .tempdir_in(parent)
-    }) {
+    let tmp = match std::fs::create_dir_all(parent)
+        .and_then(|()| tempfile::Builder::new().prefix(".reel-").tempdir_in(parent))
+    {
         Ok(t) => t,
         Err(e) => return Warned::new(Err(cannot(e))),
     };
