@@ -62,6 +62,11 @@ impl Access {
         }
     }
 
+    /// Where downloads are kept.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
     /// The template's folder (canonical).
     pub fn base_dir(&self) -> &Path {
         &self.base_dir

@@ -134,6 +134,16 @@ impl Browser {
         })
     }
 
+    /// When everything must be done.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline (a shorter wait for one call, then back).
+    pub(crate) fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+    }
+
     /// The next message from Chromium (a reply or an event), waiting until the deadline.
     pub(crate) fn next(&mut self) -> Result<Json, Diagnostic> {
         let left = self.deadline.saturating_duration_since(Instant::now());

@@ -12,7 +12,7 @@
 //! reach nothing.
 
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -22,9 +22,10 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value as Json, json};
 use tiny_skia::Pixmap;
 
-use super::{Layer, cdp};
+use super::fonts::{FontBytes, Fonts};
+pub(crate) use super::page::Page;
+use super::{FrameSink, Layer, cdp, jslib};
 use crate::diagnostics::Diagnostic;
-use crate::edit::Position;
 use crate::render::access::Gate;
 
 /// The page's origin: the `.invalid` top-level domain never resolves, so only reel answers it.
@@ -34,6 +35,10 @@ const PAGE: &str = "http://reel.invalid/";
 
 /// How long one screenshot may take before Chromium is stopped.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one screenshot try may take.
+const SHOT_WAIT: Duration = Duration::from_secs(5);
+/// How much longer each frame of an html5 sequence may take.
+const FRAME_BUDGET: Duration = Duration::from_millis(500);
 
 /// Browser executables tried, in order.
 const BROWSERS: &[&str] = &[
@@ -43,85 +48,100 @@ const BROWSERS: &[&str] = &[
     "google-chrome-stable",
 ];
 
-/// One page to screenshot.
-pub(crate) struct Page<'a> {
-    /// Body markup.
-    pub(crate) html: &'a str,
-    /// Style sheet.
-    pub(crate) css: Option<&'a str>,
-    /// Script (html5).
-    pub(crate) js: Option<&'a str>,
-    /// Page background (CSS colour); transparent when absent.
-    pub(crate) background: Option<&'a str>,
-    /// Where the content sits in the page (html); flowing from the top left when absent.
-    pub(crate) position: Option<Position>,
-    /// Viewport and output size in pixels.
-    pub(crate) size: (u32, u32),
+/// What a drawing saw besides its pixels: console errors and uncaught exceptions, in order,
+/// each once, and libraries that could not be loaded.
+#[derive(Debug, Default)]
+pub(crate) struct Console {
+    /// Messages, in order.
+    pub(crate) errors: Vec<String>,
 }
 
-/// Screenshots `page` with headless Chromium. Every request the page makes goes through
-/// `gate` (see [`crate::render::access`]); refused ones are recorded there.
-pub(crate) fn render_html(page: &Page, gate: &Gate<'_>) -> Result<Layer, Diagnostic> {
-    let browser = find_browser().ok_or_else(|| {
-        Diagnostic::error("`html` assets need Chromium, which is not installed").with_help(
-            "install `chromium` (for example `apt-get install chromium`) and put it on PATH",
-        )
-    })?;
-    let png = screenshot(&browser, &document(page), page.size, gate)?;
+/// Screenshots `page` with headless Chromium (html5 pages at time 0 of reel's clock). Every
+/// request the page makes goes through `gate` (see [`crate::render::access`]); refused ones
+/// are recorded there.
+pub(crate) fn render_html(
+    page: &Page,
+    fonts: &Fonts,
+    gate: &Gate<'_>,
+) -> Result<(Layer, Console), Diagnostic> {
+    let mut s = Session::open(page, fonts, gate, TIMEOUT)?;
+    if page.html5 {
+        s.seek(0.0)?;
+    }
+    let png = s.shot()?;
+    let console = s.close();
     let pixmap = Pixmap::decode_png(&png).map_err(|e| {
         Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())
     })?;
-    Ok(Layer::new(pixmap))
+    Ok((Layer::new(pixmap), console))
 }
 
-fn find_browser() -> Option<PathBuf> {
+/// What [`render_frames`] drew.
+pub(crate) struct Frames {
+    /// Frames drawn (the last holds once nothing on the page moves any more).
+    pub(crate) count: usize,
+    /// Whether every frame was fully transparent.
+    pub(crate) transparent: bool,
+    /// Console errors and exceptions.
+    pub(crate) console: Console,
+}
+
+/// Draws an html5 `page` at each of `times` (seconds) on reel's virtual clock, handing each
+/// frame's PNG (straight RGBA, the page's size) to `frame`. Stops early once nothing on the
+/// page can move any more.
+pub(crate) fn render_frames(
+    page: &Page,
+    fonts: &Fonts,
+    gate: &Gate<'_>,
+    times: &[f64],
+    frame: &mut FrameSink<'_>,
+) -> Result<Frames, Diagnostic> {
+    let timeout = TIMEOUT + FRAME_BUDGET * times.len() as u32;
+    let mut s = Session::open(page, fonts, gate, timeout)?;
+    let mut transparent = true;
+    let mut count = 0;
+    for (j, &t) in times.iter().enumerate() {
+        let moving = s.seek(t)?;
+        let png = s.shot()?;
+        transparent = transparent && png_transparent(&png);
+        frame(j, &png)?;
+        count = j + 1;
+        if !moving {
+            break;
+        }
+    }
+    let console = s.close();
+    Ok(Frames {
+        count,
+        transparent,
+        console,
+    })
+}
+
+/// Whether a PNG has no visible pixel (an unreadable one counts as visible). Pure.
+pub(crate) fn png_transparent(png: &[u8]) -> bool {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(png));
+    dec.set_transformations(png::Transformations::EXPAND);
+    let Ok(mut reader) = dec.read_info() else {
+        return false;
+    };
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let Ok(info) = reader.next_frame(&mut buf) else {
+        return false;
+    };
+    if info.color_type != png::ColorType::Rgba || info.bit_depth != png::BitDepth::Eight {
+        return false;
+    }
+    buf[..info.buffer_size()]
+        .chunks_exact(4)
+        .all(|px| px[3] == 0)
+}
+
+pub(crate) fn find_browser() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .flat_map(|dir| BROWSERS.iter().map(move |b| dir.join(b)))
         .find(|p| p.is_file())
-}
-
-/// The full page: viewport-sized body, the CSS, the markup and the script.
-fn document(page: &Page) -> String {
-    let (w, h) = page.size;
-    // The background is written into the style sheet: a value that could close the rule or
-    // the element (it may come from data) is dropped.
-    let bg = page
-        .background
-        .filter(|b| !b.contains(['<', '>', '{', '}', ';', '"', '\'', '\\']))
-        .unwrap_or("transparent");
-    let (justify, align) = page.position.map_or(("", ""), flex_position);
-    let layout = if justify.is_empty() {
-        String::new()
-    } else {
-        format!("display:flex;justify-content:{justify};align-items:{align};")
-    };
-    let script = page
-        .js
-        .map(|js| format!("<script>{js}</script>"))
-        .unwrap_or_default();
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><style>\
-         html,body{{margin:0;padding:0;width:{w}px;height:{h}px;overflow:hidden;background:transparent}}\
-         body{{background:{bg};{layout}}}{css}</style></head><body>{html}{script}</body></html>",
-        css = page.css.unwrap_or(""),
-        html = page.html,
-    )
-}
-
-fn flex_position(p: Position) -> (&'static str, &'static str) {
-    use Position::*;
-    let justify = match p {
-        Left | TopLeft | BottomLeft => "flex-start",
-        Right | TopRight | BottomRight => "flex-end",
-        _ => "center",
-    };
-    let align = match p {
-        Top | TopLeft | TopRight => "flex-start",
-        Bottom | BottomLeft | BottomRight => "flex-end",
-        _ => "center",
-    };
-    (justify, align)
 }
 
 /// Flags that keep Chromium from reaching anything on its own. Requests the page makes are
@@ -165,48 +185,131 @@ fn isolation_flags(proxy_port: u16, (w, h): (u32, u32)) -> Vec<String> {
     flags
 }
 
-/// Draws `doc` in a fresh headless Chromium and returns the PNG screenshot.
-fn screenshot(
-    browser: &Path,
-    doc: &str,
-    (w, h): (u32, u32),
-    gate: &Gate<'_>,
-) -> Result<Vec<u8>, Diagnostic> {
-    let dead_end = DeadEnd::open()
-        .map_err(|e| Diagnostic::error("cannot open a local port for Chromium").with_note(e))?;
-    let flags = isolation_flags(dead_end.port, (w, h));
-    let deadline = Instant::now() + TIMEOUT;
-    let mut b = cdp::Browser::launch(browser, &flags, deadline)?;
-    b.open_page()?;
-    let mut server = Server {
-        doc: doc.as_bytes(),
-        gate,
-        loaded: false,
-        deadline,
-    };
-    prepare(&mut b, &mut server, (w, h))?;
-    load(&mut b, &mut server)?;
-    let shot = b.call(
-        "Page.captureScreenshot",
-        json!({"format": "png"}),
-        &mut |c, m| server.event(c, m),
-    )?;
-    b.close();
-    let data = shot.get("data").and_then(Json::as_str).unwrap_or("");
-    BASE64.decode(data).map_err(|e| {
-        Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())
-    })
+/// One page open in a fresh headless Chromium.
+struct Session<'a, 'g> {
+    /// The browser.
+    b: cdp::Browser,
+    /// What answers the page's requests and collects its console.
+    server: Server<'a, 'g>,
+    /// The proxy wall; closed when the session ends.
+    _dead_end: DeadEnd,
 }
 
-/// Intercepts every request, sets the viewport and a transparent background.
+impl<'a, 'g> Session<'a, 'g> {
+    /// Starts Chromium, opens `page` and waits until it is drawn ([`SETTLE`]). html5 pages get
+    /// the libraries they name and reel's clock, which stands at 0 until [`Session::seek`].
+    fn open(
+        page: &Page,
+        fonts: &Fonts,
+        gate: &'a Gate<'g>,
+        timeout: Duration,
+    ) -> Result<Self, Diagnostic> {
+        let browser = find_browser().ok_or_else(|| {
+            Diagnostic::error("`html` assets need Chromium, which is not installed").with_help(
+                "install `chromium` (for example `apt-get install chromium`) and put it on PATH",
+            )
+        })?;
+        let faces = super::page::web_faces(fonts);
+        let (libs, problems) = if page.html5 {
+            let text = format!("{}\n{}", page.html, page.js.unwrap_or(""));
+            jslib::wanted(&text, gate.access)
+        } else {
+            Default::default()
+        };
+        let doc = super::page::document(page, &faces, &jslib::script_tags(&libs));
+        let dead_end = DeadEnd::open()
+            .map_err(|e| Diagnostic::error("cannot open a local port for Chromium").with_note(e))?;
+        let flags = isolation_flags(dead_end.port, page.size);
+        let deadline = Instant::now() + timeout;
+        let mut b = cdp::Browser::launch(&browser, &flags, deadline)?;
+        b.open_page()?;
+        let mut server = Server {
+            doc: doc.into_bytes(),
+            fonts: faces.into_iter().map(|f| f.data).collect(),
+            libs,
+            gate,
+            loaded: false,
+            deadline,
+            console: Console { errors: problems },
+        };
+        prepare(&mut b, &mut server, page.size, page.html5)
+            .map_err(|e| e.with_note("while setting up the page"))?;
+        load(&mut b, &mut server).map_err(|e| e.with_note("while loading the page"))?;
+        Ok(Session {
+            b,
+            server,
+            _dead_end: dead_end,
+        })
+    }
+
+    /// Evaluates `expr` in the page (awaiting a promise) and returns its value.
+    fn eval(&mut self, expr: &str) -> Result<Json, Diagnostic> {
+        let server = &mut self.server;
+        let r = self.b.call(
+            "Runtime.evaluate",
+            json!({"expression": expr, "awaitPromise": true, "returnByValue": true}),
+            &mut |c, m| server.event(c, m),
+        )?;
+        Ok(r["result"]["value"].clone())
+    }
+
+    /// Moves reel's clock to `t` seconds and waits for Chromium's next frame (a screenshot of a
+    /// page with nothing new to draw can wait for a frame that never comes); returns whether
+    /// anything on the page may still move.
+    fn seek(&mut self, t: f64) -> Result<bool, Diagnostic> {
+        let ms = t * 1000.0;
+        let moving = self
+            .eval(&format!(
+                "new Promise(ok => {{ const m = __reelSeek({ms}); __reelReal.raf(() => ok(m)); }})"
+            ))
+            .map_err(|e| e.with_note(format!("while moving the page's clock to {t:.3} s")))?;
+        Ok(moving.as_bool() != Some(false))
+    }
+
+    /// The page as PNG bytes. Under load Chromium now and then never answers a screenshot:
+    /// each try waits [`SHOT_WAIT`], and a second try is made.
+    fn shot(&mut self) -> Result<Vec<u8>, Diagnostic> {
+        let end = self.b.deadline();
+        let mut shot = Err(Diagnostic::error("no screenshot"));
+        for _ in 0..2 {
+            self.b.set_deadline(end.min(Instant::now() + SHOT_WAIT));
+            let server = &mut self.server;
+            shot = self.b.call(
+                "Page.captureScreenshot",
+                json!({"format": "png"}),
+                &mut |c, m| server.event(c, m),
+            );
+            self.b.set_deadline(end);
+            if shot.is_ok() || Instant::now() >= end {
+                break;
+            }
+        }
+        let shot = shot.map_err(|e| e.with_note("while taking a screenshot"))?;
+        let data = shot.get("data").and_then(Json::as_str).unwrap_or("");
+        BASE64.decode(data).map_err(|e| {
+            Diagnostic::error("cannot read the screenshot Chromium made").with_note(e.to_string())
+        })
+    }
+
+    /// Closes Chromium; returns what the page's console said.
+    fn close(self) -> Console {
+        self.b.close();
+        self.server.console
+    }
+}
+
+/// Intercepts every request, sets the viewport and a transparent background, listens to the
+/// console and (html5) installs reel's clock before any script of the page runs.
 fn prepare(
     b: &mut cdp::Browser,
     server: &mut Server<'_, '_>,
     (w, h): (u32, u32),
+    clock: bool,
 ) -> Result<(), Diagnostic> {
-    let setup = [
+    let mut setup = vec![
         ("Fetch.enable", json!({"patterns": [{"urlPattern": "*"}]})),
         ("Log.enable", json!({})),
+        ("Runtime.enable", json!({})),
         ("Page.enable", json!({})),
         (
             "Emulation.setDeviceMetricsOverride",
@@ -217,11 +320,20 @@ fn prepare(
             json!({"color": {"r": 0, "g": 0, "b": 0, "a": 0}}),
         ),
     ];
+    if clock {
+        setup.push((
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": CLOCK}),
+        ));
+    }
     for (method, params) in setup {
         b.call(method, params, &mut |c, m| server.event(c, m))?;
     }
     Ok(())
 }
+
+/// reel's virtual clock (see the script's header).
+const CLOCK: &str = include_str!("clock.js");
 
 /// Opens the page and waits for its load event, then for fonts and two frames ([`SETTLE`]).
 fn load(b: &mut cdp::Browser, server: &mut Server<'_, '_>) -> Result<(), Diagnostic> {
@@ -243,23 +355,35 @@ fn load(b: &mut cdp::Browser, server: &mut Server<'_, '_>) -> Result<(), Diagnos
 }
 
 /// Waits for web fonts and two frames after the load event (capped at a second), so what the
-/// page's script drew on load is on screen.
-const SETTLE: &str = "Promise.race([\
-    document.fonts.ready.then(() => new Promise(r => \
-        requestAnimationFrame(() => requestAnimationFrame(r)))),\
-    new Promise(r => setTimeout(r, 1000))])";
+/// page's script drew on load is on screen. Uses the browser's own timers: an html5 page's
+/// `setTimeout` and `requestAnimationFrame` are reel's clock, which stands still.
+const SETTLE: &str = "(() => { \
+    const r = window.__reelReal || {raf: requestAnimationFrame.bind(window), timeout: setTimeout.bind(window)}; \
+    return Promise.race([\
+    document.fonts.ready.then(() => new Promise(ok => r.raf(() => r.raf(ok)))),\
+    new Promise(ok => r.timeout(ok, 1000))]); })()";
 
-/// Answers the page's requests from the gate.
+/// Answers the page's requests from the gate (and reel's fonts and libraries from memory),
+/// and keeps what its console reports.
 struct Server<'a, 'g> {
     /// The page itself.
-    doc: &'a [u8],
+    doc: Vec<u8>,
+    /// Font files, served at `/.reel/fonts/N`.
+    fonts: Vec<FontBytes>,
+    /// Libraries, served at `/.reel/js/NAME`.
+    libs: Vec<jslib::Loaded>,
     /// What the page may read.
     gate: &'a Gate<'g>,
     /// Whether the load event fired.
     loaded: bool,
     /// When the screenshot must be done: no download starts after it.
     deadline: Instant,
+    /// Console errors and uncaught exceptions.
+    console: Console,
 }
+
+/// Most console messages kept from one page.
+const MAX_CONSOLE: usize = 20;
 
 impl Server<'_, '_> {
     fn event(&mut self, c: &mut cdp::Conn, m: &Json) {
@@ -267,6 +391,29 @@ impl Server<'_, '_> {
         match m.get("method").and_then(Json::as_str) {
             Some("Page.loadEventFired") => self.loaded = true,
             Some("Fetch.requestPaused") => self.request(c, params),
+            Some("Runtime.consoleAPICalled") => {
+                let kind = params["type"].as_str().unwrap_or("");
+                if kind == "error" || kind == "assert" {
+                    let text: Vec<String> = params["args"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(remote_text)
+                        .collect();
+                    self.note(format!("console.{kind}: {}", text.join(" ")));
+                }
+            }
+            Some("Runtime.exceptionThrown") => {
+                let d = &params["exceptionDetails"];
+                let text = d["exception"]["description"]
+                    .as_str()
+                    .or(d["text"].as_str())
+                    .unwrap_or("an exception");
+                // The first line: the stack that follows names reel's own page.
+                let first = text.lines().next().unwrap_or(text);
+                self.note(format!("uncaught {first}"));
+            }
             Some("Log.entryAdded") => {
                 // Chromium refuses `file:` resources of an http page itself, before any request.
                 let text = params["entry"]["text"].as_str().unwrap_or("");
@@ -286,14 +433,27 @@ impl Server<'_, '_> {
         }
     }
 
+    /// Keeps a console message (each once, at most [`MAX_CONSOLE`]).
+    fn note(&mut self, text: String) {
+        let errors = &mut self.console.errors;
+        if errors.len() < MAX_CONSOLE && !errors.contains(&text) {
+            errors.push(text);
+        }
+    }
+
     /// Fulfils or fails one intercepted request. Send errors surface at the next read.
     fn request(&mut self, c: &mut cdp::Conn, p: &Json) {
         let id = p["requestId"].clone();
         let url = p["request"]["url"].as_str().unwrap_or("");
         let kind = p["resourceType"].as_str().unwrap_or("");
         let access = self.gate.access;
+        let reserved = url
+            .strip_prefix(ORIGIN)
+            .and_then(|p| p.strip_prefix(super::page::RESERVED));
         let found = if url == PAGE {
-            Some((self.doc.to_vec(), "text/html; charset=utf-8"))
+            Some((self.doc.clone(), "text/html; charset=utf-8"))
+        } else if let Some(name) = reserved {
+            self.reserved(name)
         } else if let Some(path) = url.strip_prefix(ORIGIN) {
             let path = path.split(['?', '#']).next().unwrap_or("/");
             if path == "/favicon.ico" {
@@ -332,6 +492,32 @@ impl Server<'_, '_> {
                 json!({"requestId": id, "errorReason": "BlockedByClient"}),
             ),
         };
+    }
+}
+
+impl Server<'_, '_> {
+    /// One of reel's own resources: `fonts/N` or `js/NAME`.
+    fn reserved(&self, name: &str) -> Option<(Vec<u8>, &'static str)> {
+        if let Some(n) = name.strip_prefix("fonts/") {
+            let font = self.fonts.get(n.parse::<usize>().ok()?)?;
+            return Some(((**font).as_ref().to_vec(), "font/ttf"));
+        }
+        let file = name.strip_prefix("js/")?;
+        let lib = self.libs.iter().find(|l| l.file == file)?;
+        Some((lib.bytes.clone(), "text/javascript"))
+    }
+}
+
+/// The text of a console argument (a `RemoteObject`). Pure.
+fn remote_text(arg: &Json) -> String {
+    match &arg["value"] {
+        Json::String(s) => s.clone(),
+        Json::Null => arg["description"]
+            .as_str()
+            .or(arg["type"].as_str())
+            .unwrap_or("")
+            .to_string(),
+        v => v.to_string(),
     }
 }
 
@@ -423,34 +609,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn page_holds_css_markup_script_and_position() {
-        let page = Page {
-            html: "<p>Hi</p>",
-            css: Some("p{color:red}"),
-            js: Some("1+1"),
-            background: Some("#000"),
-            position: Some(Position::BottomRight),
-            size: (320, 180),
-        };
-        let doc = document(&page);
-        for part in [
-            "width:320px;height:180px",
-            "p{color:red}",
-            "<p>Hi</p>",
-            "<script>1+1</script>",
-            "background:#000",
-            "justify-content:flex-end;align-items:flex-end",
-        ] {
-            assert!(doc.contains(part), "{part} missing in {doc}");
-        }
-        let hostile = Page {
-            background: Some("red}</style><iframe src=x>"),
-            ..page
-        };
-        assert!(!document(&hostile).contains("<iframe"));
-    }
-
-    #[test]
     fn content_types_by_extension_then_by_request() {
         let cases = [
             ("http://reel.invalid/a/logo.PNG?v=1", "Image", "image/png"),
@@ -498,17 +656,22 @@ mod tests {
             background: None,
             position: None,
             size: (64, 32),
+            html5: false,
         };
         let access = super::super::tests::test_access();
-        match (find_browser(), render_html(&page, &Gate::new(&access))) {
+        let fonts = Fonts::bundled();
+        match (
+            find_browser(),
+            render_html(&page, &fonts, &Gate::new(&access)),
+        ) {
             (None, Err(e)) => assert!(e.message.contains("Chromium"), "{}", e.message),
-            (Some(_), Ok(l)) => {
+            (Some(_), Ok((l, _))) => {
                 assert_eq!((l.width, l.height), (64, 32));
                 assert_eq!(l.image.pixel(32, 16).unwrap().red(), 255);
             }
             (b, r) => panic!(
                 "browser {b:?} but result {:?}",
-                r.map(|l| (l.width, l.height))
+                r.map(|(l, _)| (l.width, l.height))
             ),
         }
     }

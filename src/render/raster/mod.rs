@@ -11,6 +11,10 @@ mod cdp;
 mod family;
 mod fonts;
 mod html;
+#[cfg(test)]
+mod html_pixels;
+mod jslib;
+mod page;
 mod paint;
 mod shape;
 mod svg;
@@ -182,24 +186,114 @@ pub fn rasterize(
                 background: a.background.as_deref(),
                 position: a.position,
                 size: asset_box(a.width, a.height).or(clip_box).unwrap_or(canvas),
+                html5: false,
             };
-            refused(html::render_html(&page, gate), gate, "the html page")
+            let drawn = html::render_html(&page, fonts, gate).map(|(layer, console)| {
+                let mut warnings = console_warnings(&console);
+                if layer.image.pixels().iter().all(|p| p.alpha() == 0) {
+                    warnings.push(nothing_drawn("the html page is fully transparent"));
+                }
+                (layer, warnings)
+            });
+            page_warnings(drawn, gate, "the html page")
         }
         Asset::Html5(a) => {
-            let page = html::Page {
-                html: &a.html,
-                css: a.css.as_deref(),
-                js: a.js.as_deref(),
-                background: None,
-                position: None,
-                size: clip_box.unwrap_or(canvas),
-            };
-            refused(html::render_html(&page, gate), gate, "the html page")
+            // Console messages and blank pages are reported by the frames ([`html5_frames`]),
+            // which run the page's whole clip.
+            let page = html5_page(a, clip_box, canvas);
+            let drawn = html::render_html(&page, fonts, gate).map(|(layer, _)| (layer, vec![]));
+            page_warnings(drawn, gate, "the html page")
         }
         other => Warned::new(Err(Diagnostic::error(format!(
             "`{}` assets are not drawn as still layers",
             asset_type(other)
         )))),
+    }
+}
+
+/// Takes each frame of an html5 page: its index and PNG bytes.
+pub type FrameSink<'a> = dyn FnMut(usize, &[u8]) -> Result<(), Diagnostic> + 'a;
+
+/// The page of an html5 asset: the clip box, else the canvas.
+fn html5_page<'a>(
+    a: &'a crate::edit::Html5Asset,
+    clip_box: Option<(u32, u32)>,
+    canvas: (u32, u32),
+) -> html::Page<'a> {
+    html::Page {
+        html: &a.html,
+        css: a.css.as_deref(),
+        js: a.js.as_deref(),
+        background: None,
+        position: None,
+        size: clip_box.unwrap_or(canvas),
+        html5: true,
+    }
+}
+
+/// An html5 asset drawn on reel's clock at each of `times` (seconds), each frame's PNG
+/// (straight RGBA, the layer's size) handed to `frame`; returns how many frames were drawn
+/// (fewer than `times` once nothing on the page moves) with the console's errors and a warning
+/// when every frame is blank. Refused URLs are left to the still layer ([`rasterize`]).
+pub fn html5_frames(
+    asset: &crate::edit::Html5Asset,
+    clip_box: Option<(u32, u32)>,
+    canvas: (u32, u32),
+    fonts: &Fonts,
+    gate: &Gate<'_>,
+    times: &[f64],
+    frame: &mut FrameSink<'_>,
+) -> Warned<Result<usize, Diagnostic>> {
+    let page = html5_page(asset, clip_box, canvas);
+    match html::render_frames(&page, fonts, gate, times, frame) {
+        Ok(f) => {
+            let mut warnings = console_warnings(&f.console);
+            if f.transparent {
+                warnings.push(nothing_drawn(
+                    "every frame of the html5 page is fully transparent",
+                ));
+            }
+            Warned {
+                output: Ok(f.count),
+                warnings,
+            }
+        }
+        Err(e) => Warned::new(Err(e)),
+    }
+}
+
+/// One warning per console error or uncaught exception of a page.
+fn console_warnings(console: &html::Console) -> Vec<Diagnostic> {
+    console
+        .errors
+        .iter()
+        .map(|e| {
+            Diagnostic::warning(format!("the html page reported an error: {}", shorten(e)))
+                .with_help("the page's script or markup failed in Chromium; check the asset's `js`, `html` and `css`")
+        })
+        .collect()
+}
+
+/// The warning for a page that drew nothing.
+fn nothing_drawn(what: &str) -> Diagnostic {
+    Diagnostic::warning(format!("{what}: nothing of it will show"))
+        .with_help("check that the content fits the page (its `width` and `height`), its colours and fonts; text pushed out of a small box by margins or a large `line-height` is cut off")
+}
+
+/// A page's drawing and warnings plus one warning per URL `gate` refused.
+fn page_warnings(
+    drawn: Result<(Layer, Vec<Diagnostic>), Diagnostic>,
+    gate: &Gate<'_>,
+    what: &str,
+) -> Warned<Result<Layer, Diagnostic>> {
+    match drawn {
+        Ok((layer, mut warnings)) => {
+            let mut w = refused(Ok(layer), gate, what);
+            warnings.append(&mut w.warnings);
+            w.warnings = warnings;
+            w
+        }
+        Err(e) => refused(Err(e), gate, what),
     }
 }
 

@@ -74,7 +74,8 @@ pub fn is_layer(asset: &Asset) -> bool {
 /// `--force` re-renders rows but reuses cached layers, so a stale layer would survive it.
 /// 1: the drawing when the revision was added.
 /// 2: middle-aligned text centres its ink, not its line boxes.
-pub const LAYER_REVISION: u32 = 2;
+/// 3: html pages get a CSS reset and reel's fonts; html5 pages run on reel's clock.
+pub const LAYER_REVISION: u32 = 3;
 
 /// The cache address of a layer. Pure.
 pub fn layer_key(
@@ -253,6 +254,9 @@ pub fn animation(
     clip_length: f64,
     ctx: &LayerContext<'_>,
 ) -> Option<Warned<Result<Source, Diagnostic>>> {
+    if let Asset::Html5(a) = asset {
+        return Some(html5_animation(asset, a, clip_box, clip_length, ctx));
+    }
     if !matches!(asset, Asset::Text(a) if a.animation.is_some())
         && !matches!(asset, Asset::RichText(a) if a.animation.is_some())
     {
@@ -288,6 +292,109 @@ pub fn animation(
         Ok(source)
     });
     Some(Warned { output, warnings })
+}
+
+/// The frames of an html5 asset on reel's clock, one PNG per output frame from the clip's start
+/// until nothing on the page moves any more (at most the whole clip), cached like a layer (its
+/// key also holds the frame rate and clip length; the files the page read are checked as for
+/// layers). Its warnings are the page's console errors and a blank page, stored beside it.
+fn html5_animation(
+    asset: &Asset,
+    a: &crate::edit::Html5Asset,
+    clip_box: Option<(u32, u32)>,
+    clip_length: f64,
+    ctx: &LayerContext<'_>,
+) -> Warned<Result<Source, Diagnostic>> {
+    let base = ctx.access.base_dir().to_string_lossy();
+    let key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
+    let key = blake3::hash(format!("{key}|{base}|{}|{clip_length}|html5", ctx.fps).as_bytes());
+    let key = key.to_hex();
+    let dir = ctx.cache.entry(cache::LAYERS, &format!("{key}.frames"));
+    let notes = ctx
+        .cache
+        .entry(cache::LAYERS, &format!("{key}.warnings.json"));
+    let reads = ctx.cache.entry(cache::LAYERS, &format!("{key}.reads.json"));
+    if let Some(source) = stored_sequence(&dir)
+        && let Some(files) = stored_reads(&reads)
+    {
+        ctx.note_reads(&files);
+        return Warned {
+            output: Ok(source),
+            warnings: stored_warnings(&notes),
+        };
+    }
+    let cancel = ctx.cache.cancel();
+    if cancel.is_cancelled() {
+        return Warned::new(Err(cancelled()));
+    }
+    let cannot = |e: std::io::Error| cannot_write(&dir, &e);
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let tmp = match std::fs::create_dir_all(parent)
+        .and_then(|()| tempfile::Builder::new().prefix(".reel-").tempdir_in(parent))
+    {
+        Ok(t) => t,
+        Err(e) => return Warned::new(Err(cannot(e))),
+    };
+    let fps = ctx.fps.as_f64();
+    // Bounded like text animations: a long page is drawn at a lower rate (`step`).
+    let frames = (clip_length * fps).ceil().clamp(1.0, 1e9) as usize;
+    let step = frames.div_ceil(MAX_DRAWN_FRAMES).max(1);
+    let times: Vec<f64> = (0..frames.div_ceil(step))
+        .map(|j| (j * step) as f64 / fps)
+        .collect();
+    let gate = Gate::new(ctx.access);
+    let drawn = raster::html5_frames(
+        a,
+        clip_box,
+        ctx.canvas,
+        ctx.fonts,
+        &gate,
+        &times,
+        &mut |j, png| {
+            if cancel.is_cancelled() {
+                return Err(cancelled());
+            }
+            let path = tmp.path().join(Source::frame_name(j));
+            std::fs::write(&path, png).map_err(|e| cannot_write(&path, &e))
+        },
+    );
+    let files = gate.files();
+    ctx.note_reads(&files);
+    let warnings = drawn.warnings;
+    let output = drawn.output.and_then(|count| {
+        let first = tmp.path().join(Source::frame_name(0));
+        let (width, height) = png_size(&first)
+            .ok_or_else(|| Diagnostic::error("Chromium drew no frame of the html5 page"))?;
+        let plan = Plan {
+            count,
+            step,
+            loop_from: None,
+            period: 0.0,
+        };
+        let json = serde_json::to_vec(&plan).expect("a plan serialises");
+        std::fs::write(tmp.path().join(PLAN_FILE), json).map_err(cannot)?;
+        store_warnings(&warnings, &notes)?;
+        store_reads(&files, &reads)?;
+        // A sequence whose files changed is drawn again in place of the old one.
+        let _ = std::fs::remove_dir_all(&dir);
+        publish(tmp, &dir)?;
+        CacheStats::bump(&ctx.cache.stats().layers_written);
+        Ok(plan.source(&dir, (width, height)))
+    });
+    Warned { output, warnings }
+}
+
+/// Renames a finished temporary directory into place as `dir`.
+fn publish(tmp: tempfile::TempDir, dir: &Path) -> Result<(), Diagnostic> {
+    let tmp = tmp.keep();
+    if let Err(e) = std::fs::rename(&tmp, dir) {
+        // Another job drew the same sequence first: keep theirs.
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !dir.is_dir() {
+            return Err(cannot_write(dir, &e));
+        }
+    }
+    Ok(())
 }
 
 /// The error of a drawing stopped by the render's cancel flag.
@@ -352,14 +459,7 @@ fn write_sequence(
     }
     let json = serde_json::to_vec(&plan).expect("a plan serialises");
     std::fs::write(tmp.path().join(PLAN_FILE), json).map_err(cannot)?;
-    let tmp = tmp.keep();
-    if let Err(e) = std::fs::rename(&tmp, dir) {
-        // Another job drew the same sequence first: keep theirs.
-        let _ = std::fs::remove_dir_all(&tmp);
-        if !dir.is_dir() {
-            return Err(cannot(e));
-        }
-    }
+    publish(tmp, dir)?;
     Ok(plan.source(dir, size))
 }
 

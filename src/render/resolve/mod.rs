@@ -339,8 +339,11 @@ fn animate(
         return;
     };
     let at = format!("{}/asset", tc.pointer);
-    // The still layer already gave the same font warnings.
-    drop(drawn.warnings);
+    // The still layer already gave the same font warnings; an html5 page's console errors
+    // and blank frames come from its frames only.
+    if matches!(clip.asset, crate::edit::Asset::Html5(_)) {
+        sink.extend(drawn.warnings.into_iter().map(|w| label(ctx, &at, w)));
+    }
     match drawn.output {
         Ok(source) => tc.source = source,
         Err(d) => sink.push(label(ctx, &at, d)),
