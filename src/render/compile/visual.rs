@@ -749,7 +749,9 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> Camera {
     let prepared = prepared_size(c);
     // Evaluated per use rather than stored: a long clip has millions of frames.
     let state = |j: usize| ratio_and_shear(cx, c, p, j);
-    let identity = (0..n).map(state).all(|(r, k)| (r - 1.0).abs() < 1e-6 && k == (0.0, 0.0));
+    let identity = (0..n)
+        .map(state)
+        .all(|(r, k)| (r - 1.0).abs() < 1e-6 && k == (0.0, 0.0));
     if identity {
         return Camera {
             filters: Vec::new(),
@@ -757,8 +759,8 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> Camera {
             at: None,
         };
     }
-    let turning = const_rotation(c).is_some()
-        || (0..n).any(|j| c.motion.angle(local(cx, p, j)) != 0.0);
+    let turning =
+        const_rotation(c).is_some() || (0..n).any(|j| c.motion.angle(local(cx, p, j)) != 0.0);
     if turning {
         framed(n, state, prepared)
     } else {
@@ -770,7 +772,9 @@ fn camera(cx: &Ctx, c: &Clip, p: Piece) -> Camera {
 fn framed(n: usize, state: impl Fn(usize) -> (f64, (f64, f64)), prepared: (u32, u32)) -> Camera {
     let (vw, vh) = prepared;
     let fr = (0..n).map(|j| state(j).0).fold(1.0, f64::max).min(2.0);
-    let uncovered = (0..n).map(&state).any(|(r, k)| r < fr - 1e-6 || k != (0.0, 0.0));
+    let uncovered = (0..n)
+        .map(&state)
+        .any(|(r, k)| r < fr - 1e-6 || k != (0.0, 0.0));
     let pad = if uncovered { 2 } else { 0 };
     let frame = (
         even(f64::from(vw) * fr) + 2 * pad,
