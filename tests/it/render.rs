@@ -1817,3 +1817,199 @@ fn render_transition_keeps_the_stacking_order_of_a_track() {
         }
     }
 }
+
+/// Renders `clip` alone on a black `W`×`H` canvas at `fps` and returns its grey frames.
+fn render_one_clip(dir: &Path, clip: serde_json::Value, fps: f64) -> Vec<Vec<u8>> {
+    let edit = serde_json::json!({
+        "timeline": {"background": "#000000", "tracks": [{"clips": [clip]}]},
+        "output": {"format": "mp4", "size": {"width": W, "height": H}, "fps": fps}
+    });
+    let (code, _, err) = reel_on(dir, &edit, &["render", "-o", "out", "--force"]);
+    assert_eq!(code, 0, "{err}");
+    grey_frames(&dir.join("out/row-0001.mp4"))
+        .chunks_exact((W * H) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Bounding box (x0, y0, x1, y1), exclusive ends, of the pixels brighter than 128.
+fn lit_box(frame: &[u8]) -> Option<(u32, u32, u32, u32)> {
+    let mut b: Option<(u32, u32, u32, u32)> = None;
+    for (i, v) in frame.iter().enumerate() {
+        if *v > 128 {
+            let (x, y) = (i as u32 % W, i as u32 / W);
+            b = Some(b.map_or((x, y, x + 1, y + 1), |(a, c, d, e)| {
+                (a.min(x), c.min(y), d.max(x + 1), e.max(y + 1))
+            }));
+        }
+    }
+    b
+}
+
+/// Effects scale the whole clip about its anchor, as Shotstack Studio multiplies `scale`: a
+/// white full-frame picture at scale 0.5 (an 80×46 box: sides are even) anchored top right
+/// with `zoomIn` grows to 80·(1 + 0.3·t/2) px on every frame, flush with the top and right edges (it used
+/// to zoom inside a fixed 80×45 box), at 25 and 30 fps. This also pins the camera's frame
+/// numbering (perspective's `in` counts from 1): a frame early would be 0.5 px wider.
+#[test]
+fn render_zoom_effect_grows_the_clip_on_every_frame() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_png(dir.path(), "white.png", "color=c=white:s=160x90", "null");
+    for fps in [25.0, 30.0] {
+        let frames = render_one_clip(
+            dir.path(),
+            serde_json::json!({"asset": {"type": "image", "src": "white.png"},
+                "start": 0, "length": 2, "scale": 0.5, "position": "topRight",
+                "effect": "zoomIn"}),
+            fps,
+        );
+        assert_eq!(frames.len(), (2.0 * fps) as usize);
+        for (k, frame) in frames.iter().enumerate() {
+            let f = 1.0 + 0.3 * (k as f64 / fps) / 2.0;
+            let (x0, y0, x1, y1) = lit_box(frame).expect("drawn");
+            let (w, h) = (80.0 * f, 46.0 * f);
+            assert!(
+                (f64::from(x0) - (160.0 - w)).abs() <= 1.0
+                    && (f64::from(y1) - h).abs() <= 1.0
+                    && (x1, y0) == (W, 0),
+                "{fps} fps, frame {k}: box {x0},{y0}..{x1},{y1}, want {w:.1}×{h:.1} top right"
+            );
+        }
+    }
+}
+
+/// `zoomOutSlow` on a text box shrinks the whole box (background included) from ×1.1 to ×1,
+/// instead of zooming its letters inside a fixed box where they were cut at the edges.
+#[test]
+fn render_zoom_effect_scales_a_text_box() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for fps in [25.0, 30.0] {
+        let frames = render_one_clip(
+            dir.path(),
+            serde_json::json!({"asset": {"type": "text", "text": "Hi", "width": 60, "height": 30,
+                    "font": {"family": "DejaVu Sans", "size": 20, "color": "#000000"},
+                    "background": {"color": "#ffffff"}},
+                "start": 0, "length": 2, "effect": "zoomOutSlow"}),
+            fps,
+        );
+        let n = frames.len();
+        for k in [0, n / 2, n - 1] {
+            let f = 1.1 - 0.1 * (k as f64 / fps) / 2.0;
+            let (x0, y0, x1, y1) = lit_box(&frames[k]).expect("drawn");
+            let (w, h) = (f64::from(x1 - x0), f64::from(y1 - y0));
+            assert!(
+                (w - 60.0 * f).abs() <= 1.5 && (h - 30.0 * f).abs() <= 1.5,
+                "{fps} fps, frame {k}: {w}×{h}, want {:.1}×{:.1}",
+                60.0 * f,
+                30.0 * f
+            );
+        }
+    }
+}
+
+/// The zoom transition scales the clip (×10 → ×1 over 0.4 s): half-way in, a 40×40 white
+/// box is ×5.5 and covers the whole canvas, at opacity easeIn(0.5) ≈ 0.32; at rest it is
+/// 40×40 again.
+#[test]
+fn render_zoom_transition_grows_the_clip_past_its_box() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_png(dir.path(), "white.png", "color=c=white:s=40x40", "null");
+    for fps in [25.0, 30.0] {
+        let frames = render_one_clip(
+            dir.path(),
+            serde_json::json!({"asset": {"type": "image", "src": "white.png"},
+                "start": 0, "length": 1, "fit": "none", "transition": {"in": "zoom"}}),
+            fps,
+        );
+        // 0.2 s: frame 5 at 25 fps, frame 6 at 30 fps.
+        let mid = &frames[(0.2 * fps) as usize];
+        for (x, y) in [(2, 2), (157, 87), (80, 45)] {
+            let v = mid[(y * W + x) as usize];
+            assert!((60..=110).contains(&v), "{fps} fps: ({x}, {y}) = {v}");
+        }
+        // (yuv420 overlays sit on even rows: the top edge rounds from 25 to 24.)
+        let (x0, y0, x1, y1) = lit_box(&frames[(0.6 * fps) as usize]).expect("drawn");
+        assert!(
+            (x0, x1) == (60, 100) && (24..=25).contains(&y0) && y1 - y0 == 40,
+            "{fps} fps: at rest {x0},{y0}..{x1},{y1}"
+        );
+    }
+}
+
+/// A `carouselLeft` comes in from one canvas width to the right, linearly over 0.5 s: the
+/// 16 px square's centre is at `80 + 160·(1 − t/0.5)` on every frame, then rests at 80.
+#[test]
+fn render_carousel_is_on_time_on_every_frame() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_png(dir.path(), "dot.png", "color=c=white:s=16x16", "null");
+    for fps in [25.0, 30.0] {
+        let frames = render_one_clip(
+            dir.path(),
+            serde_json::json!({"asset": {"type": "image", "src": "dot.png"},
+                "start": 0, "length": 1, "fit": "none", "transition": {"in": "carouselLeft"}}),
+            fps,
+        );
+        for (k, frame) in frames.iter().enumerate() {
+            let t = k as f64 / fps;
+            let want = 80.0 + 160.0 * (1.0 - t / 0.5).max(0.0);
+            if want > f64::from(W) - 8.0 {
+                continue;
+            }
+            let (x0, _, x1, _) = lit_box(frame).expect("drawn");
+            let got = f64::from(x0 + x1) / 2.0;
+            assert!(
+                (got - want).abs() <= 1.5,
+                "{fps} fps, frame {k}: centre {got}, want {want:.1}"
+            );
+        }
+    }
+}
+
+/// Enable windows and opacity ramps share the frame numbering: a white clip from 0.4 s whose
+/// opacity tweens 0.2 → 1 over its first second is black before its first frame and
+/// 255·(0.2 + 0.8·t) on every frame after.
+#[test]
+fn render_opacity_ramp_and_start_are_on_time_on_every_frame() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lavfi_png(dir.path(), "white.png", "color=c=white:s=160x90", "null");
+    for fps in [25.0, 30.0] {
+        let edit = serde_json::json!({
+            "timeline": {"background": "#000000", "tracks": [{"clips": [{
+                "asset": {"type": "image", "src": "white.png"}, "start": 0.4, "length": 1.6,
+                "opacity": [{"from": 0.2, "to": 1, "start": 0, "length": 1,
+                             "interpolation": "linear"}]}]}]},
+            "output": {"format": "mp4", "size": {"width": W, "height": H}, "fps": fps}
+        });
+        let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out", "--force"]);
+        assert_eq!(code, 0, "{err}");
+        let raw = grey_frames(&dir.path().join("out/row-0001.mp4"));
+        for (k, frame) in raw.chunks_exact((W * H) as usize).enumerate() {
+            let t = k as f64 / fps - 0.4;
+            let want = if t < -1e-9 {
+                0.0
+            } else {
+                255.0 * (0.2 + 0.8 * t.min(1.0))
+            };
+            let got = f64::from(frame[(45 * W + 80) as usize]);
+            assert!(
+                (got - want).abs() <= 6.0,
+                "{fps} fps, frame {k}: level {got}, want {want:.0}"
+            );
+        }
+    }
+}

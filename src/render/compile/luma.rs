@@ -12,7 +12,7 @@
 //! unused (warned).
 
 use super::Ctx;
-use super::motion::effect_camera;
+use super::motion::effect_motion;
 use super::visual::perspective;
 use crate::render::graph::{Filter, Link, Media, num};
 use crate::render::timeline::{ClipKind, Source, TimedClip};
@@ -134,12 +134,14 @@ pub(super) fn mask(
     );
     if let Some(e) = l.clip.visual.effect {
         let (fps, k0, length) = (cx.fps(), l.k0, l.clip.length.max(1e-9));
+        let (w, h) = (f64::from(size.0), f64::from(size.1));
         let state = |j: usize| {
             let t = (k + j - k0) as f64 / fps;
-            let (z, pan) = effect_camera(e.kind, e.speed, t / length);
-            (z, pan, (0.0, 0.0))
+            // The effect inside the matte's own box (box and canvas both 1×1).
+            let (z, (px, py)) = effect_motion(e.kind, e.speed, t / length, (1.0, 1.0), (1.0, 1.0));
+            (z, (w / 2.0 + px * w, h / 2.0 + py * h), (0.0, 0.0))
         };
-        f.push(perspective(n, state, size, size));
+        f.push(perspective(n, state, (w / 2.0, h / 2.0), size));
     }
     Some(cx.g.chain(&[link], f).into())
 }

@@ -1,14 +1,16 @@
 //! What moves: transitions (SEMANTICS §4), effects (§5) and tweens (§3) of one clip, as
 //! functions of clip-local time. `visual` samples them per frame and lowers them to filters.
 //!
-//! Choices where SEMANTICS says *unknown* (see docs/rendering.md): effects act inside the clip's
-//! displayed box; `…Up` moves the picture up (OAS wording) for slides, carousels and effects;
-//! shuffle lasts like a slide (0.5 s, Slow 2 s, Fast 0.25 s) and swings in 20° from half a
-//! canvas towards the named corner while fading in; zoom transitions are clipped to the box.
+//! Effects and the zoom transition scale the whole clip about its anchor, as Shotstack Studio
+//! does (they multiply `scale`, SEMANTICS §3 and §5); slide effects move the clip (an offset).
+//!
+//! Choices where SEMANTICS says *unknown* (see docs/rendering.md): `…Up` moves the picture up
+//! (OAS wording) for slides, carousels and effects; shuffle lasts like a slide (0.5 s, Slow 2 s,
+//! Fast 0.25 s) and swings in 20° from half a canvas towards the named corner while fading in.
 
 use super::anim::{ease, eval};
 use crate::render::timeline::{
-    Anim, Curve, Direction, EffectKind, Speed, TimedClip, Transition, TransitionKind,
+    Anim, Curve, Direction, Effect, EffectKind, Speed, TimedClip, Transition, TransitionKind,
 };
 
 /// Seconds a transition lasts (SEMANTICS §4).
@@ -44,12 +46,15 @@ pub(crate) struct Motion<'a> {
     /// Length of the "out" window (seconds before the end).
     pub d_out: f64,
     canvas: (f64, f64),
+    /// The clip's source fitted to the canvas at scale 1 (rendered pixels), for slide effects.
+    fitted: (f64, f64),
 }
 
 impl<'a> Motion<'a> {
-    /// The motion of `clip` on a canvas of `canvas` rendered pixels. Transitions longer than
-    /// the clip share it proportionally.
-    pub(crate) fn new(clip: &'a TimedClip, canvas: (u32, u32)) -> Motion<'a> {
+    /// The motion of `clip` on a canvas of `canvas` rendered pixels, its source fitted to the
+    /// canvas at scale 1 being `fitted`. Transitions longer than the clip share it
+    /// proportionally.
+    pub(crate) fn new(clip: &'a TimedClip, canvas: (u32, u32), fitted: (u32, u32)) -> Motion<'a> {
         let v = &clip.visual;
         let mut d_in = v.transition_in.map_or(0.0, duration);
         let mut d_out = v.transition_out.map_or(0.0, duration);
@@ -63,6 +68,7 @@ impl<'a> Motion<'a> {
             d_in,
             d_out,
             canvas: (f64::from(canvas.0), f64::from(canvas.1)),
+            fitted: (f64::from(fitted.0), f64::from(fitted.1)),
         }
     }
 
@@ -162,15 +168,22 @@ impl<'a> Motion<'a> {
             s.0 += dx * w;
             s.1 += dy * h;
         }
+        if let Some(e) = self.clip.visual.effect {
+            let (dx, dy) = self.effect_at(e, t).1;
+            s.0 += dx * w;
+            s.1 += dy * h;
+        }
         s
     }
 
-    /// Zoom of the picture inside its box (effect × zoom transition) at `t`.
-    pub(crate) fn zoom(&self, t: f64) -> f64 {
-        let mut z = 1.0;
-        if let Some(e) = self.clip.visual.effect {
-            z *= effect_camera(e.kind, e.speed, t / self.clip.length).0;
-        }
+    /// Factor the effect and the zoom transition multiply `scale` by at `t` (the clip grows
+    /// about its anchor).
+    pub(crate) fn factor(&self, t: f64) -> f64 {
+        let mut z = self
+            .clip
+            .visual
+            .effect
+            .map_or(1.0, |e| self.effect_at(e, t).0);
         for (tr, p, entering) in self.windows(t) {
             if tr.kind == TransitionKind::Zoom {
                 z *= if entering {
@@ -183,11 +196,15 @@ impl<'a> Motion<'a> {
         z
     }
 
-    /// Pan of the picture inside its box, in box fractions (+x right, +y down).
-    pub(crate) fn pan(&self, t: f64) -> (f64, f64) {
-        self.clip.visual.effect.map_or((0.0, 0.0), |e| {
-            effect_camera(e.kind, e.speed, t / self.clip.length).1
-        })
+    /// The clip's displayed scale at `t`: `scale` × effect × zoom transition.
+    pub(crate) fn total_scale(&self, t: f64) -> f64 {
+        self.scale(t) * self.factor(t)
+    }
+
+    /// (scale factor, shift in canvas fractions, +y down) of effect `e` at local time `t`.
+    fn effect_at(&self, e: Effect, t: f64) -> (f64, (f64, f64)) {
+        let p = t / self.clip.length.max(1e-9);
+        effect_motion(e.kind, e.speed, p, self.fitted, self.canvas)
     }
 
     /// The wipe/reveal mask at `t`, if one applies.
@@ -279,8 +296,18 @@ fn transition_mask(kind: TransitionKind, p: f64, entering: bool) -> Option<MaskA
     }
 }
 
-/// (zoom, pan) of an effect at progress `p` through the clip (SEMANTICS §5, inside the box).
-pub(super) fn effect_camera(kind: EffectKind, speed: Speed, p: f64) -> (f64, (f64, f64)) {
+/// (scale factor, shift in canvas fractions with +y down) of an effect at progress `p` through
+/// the clip (SEMANTICS §5, Studio's `effect-preset-builder`): zooms scale the clip 1 ↔ z; slides
+/// move it by ±s of the canvas, scaled up first (for the whole clip) when its source fitted to
+/// the canvas (`fitted`) is narrower than the canvas plus both travels, and otherwise travel
+/// ±(F − D)/2D so the picture's edge just reaches the canvas edge.
+pub(super) fn effect_motion(
+    kind: EffectKind,
+    speed: Speed,
+    p: f64,
+    fitted: (f64, f64),
+    canvas: (f64, f64),
+) -> (f64, (f64, f64)) {
     let p = p.clamp(0.0, 1.0);
     let z = match speed {
         Speed::Slow => 1.1,
@@ -297,8 +324,19 @@ pub(super) fn effect_camera(kind: EffectKind, speed: Speed, p: f64) -> (f64, (f6
         EffectKind::ZoomOut => (z - (z - 1.0) * p, (0.0, 0.0)),
         EffectKind::Slide(d) => {
             let (x, y) = travel(d);
-            let k = -s + 2.0 * s * p;
-            (1.0 + 2.0 * s, (x * k, y * k))
+            let (f, dim) = if x != 0.0 {
+                (fitted.0, canvas.0)
+            } else {
+                (fitted.1, canvas.1)
+            };
+            let need = dim * (1.0 + 2.0 * s);
+            let (k, s) = if f < need {
+                (need / f.max(1e-9), s)
+            } else {
+                (1.0, (f - dim) / 2.0 / dim)
+            };
+            let at = -s + 2.0 * s * p;
+            (k, (x * at, y * at))
         }
     }
 }
@@ -306,7 +344,6 @@ pub(super) fn effect_camera(kind: EffectKind, speed: Speed, p: f64) -> (f64, (f6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::timeline::Effect;
 
     #[test]
     fn durations() {
@@ -334,13 +371,26 @@ mod tests {
     }
 
     #[test]
-    fn slide_effect_keeps_the_box_covered() {
-        let e = Effect::parse("slideLeft").unwrap();
+    fn slide_effect_keeps_the_canvas_covered() {
+        let canvas = (1024.0, 576.0);
+        let at = |name: &str, p: f64, fitted: (f64, f64)| {
+            let e = Effect::parse(name).unwrap();
+            effect_motion(e.kind, e.speed, p, fitted, canvas)
+        };
         for p in [0.0, 0.5, 1.0] {
-            let (z, (px, _)) = effect_camera(e.kind, e.speed, p);
-            // The enlarged picture (width z) shifted by px still covers [-0.5, 0.5].
-            assert!(px.abs() <= (z - 1.0) / 2.0 + 1e-9);
+            // A full-frame picture is scaled by 1 + 2s and moves ±s: it still covers the canvas.
+            let (k, (dx, _)) = at("slideLeft", p, canvas);
+            assert!((k - 1.24).abs() < 1e-9);
+            assert!(dx.abs() <= (k - 1.0) / 2.0 + 1e-9);
+            // A 4:3 picture (fitted 1024×768) already overflows vertically: no scale, travel to
+            // its edges, (768 − 576) / 2 / 576 = 1/6.
+            let (k, (_, dy)) = at("slideUp", p, (1024.0, 768.0));
+            assert_eq!(k, 1.0);
+            assert!((dy.abs() - (1.0 / 6.0) * (2.0 * p - 1.0).abs()).abs() < 1e-9);
         }
-        assert!(effect_camera(e.kind, e.speed, 0.0).1.0 > effect_camera(e.kind, e.speed, 1.0).1.0);
+        assert!(at("slideLeft", 0.0, canvas).1.0 > at("slideLeft", 1.0, canvas).1.0);
+        assert!(at("slideRightSlow", 0.0, canvas).1.0 < 0.0);
+        assert_eq!(at("zoomOutSlow", 0.0, canvas), (1.1, (0.0, 0.0)));
+        assert_eq!(at("zoomInFast", 1.0, canvas), (1.7, (0.0, 0.0)));
     }
 }

@@ -181,7 +181,8 @@ fn collect<'a>(cx: &Ctx<'a>) -> Vec<Clip<'a>> {
                 Source::Frames { .. } => false,
                 _ => true,
             };
-            let motion = Motion::new(clip, canvas);
+            let fitted = layout::geometry(clip, canvas, cx.px, 1.0).map_or(canvas, |g| g.content);
+            let motion = Motion::new(clip, canvas, fitted);
             let skip = match &clip.source {
                 Source::Frames { .. } => cx.window.0.saturating_sub(k0),
                 Source::Media { .. } if !still => cx.window.0.saturating_sub(k0),
@@ -268,7 +269,7 @@ fn opaque_full(cx: &Ctx, c: &Clip) -> bool {
 
 /// Top-left corner of a frame of `size` whose centre is the clip's centre at local time `t`.
 fn top_left(cx: &Ctx, c: &Clip, t: f64, size: (u32, u32)) -> (f64, f64) {
-    let r = c.motion.scale(t) / c.s_ref;
+    let r = c.motion.total_scale(t) / c.s_ref;
     let shown = (
         f64::from(c.geo.visible.0) * r,
         f64::from(c.geo.visible.1) * r,
@@ -648,6 +649,9 @@ fn frames(cx: &Ctx, c: &Clip, j0: usize, n: usize) -> Vec<Filter> {
                 .arg("loop", n as i64 - 1)
                 .arg("size", 1)
                 .arg("start", 0),
+            // The output frame's time base: in the image demuxer's (1/25) a 30 fps frame
+            // number rounds onto its neighbour's, and masks then pair with the wrong frame.
+            Filter::new("settb").pos(format!("{}/{}", fps.den, fps.num)),
             Filter::new("setpts").pos(pts_frames(fps, 0)),
         ]
     } else {
@@ -698,22 +702,33 @@ fn overlay_piece(
     let k0 = c.k0 + p.j0;
     let whole = visible == [(k0, c.k0 + p.j1)];
     let (k0, visible) = (cx.out(k0), shifted(cx, visible));
-    let (top, size) = if p.animated {
+    let (top, size, at) = if p.animated {
         animate(cx, lumas, c, p, link)
     } else if c.still {
-        (static_still(cx, c, link), prepared_size(c))
+        (static_still(cx, c, link), prepared_size(c), None)
     } else {
         let mut f = frames(cx, c, p.j0, p.j1 - p.j0);
         f.extend(constant_alpha(c));
         f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, k0)));
-        (cx.g.chain(&[link], f).into(), prepared_size(c))
+        (cx.g.chain(&[link], f).into(), prepared_size(c), None)
     };
     let t0 = p.j0 as f64 / cx.fps();
     let fps = cx.fps();
-    // A piece that is not animated stands still: one sample, however long it lasts.
-    let n = if p.animated { p.j1 - p.j0 } else { 1 };
-    let xs = Knots::frames(n, |j| top_left(cx, c, t0 + j as f64 / fps, size).0.round());
-    let ys = Knots::frames(n, |j| top_left(cx, c, t0 + j as f64 / fps, size).1.round());
+    // A piece that is not animated stands still: one sample, however long it lasts; a piece
+    // drawn into a fixed viewport moves inside it.
+    let n = if p.animated && at.is_none() {
+        p.j1 - p.j0
+    } else {
+        1
+    };
+    let place = |j: usize| {
+        at.map_or_else(
+            || top_left(cx, c, t0 + j as f64 / fps, size),
+            |(x, y)| (f64::from(x), f64::from(y)),
+        )
+    };
+    let xs = Knots::frames(n, |j| place(j).0.round());
+    let ys = Knots::frames(n, |j| place(j).1.round());
     // The output frame from overlay's `t`, not its `n`: ffmpeg 5.1's overlay counts `n` from 1
     // in x/y (while `enable`, crop, rotate and geq count from 0), so `n` put every motion one
     // frame early. Base frames carry exact `k·den/num` timestamps, so rounding is exact.
@@ -773,20 +788,20 @@ fn constant_alpha(c: &Clip) -> Vec<Filter> {
     }
 }
 
-/// An animated piece: frames, camera, masks (wipe and varying alpha), rotation, constant
-/// alpha; returns the stream and its size.
+/// An animated piece: frames, masks (luma matte, wipe and varying alpha, all in the clip's own
+/// box), camera, rotation, constant alpha; returns the stream, its size and, when it is drawn
+/// into a fixed viewport of the canvas, that viewport's top-left corner.
 fn animate(
     cx: &mut Ctx,
     lumas: &mut [luma::Luma],
     c: &Clip,
     p: Piece,
     link: Link,
-) -> (Link, (u32, u32)) {
+) -> (Link, (u32, u32), Option<(i32, i32)>) {
     let n = p.j1 - p.j0;
-    let mut f = frames(cx, c, p.j0, n);
-    let (cam, mut size, padded) = camera(cx, c, p);
-    f.extend(cam);
+    let f = frames(cx, c, p.j0, n);
     let mut link: Link = cx.g.chain(&[link], f).into();
+    let prepared = prepared_size(c);
     let alpha = |j: usize| c.motion.alpha(local(cx, p, j));
     let first = if n > 0 { alpha(0) } else { 1.0 };
     let varying = (0..n).any(|j| (alpha(j) - first).abs() > 1e-4);
@@ -794,19 +809,21 @@ fn animate(
         varying.then(|| Knots::frames_within(n, 0.05, |j| (alpha(j) * 255.0).clamp(0.0, 255.0)));
     let matte = p
         .luma
-        .and_then(|l| luma::mask(cx, lumas, l, c.k0 + p.j0, n, size));
+        .and_then(|l| luma::mask(cx, lumas, l, c.k0 + p.j0, n, prepared));
     let masks: Vec<Link> = [
         matte,
-        wipe_mask(cx, c, p, size),
-        fade.map(|level| fade_mask(cx, &level, n, size)),
+        wipe_mask(cx, c, p, prepared),
+        fade.map(|level| fade_mask(cx, &level, n, prepared)),
     ]
     .into_iter()
     .flatten()
     .collect();
     if let Some(m) = multiply(cx, masks) {
-        link = apply_mask(cx, link, m, has_alpha(c) || padded);
+        link = apply_mask(cx, link, m, has_alpha(c) || const_rotation(c).is_some());
     }
-    let mut f = Vec::new();
+    let cam = camera(cx, c, p);
+    let mut size = cam.size;
+    let mut f = cam.filters;
     if let Some((expr, out)) = rotation(cx, c, p, size) {
         f.push(Filter::new("format").pos("yuva420p"));
         f.push(rotate(&expr, out));
@@ -817,7 +834,17 @@ fn animate(
         f.push(Filter::new("lutyuv").arg("a", format!("val*{}", num(first.max(0.0)))));
     }
     f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, cx.out(c.k0 + p.j0))));
-    (cx.g.chain(&[link], f).into(), size)
+    (cx.g.chain(&[link], f).into(), size, cam.at)
+}
+
+/// The clip's constant rotation in degrees, if not 0 (applied once in `prepare`).
+fn const_rotation(c: &Clip) -> Option<f64> {
+    c.clip
+        .visual
+        .transform
+        .rotate
+        .as_const()
+        .filter(|a| *a != 0.0)
 }
 
 /// Whether the clip's prepared picture carries alpha (layers, PNGs with transparency, keyed
@@ -895,84 +922,204 @@ fn local(cx: &Ctx, p: Piece, j: usize) -> f64 {
     (p.j0 + j) as f64 / cx.fps()
 }
 
-/// The `perspective` camera (zoom, pan, shear, animated scale inside the box), with a
-/// transparent border when the picture can shrink inside its frame. Its `in` counts frames
-/// from 1.
-fn camera(cx: &Ctx, c: &Clip, p: Piece) -> (Vec<Filter>, (u32, u32), bool) {
+/// The filters drawing a piece's picture at its displayed scale and shear.
+struct Camera {
+    filters: Vec<Filter>,
+    /// Size of the stream they make.
+    size: (u32, u32),
+    /// Top-left corner on the canvas of a fixed viewport the clip moves inside (sub-pixel);
+    /// `None`: the stream is centred on the clip's centre by overlay.
+    at: Option<(i32, i32)>,
+}
+
+/// Scale ratio to the prepared picture and shear of a piece's frame `j`.
+fn ratio_and_shear(cx: &Ctx, c: &Clip, p: Piece, j: usize) -> (f64, (f64, f64)) {
+    let t = local(cx, p, j);
+    (c.motion.total_scale(t) / c.s_ref, c.motion.skew(t))
+}
+
+/// The `perspective` camera (scale about the anchor from effects, the zoom transition and
+/// `scale` tweens; shear). Without rotation the clip is drawn into a fixed viewport of the
+/// canvas that holds every frame's box (clipped to the canvas), so a growing clip is never
+/// cut and moves by sub-pixel steps; with rotation it is scaled inside a frame centred on the
+/// clip (at most twice its prepared size), which `rotate` then turns.
+fn camera(cx: &Ctx, c: &Clip, p: Piece) -> Camera {
     let n = p.j1 - p.j0;
-    let (vw, vh) = c.geo.visible;
+    let prepared = prepared_size(c);
     // Evaluated per use rather than stored: a long clip has millions of frames.
-    let state = |j: usize| -> CameraState {
-        let t = local(cx, p, j);
-        (
-            c.motion.zoom(t) * c.motion.scale(t) / c.s_ref,
-            c.motion.pan(t),
-            c.motion.skew(t),
-        )
-    };
+    let state = |j: usize| ratio_and_shear(cx, c, p, j);
     let identity = (0..n)
         .map(state)
-        .all(|s| (s.0 - 1.0).abs() < 1e-6 && s.1 == (0.0, 0.0) && s.2 == (0.0, 0.0));
-    if identity
-        || c.clip
-            .visual
-            .transform
-            .rotate
-            .as_const()
-            .is_some_and(|a| a != 0.0)
-    {
-        return (Vec::new(), prepared_size(c), false);
+        .all(|(r, k)| (r - 1.0).abs() < 1e-6 && k == (0.0, 0.0));
+    if identity {
+        return Camera {
+            filters: Vec::new(),
+            size: prepared,
+            at: None,
+        };
     }
-    let pad = if (0..n)
-        .map(state)
-        .any(|s| s.0 < 1.0 - 1e-6 || s.2 != (0.0, 0.0))
-    {
-        2
+    let turning =
+        const_rotation(c).is_some() || (0..n).any(|j| c.motion.angle(local(cx, p, j)) != 0.0);
+    if turning {
+        framed(n, state, prepared)
     } else {
-        0
-    };
-    let (fw, fh) = (vw + 2 * pad, vh + 2 * pad);
+        viewport(cx, c, p, prepared)
+    }
+}
+
+/// Scales (and shears) the picture about the centre of a frame of up to twice its size.
+fn framed(n: usize, state: impl Fn(usize) -> (f64, (f64, f64)), prepared: (u32, u32)) -> Camera {
+    let (vw, vh) = prepared;
+    let fr = (0..n).map(|j| state(j).0).fold(1.0, f64::max).min(2.0);
+    let uncovered = (0..n)
+        .map(&state)
+        .any(|(r, k)| r < fr - 1e-6 || k != (0.0, 0.0));
+    let pad = if uncovered { 2 } else { 0 };
+    let frame = (
+        even(f64::from(vw) * fr) + 2 * pad,
+        even(f64::from(vh) * fr) + 2 * pad,
+    );
     let mut f = Vec::new();
-    if pad > 0 {
+    if frame != prepared {
         f.push(Filter::new("format").pos("yuva420p"));
         f.push(
             Filter::new("pad")
-                .arg("w", fw)
-                .arg("h", fh)
-                .arg("x", pad)
-                .arg("y", pad)
+                .arg("w", frame.0)
+                .arg("h", frame.1)
+                .arg("x", (frame.0 - vw) / 2)
+                .arg("y", (frame.1 - vh) / 2)
                 .arg("color", "black@0"),
         );
     }
-    f.push(perspective(n, state, (vw, vh), (fw, fh)));
-    (f, (fw, fh), pad > 0)
+    let (fw, fh) = (f64::from(frame.0), f64::from(frame.1));
+    let centre = (fw / 2.0, fh / 2.0);
+    f.push(perspective(
+        n,
+        |j| {
+            let (r, k) = state(j);
+            (r, centre, k)
+        },
+        centre,
+        frame,
+    ));
+    Camera {
+        filters: f,
+        size: frame,
+        at: None,
+    }
 }
 
-/// Camera state per frame: zoom (× scale ratio), pan (box fractions), shear (x, y).
+/// Draws the clip into the smallest even-aligned rectangle of the canvas holding its box on
+/// every frame of the piece.
+fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
+    let n = p.j1 - p.j0;
+    let (vw, vh) = (f64::from(prepared.0), f64::from(prepared.1));
+    let (cw, ch) = (f64::from(cx.canvas.width), f64::from(cx.canvas.height));
+    let centre = |j: usize| top_left(cx, c, local(cx, p, j), (0, 0));
+    // Half extents of the displayed (sheared) box.
+    let half = |j: usize| {
+        let (r, (kx, ky)) = ratio_and_shear(cx, c, p, j);
+        (
+            r * (vw / 2.0 + kx.abs() * vh / 2.0),
+            r * (ky.abs() * vw / 2.0 + vh / 2.0),
+        )
+    };
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for j in 0..n {
+        let ((mx, my), (hx, hy)) = (centre(j), half(j));
+        (x0, y0) = (x0.min(mx - hx), y0.min(my - hy));
+        (x1, y1) = (x1.max(mx + hx), y1.max(my + hy));
+    }
+    let lo = |v: f64, max: f64| ((v.clamp(0.0, max) / 2.0).floor() * 2.0) as u32;
+    let hi = |v: f64, max: f64| ((v.clamp(0.0, max) / 2.0).ceil() * 2.0) as u32;
+    let (ax, ay) = (lo(x0, cw), lo(y0, ch));
+    let (bx, by) = (hi(x1, cw).max(ax + 2), hi(y1, ch).max(ay + 2));
+    let view = (bx - ax, by - ay);
+    let eps = 1e-3;
+    let covered = (0..n).all(|j| {
+        let ((mx, my), (hx, hy)) = (centre(j), half(j));
+        ratio_and_shear(cx, c, p, j).1 == (0.0, 0.0)
+            && mx - hx <= f64::from(ax) + eps
+            && my - hy <= f64::from(ay) + eps
+            && mx + hx >= f64::from(bx) - eps
+            && my + hy >= f64::from(by) - eps
+    });
+    let pad = if covered { 0 } else { 2 };
+    let frame = (
+        prepared.0.max(view.0) + 2 * pad,
+        prepared.1.max(view.1) + 2 * pad,
+    );
+    let mut f = Vec::new();
+    if frame != prepared {
+        let color = if pad > 0 {
+            f.push(Filter::new("format").pos("yuva420p"));
+            "black@0"
+        } else {
+            "black"
+        };
+        f.push(
+            Filter::new("pad")
+                .arg("w", frame.0)
+                .arg("h", frame.1)
+                .arg("x", pad)
+                .arg("y", pad)
+                .arg("color", color),
+        );
+    }
+    let source = (f64::from(pad) + vw / 2.0, f64::from(pad) + vh / 2.0);
+    let (axf, ayf) = (f64::from(ax), f64::from(ay));
+    f.push(perspective(
+        n,
+        |j| {
+            let (r, k) = ratio_and_shear(cx, c, p, j);
+            let (mx, my) = centre(j);
+            (r, (mx - axf, my - ayf), k)
+        },
+        source,
+        frame,
+    ));
+    if frame != view {
+        f.push(
+            Filter::new("crop")
+                .arg("w", view.0)
+                .arg("h", view.1)
+                .arg("x", 0)
+                .arg("y", 0),
+        );
+    }
+    Camera {
+        filters: f,
+        size: view,
+        at: Some((ax as i32, ay as i32)),
+    }
+}
+
+/// Camera state per frame: scale ratio, the picture's centre in output-frame pixels, shear.
 type CameraState = (f64, (f64, f64), (f64, f64));
 
-/// The `perspective` filter mapping each output corner of a `frame`-sized picture (content box
-/// `content`, centred) back to its source point for every frame's camera state.
+/// The `perspective` filter mapping each output corner of a `frame`-sized stream back to its
+/// source point, for every frame's camera state; the picture's centre is at `source` in the
+/// input. Its `in` counts frames from 1.
 pub(super) fn perspective(
     n: usize,
     state: impl Fn(usize) -> CameraState,
-    content: (u32, u32),
+    source: (f64, f64),
     frame: (u32, u32),
 ) -> Filter {
     const NAMES: [(&str, &str); 4] = [("x0", "y0"), ("x1", "y1"), ("x2", "y2"), ("x3", "y3")];
     let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)];
     let (fw, fh) = (f64::from(frame.0), f64::from(frame.1));
-    let (vw, vh) = (f64::from(content.0), f64::from(content.1));
     let mut persp = Filter::new("perspective");
     for (ci, (ux, uy)) in corners.iter().enumerate() {
         let src = |j: usize| {
-            let (z, (px, py), (kx, ky)) = state(j);
-            let dx = ux * fw - fw / 2.0 - px * vw;
-            let dy = uy * fh - fh / 2.0 - py * vh;
+            let (z, (mx, my), (kx, ky)) = state(j);
+            let dx = ux * fw - mx;
+            let dy = uy * fh - my;
             let det = (1.0 - kx * ky).max(1e-6);
+            let z = z.max(1e-6);
             (
-                fw / 2.0 + (dx - kx * dy) / det / z,
-                fh / 2.0 + (dy - ky * dx) / det / z,
+                source.0 + (dx - kx * dy) / det / z,
+                source.1 + (dy - ky * dx) / det / z,
             )
         };
         persp = persp
