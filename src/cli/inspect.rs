@@ -13,7 +13,6 @@ use crate::diagnostics::SourceMap;
 use crate::pipeline::LoadOptions;
 use crate::render::cache::Cache;
 use crate::render::job::{RenderJob, plan_edit};
-use crate::render::raster::Fonts;
 use crate::render::{RenderOptions, probe};
 
 /// `reel graph T [--row N]`: the exact ffmpeg command one row renders with.
@@ -63,7 +62,7 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         frame: None,
         max_duration: Some(args.input.max_duration),
     };
-    let fonts = Fonts::bundled();
+    let fonts = args.input.fonts.fonts();
     let ext = crate::pipeline::extension(&built.edit, &options);
     let out = Path::new(&crate::batch::name::file_name(
         built.name.as_deref(),

@@ -34,6 +34,7 @@ macro_rules! print {
 
 pub mod args;
 pub mod check;
+pub mod fonts;
 pub mod inspect;
 pub mod progress;
 pub mod render;
@@ -143,5 +144,6 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Graph(a) => inspect::graph(a, global),
         args::Command::Import(a) => inspect::import(a, global),
         args::Command::Probe(a) => inspect::probe(a, global),
+        args::Command::Fonts(a) => fonts::run(a),
     }
 }

@@ -105,7 +105,9 @@ struct Spec {
 fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation, Diagnostic>> {
     let (laid, faces) = {
         let mut state = fonts.lock();
-        (text::layout(&mut state, &style), state.faces.clone())
+        let laid = text::layout(&mut state, &style);
+        let faces = text::used_faces(&state.faces, laid.output.as_ref().ok());
+        (laid, faces)
     };
     let warnings = laid.warnings;
     let laid = match laid.output {

@@ -8,10 +8,15 @@
 mod anim;
 mod assets;
 mod cdp;
+mod discover;
+mod fallback;
 mod family;
+mod fit;
 mod fonts;
 mod html;
 mod paint;
+#[cfg(test)]
+mod scripts_tests;
 mod shape;
 mod svg;
 pub mod text;
@@ -26,7 +31,9 @@ use crate::edit::Asset;
 use crate::render::access::Gate;
 
 pub use anim::{Animation, animate};
-pub use fonts::{FontChoice, Fonts};
+pub use discover::{FontEntry, env_font_paths};
+pub use fit::check_text;
+pub use fonts::{FontChoice, FontOptions, Fonts, Origin};
 pub use paint::parse_color;
 
 /// One rasterised layer: a premultiplied RGBA image at its final pixel size.
