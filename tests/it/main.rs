@@ -12,6 +12,7 @@ mod output;
 mod render;
 mod resolve;
 mod syntax;
+mod text;
 mod template;
 mod util;
 mod watch;

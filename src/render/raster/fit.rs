@@ -55,18 +55,69 @@ pub(crate) fn overflow(style: &TextStyle, laid: &Laid) -> Option<Diagnostic> {
             .with_help("shorten the text, make the box bigger or the font smaller"),
         );
     }
+    if style.wrap
+        && let Some(word) = broken_word(&text::prepared_text(style), laid)
+    {
+        return Some(
+            Diagnostic::warning(format!(
+                "text overflows its {w}×{h} box: the word `{word}` is wider than the box and is \
+                 broken inside"
+            ))
+            .with_help("shorten the text, make the box bigger or the font smaller"),
+        );
+    }
     let widest = laid
         .lines
         .iter()
         .map(|l| l.right - l.left)
         .fold(0.0f32, f32::max);
-    if style.wrap && widest > inner_w + 0.5 {
+    if !style.wrap && widest > inner_w + 0.5 {
         return Some(
             Diagnostic::warning(format!(
-                "text overflows its {w}×{h} box: a word is {widest:.0} px wide, the box {inner_w:.0}"
+                "text overflows its {w}×{h} box: a line is {widest:.0} px wide, the box {inner_w:.0}"
             ))
             .with_help("shorten the text, make the box bigger or the font smaller"),
         );
     }
     None
+}
+
+/// The first word that wrapping had to break inside (no break opportunity where one line ends
+/// and the next begins), if any. Scripts written without spaces (CJK, Thai, …) break anywhere
+/// and are never reported.
+fn broken_word(text: &str, laid: &Laid) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    // (first, last) character index of each line, lines told apart by their baselines.
+    let mut spans: Vec<(usize, usize)> = vec![(usize::MAX, 0); laid.lines.len()];
+    for g in &laid.glyphs {
+        let line = laid
+            .lines
+            .iter()
+            .position(|l| (l.baseline - g.y).abs() < l.height / 2.0)?;
+        let s = &mut spans[line];
+        s.0 = s.0.min(g.char_index);
+        s.1 = s.1.max(g.char_index);
+    }
+    let word_char = |c: char| c.is_alphanumeric() && !breaks_anywhere(c);
+    spans.windows(2).find_map(|pair| {
+        let (end, next) = (pair[0].1, pair[1].0);
+        let (a, b) = (*chars.get(end)?, *chars.get(next)?);
+        if next != end + 1 || !word_char(a) || !word_char(b) {
+            return None;
+        }
+        let start = chars[..=end]
+            .iter()
+            .rposition(|c| !word_char(*c))
+            .map_or(0, |i| i + 1);
+        let stop = chars[next..]
+            .iter()
+            .position(|c| !word_char(*c))
+            .map_or(chars.len(), |i| next + i);
+        Some(chars[start..stop].iter().collect())
+    })
+}
+
+/// Scripts whose lines may break between any two letters (no spaces between words).
+fn breaks_anywhere(c: char) -> bool {
+    matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x2E80..=0xD7FF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
