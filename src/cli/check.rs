@@ -181,7 +181,11 @@ impl TextWarnings {
 /// `rows 3, 7 and 12 more` (1-based; two named, then a count).
 fn rows_phrase(rows: &[usize]) -> String {
     const NAMED: usize = 2;
-    let named: Vec<String> = rows.iter().take(NAMED).map(|r| (r + 1).to_string()).collect();
+    let named: Vec<String> = rows
+        .iter()
+        .take(NAMED)
+        .map(|r| (r + 1).to_string())
+        .collect();
     match rows.len() {
         1 => format!("row {}", named[0]),
         n if n <= NAMED => format!("rows {}", named.join(" and ")),

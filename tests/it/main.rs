@@ -12,7 +12,7 @@ mod output;
 mod render;
 mod resolve;
 mod syntax;
-mod text;
 mod template;
+mod text;
 mod util;
 mod watch;

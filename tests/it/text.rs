@@ -25,8 +25,14 @@ fn card(dir: &Path, names: &[&str]) {
 
 fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
     let mut cmd = reel(dir);
-    cmd.args(["check", "card.json", "-d", "names.csv", "--ignore-system-fonts"])
-        .args(extra);
+    cmd.args([
+        "check",
+        "card.json",
+        "-d",
+        "names.csv",
+        "--ignore-system-fonts",
+    ])
+    .args(extra);
     run(&mut cmd)
 }
 
@@ -42,7 +48,10 @@ fn check_warns_when_a_rows_text_overflows_naming_row_and_cell() {
         err.contains("text overflows its 900×120 box: 3 lines, 2 fit"),
         "{err}"
     );
-    assert!(err.contains("the text is from row 2, column \"NAME\""), "{err}");
+    assert!(
+        err.contains("the text is from row 2, column \"NAME\""),
+        "{err}"
+    );
     assert!(
         err.contains("the word `Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft` is wider than the box"),
         "{err}"
@@ -54,11 +63,19 @@ fn check_warns_when_a_rows_text_overflows_naming_row_and_cell() {
     let overflow: Vec<serde_json::Value> = json
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|v| v["message"].as_str().is_some_and(|m| m.contains("overflows")))
+        .filter(|v| {
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("overflows"))
+        })
         .collect();
     assert_eq!(overflow.len(), 2, "{json}");
     assert_eq!(overflow[0]["severity"], "warning");
-    assert!(overflow[0].to_string().contains("row 2, column"), "{}", overflow[0]);
+    assert!(
+        overflow[0].to_string().contains("row 2, column"),
+        "{}",
+        overflow[0]
+    );
 }
 
 #[test]
@@ -88,10 +105,17 @@ fn fonts_lists_the_bundled_set_as_json() {
         .collect();
     assert_eq!(faces.len(), 18, "{out}");
     assert!(faces.iter().all(|f| f["origin"] == "bundled"));
-    assert!(faces.iter().any(|f| f["family"] == "Open Sans" && f["weight"] == 700));
+    assert!(
+        faces
+            .iter()
+            .any(|f| f["family"] == "Open Sans" && f["weight"] == 700)
+    );
     // A --font-path directory adds its fonts (here: an empty one adds nothing).
     let mut cmd = reel(dir.path());
     cmd.args(["fonts", "--ignore-system-fonts", "--font-path", "."]);
     let (code, out, _) = run(&mut cmd);
-    assert_eq!((code, out.lines().filter(|l| !l.starts_with(' ')).count()), (0, 13));
+    assert_eq!(
+        (code, out.lines().filter(|l| !l.starts_with(' ')).count()),
+        (0, 13)
+    );
 }

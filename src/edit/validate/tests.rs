@@ -147,7 +147,10 @@ fn integral_floats_fit_integer_fields_and_booleans_coerce() {
     let Asset::Text(t) = &edit.timeline.tracks[0].clips[0].asset else {
         panic!("text")
     };
-    assert_eq!(t.font.as_ref().unwrap().size, Some(60));
+    assert_eq!(
+        t.font.as_ref().unwrap().size,
+        Some(crate::edit::FontSize::Px(60))
+    );
     assert_eq!(t.background.as_ref().unwrap().wrap, Some(true));
     assert_eq!(
         warnings,

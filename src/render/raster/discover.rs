@@ -74,14 +74,22 @@ impl Fonts {
             })
             .collect();
         list.sort_by(|a, b| {
-            (family::key(&a.family), a.weight, a.italic, a.origin, &a.file, a.index).cmp(&(
-                family::key(&b.family),
-                b.weight,
-                b.italic,
-                b.origin,
-                &b.file,
-                b.index,
-            ))
+            (
+                family::key(&a.family),
+                a.weight,
+                a.italic,
+                a.origin,
+                &a.file,
+                a.index,
+            )
+                .cmp(&(
+                    family::key(&b.family),
+                    b.weight,
+                    b.italic,
+                    b.origin,
+                    &b.file,
+                    b.index,
+                ))
         });
         list
     }
@@ -107,8 +115,11 @@ impl Fonts {
                     return String::new();
                 }
                 state.discover();
-                let mut files: Vec<&Path> =
-                    state.faces.iter().filter_map(|f| f.path.as_deref()).collect();
+                let mut files: Vec<&Path> = state
+                    .faces
+                    .iter()
+                    .filter_map(|f| f.path.as_deref())
+                    .collect();
                 files.sort();
                 files.dedup();
                 let mut hasher = blake3::Hasher::new();
@@ -223,7 +234,11 @@ impl FontState {
 /// `REEL_FONT_PATHS`: directories separated as `PATH` is (`:` on Unix).
 pub fn env_font_paths() -> Vec<PathBuf> {
     std::env::var_os("REEL_FONT_PATHS")
-        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -249,7 +264,10 @@ mod tests {
             .find(|f| f.family == "Noto Sans Thai" && f.origin == Origin::System)
             .map(|f| PathBuf::from(f.file));
         if found.is_none() {
-            assert!(std::env::var_os("CI").is_none(), "CI: fonts-noto-core missing");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI: fonts-noto-core missing"
+            );
             eprintln!("skipped: no Noto Sans Thai installed");
         }
         found

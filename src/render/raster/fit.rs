@@ -1,6 +1,7 @@
 //! Whether text fits its box, without drawing it: the text warnings `reel check` gives for
 //! every row (missing glyphs, fallbacks, overflow) before anything is rendered.
 
+use super::fonts::FontState;
 use super::text::{self, Laid, TextStyle};
 use super::{Fonts, assets};
 use crate::diagnostics::Diagnostic;
@@ -31,10 +32,50 @@ pub fn check_text(
         Err(e) => return Some(vec![e]),
     };
     let mut state = fonts.lock();
+    let style = fitted(&mut state, &style).unwrap_or(style);
     let laid = text::lines(&mut state, &style);
     let mut warnings = laid.warnings;
     warnings.extend(overflow(&style, &laid.output));
     Some(warnings)
+}
+
+/// `style` with `font.size = "auto"` resolved (`None` when it is not auto): the largest whole
+/// pixel size, from one line filling the box's height down to the minimum, at which the text
+/// fits (no overflow, no word broken inside); the minimum when nothing fits, so the overflow
+/// warning stands. A binary search: about eight layouts.
+pub(crate) fn fitted(state: &mut FontState, style: &TextStyle) -> Option<TextStyle> {
+    let min = style.auto_size?.max(1.0);
+    let inner_h = style.box_size.1 as f32 - style.padding.top - style.padding.bottom;
+    let max = (inner_h / style.line_height.max(0.1))
+        .floor()
+        .clamp(min, 500.0);
+    let at = |size: f32| TextStyle {
+        size,
+        auto_size: None,
+        ..style.clone()
+    };
+    let mut fits = |size: f32| {
+        let s = at(size);
+        let laid = text::lines(state, &s).output;
+        overflow(&s, &laid).is_none()
+    };
+    let (mut lo, mut hi) = (min.ceil() as u32, max as u32);
+    if fits(hi as f32) {
+        return Some(at(hi as f32));
+    }
+    if !fits(lo as f32) {
+        return Some(at(min));
+    }
+    // `lo` fits, `hi` does not.
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if fits(mid as f32) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(at(lo as f32))
 }
 
 /// The overflow warning for laid-out text, if it does not fit.
@@ -120,4 +161,64 @@ fn broken_word(text: &str, laid: &Laid) -> Option<String> {
 /// Scripts whose lines may break between any two letters (no spaces between words).
 fn breaks_anywhere(c: char) -> bool {
     matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x2E80..=0xD7FF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auto(text: &str, min: f32) -> TextStyle {
+        TextStyle {
+            auto_size: Some(min),
+            ..TextStyle::new(text, (900, 120))
+        }
+    }
+
+    #[test]
+    fn auto_size_shrinks_a_long_name_to_fit_and_keeps_a_short_one_at_the_maximum() {
+        let fonts = Fonts::bundled();
+        let mut state = fonts.lock();
+        let long = "Maria Fernanda de los Santos Rodríguez y Villanueva-Castella";
+        assert_eq!(long.chars().count(), 60);
+        let fixed = TextStyle {
+            size: 72.0,
+            ..TextStyle::new(long, (900, 120))
+        };
+        assert!(overflow(&fixed, &text::lines(&mut state, &fixed).output).is_some());
+        let fit = fitted(&mut state, &auto(long, 12.0)).unwrap();
+        assert!((12.0..72.0).contains(&fit.size), "{}", fit.size);
+        assert!(overflow(&fit, &text::lines(&mut state, &fit).output).is_none());
+        // One pixel larger does not fit: it is the largest.
+        let bigger = TextStyle {
+            size: fit.size + 1.0,
+            ..fit.clone()
+        };
+        assert!(overflow(&bigger, &text::lines(&mut state, &bigger).output).is_some());
+        let short = fitted(&mut state, &auto("Ana", 12.0)).unwrap();
+        assert_eq!(short.size, 120.0);
+        assert!(fitted(&mut state, &TextStyle::new("Ana", (900, 120))).is_none());
+    }
+
+    #[test]
+    fn below_the_minimum_the_overflow_warning_stands() {
+        let fonts = Fonts::bundled();
+        let asset: Asset = serde_json::from_value(serde_json::json!({
+            "type": "text",
+            "text": "word ".repeat(200),
+            "font": { "size": "auto", "minSize": 30 }
+        }))
+        .unwrap();
+        let warnings = check_text(&asset, Some((300, 60)), (1280, 720), &fonts).unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].message.contains("overflows its 300×60 box"));
+        let ok: Asset = serde_json::from_value(serde_json::json!({
+            "type": "text", "text": "Ana", "font": { "size": "auto" }
+        }))
+        .unwrap();
+        assert!(
+            check_text(&ok, Some((300, 60)), (1280, 720), &fonts)
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

@@ -440,7 +440,9 @@ impl FontState {
                     ""
                 }
             ))
-            .with_help("add the font file to `timeline.fonts` (ttf, otf, woff or woff2), or install it");
+            .with_help(
+                "add the font file to `timeline.fonts` (ttf, otf, woff or woff2), or install it",
+            );
             return Warned {
                 output: i,
                 warnings: vec![warning],

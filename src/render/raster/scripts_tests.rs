@@ -188,7 +188,10 @@ fn emoji_are_drawn_in_colour_at_the_line_size() {
     assert!(n > 800, "{n} colour pixels");
     let (families, notdef) = shaped(&fonts, &red_on_blue("Ana 😀", (400, 120)));
     assert!(!notdef);
-    assert!(families.contains(&"Noto Color Emoji".to_string()), "{families:?}");
+    assert!(
+        families.contains(&"Noto Color Emoji".to_string()),
+        "{families:?}"
+    );
 }
 
 #[test]

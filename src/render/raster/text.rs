@@ -208,6 +208,8 @@ pub struct TextStyle {
     pub word_spacing: f32,
     /// When the text is taller than the layout area: cut it and end it with this string.
     pub ellipsis: Option<String>,
+    /// `font.size = "auto"`: shrink from `size` to this minimum until the text fits.
+    pub auto_size: Option<f32>,
 }
 
 impl TextStyle {
@@ -237,6 +239,7 @@ impl TextStyle {
             wrap: true,
             word_spacing: 0.0,
             ellipsis: None,
+            auto_size: None,
         }
     }
 }
@@ -290,12 +293,14 @@ pub(crate) struct Laid {
 /// Lays out and draws `style` into a layer of `style.box_size`.
 pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Diagnostic>> {
     // Lay out under the lock, draw without it: drawing only needs the (shared) font bytes.
-    let (laid, faces) = {
+    let (laid, faces, fitted) = {
         let mut state = fonts.lock();
-        let laid = layout(&mut state, style);
+        let fitted = super::fit::fitted(&mut state, style);
+        let laid = layout(&mut state, fitted.as_ref().unwrap_or(style));
         let faces = used_faces(&state.faces, laid.output.as_ref().ok());
-        (laid, faces)
+        (laid, faces, fitted)
     };
+    let style = fitted.as_ref().unwrap_or(style);
     let pixmap = laid
         .output
         .and_then(|l| draw(&faces, style, &l, &Frame::rest(&l)));
@@ -612,14 +617,13 @@ fn fallback_runs(
     weight: Option<u16>,
     text: &str,
 ) -> (Vec<(std::ops::Range<usize>, usize)>, Vec<Diagnostic>) {
-    let (data, index) = (state.faces[primary].data.clone(), state.faces[primary].index);
+    let (data, index) = (
+        state.faces[primary].data.clone(),
+        state.faces[primary].index,
+    );
     let parsed = ttf_parser::Face::parse((*data).as_ref(), index).ok();
-    let primary_has = |c: char| {
-        !needs_glyph(c)
-            || parsed
-                .as_ref()
-                .is_some_and(|f| f.glyph_index(c).is_some())
-    };
+    let primary_has =
+        |c: char| !needs_glyph(c) || parsed.as_ref().is_some_and(|f| f.glyph_index(c).is_some());
     let bold = weight.unwrap_or(state.faces[primary].weight) >= 600;
     let italic = state.faces[primary].italic;
     let cjk = Cjk::of(text);
@@ -1101,7 +1105,11 @@ fn outline_glyphs<'a>(
 }
 
 /// The embedded PNG image of a glyph (CBDT, sbix), placed at the glyph's pen position.
-fn bitmap_glyph(face: &ttf_parser::Face, id: ttf_parser::GlyphId, g: &PlacedGlyph) -> Option<Bitmap> {
+fn bitmap_glyph(
+    face: &ttf_parser::Face,
+    id: ttf_parser::GlyphId,
+    g: &PlacedGlyph,
+) -> Option<Bitmap> {
     let ppem = g.size.ceil().clamp(1.0, u16::MAX as f32) as u16;
     let img = face.glyph_raster_image(id, ppem)?;
     if img.format != ttf_parser::RasterImageFormat::PNG {
