@@ -192,6 +192,8 @@ pub(crate) struct Node {
     pub(crate) min_items: Option<usize>,
     /// `pattern`.
     pub(crate) pattern: Option<Pattern>,
+    /// Also accepts the string `"auto"` (reel's `font.size = "auto"`).
+    pub(crate) auto: bool,
 }
 
 impl Node {
@@ -479,7 +481,7 @@ fn path_id(schema: &Schema, def: &str, path: &str) -> Option<NodeId> {
 /// validation warns that Shotstack's API rejects them).
 pub const AUTO_SIZE_FONTS: &[&str] = &["TextFont", "RichTextFont"];
 
-/// Lets `size` be the string `"auto"` and adds `minSize` (a number ≥ 1) to
+/// Lets `size` also be the string `"auto"` and adds `minSize` (a number ≥ 1) to
 /// [`AUTO_SIZE_FONTS`].
 fn add_auto_font_sizes(schema: &mut Schema) {
     for def in AUTO_SIZE_FONTS {
@@ -490,9 +492,7 @@ fn add_auto_font_sizes(schema: &mut Schema) {
             while let Some(r) = schema.nodes[id.0 as usize].reference {
                 id = r;
             }
-            let node = &mut schema.nodes[id.0 as usize];
-            node.types = Types(node.types.0 | Types::STRING.0);
-            node.enum_values = None;
+            schema.nodes[id.0 as usize].auto = true;
         }
         let min = NodeId(schema.nodes.len() as u32);
         schema.nodes.push(Node {
