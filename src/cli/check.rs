@@ -105,6 +105,7 @@ fn run(
     // `reel check` lays every row's text out with the render's fonts.
     let fonts = matches!(sink, Sink::None).then(|| input.fonts.fonts());
     let mut text = TextWarnings::default();
+    let mut memo = crate::render::resolve::textcheck::Memo::new();
     let (mut built, mut failed) = (0usize, 0usize);
     for (index, row) in rows.filter(|(i, _)| selection.contains(*i)) {
         let result = row.map_err(|e| vec![e]).and_then(|row| {
@@ -116,7 +117,7 @@ fn run(
             Ok(b) => {
                 built += 1;
                 if let Some(fonts) = &fonts {
-                    let found = check_text(&b.edit, Some(&b.origins), fonts);
+                    let found = check_text(&b.edit, Some(&b.origins), fonts, &mut memo);
                     text.add(index, found, &reporter, &project);
                 }
                 write_row(&mut sink, index, &b)?;

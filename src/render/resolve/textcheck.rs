@@ -3,14 +3,23 @@
 //! labelled with the clip and the data cell the text came from.
 
 use crate::diagnostics::Diagnostic;
-use crate::edit::{Edit, Origins};
+use crate::edit::{Asset, Edit, Origins};
 use crate::render::raster::{self, Fonts};
 
 use super::lower;
 
+/// Warnings already found for a text clip (its asset, box and canvas), so clips whose text does
+/// not change from row to row are laid out once per batch.
+pub type Memo = std::collections::HashMap<String, Vec<Diagnostic>>;
+
 /// The text warnings of one row's Edit. Clips with invalid geometry are skipped (validation
 /// reports those).
-pub fn check_text(edit: &Edit, origins: Option<&Origins>, fonts: &Fonts) -> Vec<Diagnostic> {
+pub fn check_text(
+    edit: &Edit,
+    origins: Option<&Origins>,
+    fonts: &Fonts,
+    memo: &mut Memo,
+) -> Vec<Diagnostic> {
     let Ok(canvas) = lower::canvas(&edit.output) else {
         return Vec::new();
     };
@@ -21,10 +30,25 @@ pub fn check_text(edit: &Edit, origins: Option<&Origins>, fonts: &Fonts) -> Vec<
             let Ok(clip_box) = lower::clip_box(clip, &pointer) else {
                 continue;
             };
-            let Some(warnings) =
-                raster::check_text(&clip.asset, clip_box, (canvas.width, canvas.height), fonts)
-            else {
-                continue;
+            let size = (canvas.width, canvas.height);
+            let key = match &clip.asset {
+                Asset::Text(_) | Asset::RichText(_) => {
+                    let asset = serde_json::to_string(&clip.asset).unwrap_or_default();
+                    format!("{clip_box:?}|{size:?}|{asset}")
+                }
+                _ => continue,
+            };
+            let warnings = match memo.get(&key) {
+                Some(w) => w.clone(),
+                None => {
+                    let w =
+                        raster::check_text(&clip.asset, clip_box, size, fonts).unwrap_or_default();
+                    if memo.len() > 10_000 {
+                        memo.clear();
+                    }
+                    memo.insert(key, w.clone());
+                    w
+                }
             };
             let at = format!("{pointer}/asset/text");
             let origin = origins.and_then(|o| o.nearest(&at));
