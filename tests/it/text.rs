@@ -119,3 +119,29 @@ fn fonts_lists_the_bundled_set_as_json() {
         (0, 13)
     );
 }
+
+#[test]
+fn summary_json_lists_each_rows_text_warnings() {
+    if !crate::util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    card(dir.path(), &["Ana", "Ana ꯀ"]);
+    let mut cmd = reel(dir.path());
+    cmd.args(["render", "card.json", "-d", "names.csv", "-o", "out"])
+        .arg("--ignore-system-fonts");
+    let (code, _, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    let rows = summary["rows"].as_array().unwrap();
+    assert!(rows[0].get("warnings").is_none(), "{}", rows[0]);
+    let warnings = rows[1]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{}", rows[1]);
+    assert!(
+        warnings[0].as_str().unwrap().contains("'ꯀ' (U+ABC0)"),
+        "{}",
+        warnings[0]
+    );
+}
