@@ -88,6 +88,7 @@ impl Plan {
             seconds: 0.0,
             reason,
             error,
+            warnings: Vec::new(),
         };
         self.items
             .iter()

@@ -388,6 +388,11 @@ impl Attempt {
                 seconds: self.started.elapsed().as_secs_f64(),
                 reason: Some(self.reason.clone()),
                 error,
+                warnings: diagnostics
+                    .iter()
+                    .filter(|d| d.severity == crate::diagnostics::Severity::Warning)
+                    .map(|d| d.message.clone())
+                    .collect(),
             },
             diagnostics,
             record,
@@ -486,6 +491,7 @@ fn not_started(index: usize, output: &str, reason: Option<String>) -> RowReport 
         seconds: 0.0,
         reason,
         error: None,
+        warnings: Vec::new(),
     }
 }
 

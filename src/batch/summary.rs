@@ -44,6 +44,9 @@ pub struct RowReport {
     /// The first error, as text with its location, for failed rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The row's warnings (missing glyphs, fonts used instead, …), one message each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Counts by status. Serialised with the same spelling as [`RowStatus`] (`not-started`), so
@@ -337,6 +340,7 @@ mod tests {
             seconds: 1.5,
             reason: None,
             error: (status == RowStatus::Failed).then(|| "bad".to_string()),
+            warnings: Vec::new(),
         }
     }
 

@@ -54,6 +54,8 @@ pub enum Command {
     /// Examples: `reel fmt templates/` rewrites every .edit below templates/;
     /// `reel fmt --check promo.edit` prints a diff and exits 1 if it is not formatted.
     Fmt(FmtArgs),
+    /// List the fonts text can use: families, styles and files.
+    Fonts(FontsArgs),
 }
 
 /// `reel fmt`.
@@ -131,6 +133,56 @@ pub struct InputArgs {
     #[arg(long, value_name = "SIZE", default_value = "1MiB", env = "REEL_MAX_CELL",
           value_parser = parse_bytes)]
     pub max_cell: u64,
+
+    /// Where fonts come from.
+    #[command(flatten)]
+    pub fonts: FontArgs,
+}
+
+/// The font set: bundled, named (`timeline.fonts`), `--font-path` and system fonts.
+#[derive(Debug, Clone, Args)]
+pub struct FontArgs {
+    /// Also use the fonts in this directory (repeatable; searched before system fonts). The
+    /// env variable `REEL_FONT_PATHS` adds directories separated by `:`.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<PathBuf>,
+
+    /// Use only bundled, named and `--font-path` fonts: the same renders on every machine.
+    #[arg(long)]
+    pub ignore_system_fonts: bool,
+}
+
+impl FontArgs {
+    /// The font options these flags (and `REEL_FONT_PATHS`) give.
+    pub fn options(&self) -> crate::render::raster::FontOptions {
+        let mut paths = self.font_paths.clone();
+        paths.extend(crate::render::raster::env_font_paths());
+        crate::render::raster::FontOptions {
+            paths,
+            system: !self.ignore_system_fonts,
+        }
+    }
+
+    /// The font set these flags give.
+    pub fn fonts(&self) -> crate::render::raster::Fonts {
+        crate::render::raster::Fonts::new(self.options())
+    }
+}
+
+/// `reel fonts`.
+#[derive(Debug, Args)]
+pub struct FontsArgs {
+    /// Where fonts come from.
+    #[command(flatten)]
+    pub fonts: FontArgs,
+
+    /// One JSON object per face, per line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Only families whose name contains this (case-insensitive).
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
 }
 
 /// Limits of downloads (`http(s)://` assets) and of the download cache.

@@ -15,6 +15,7 @@ use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::pipeline::{BuiltRow, LoadOptions, Project};
 use crate::render::assets::{self, Asset};
 use crate::render::cache::Cache;
+use crate::render::resolve::textcheck::check_text;
 
 /// Where `reel build` writes.
 enum Sink {
@@ -143,6 +144,10 @@ fn run(
         }
     };
     let mut seen: HashMap<Diagnostic, usize> = HashMap::new();
+    // `reel check` lays every row's text out with the render's fonts.
+    let fonts = matches!(sink, Sink::None | Sink::Fetch { .. }).then(|| input.fonts.fonts());
+    let mut text = TextWarnings::default();
+    let mut memo = crate::render::resolve::textcheck::Memo::new();
     let (mut built, mut failed) = (0usize, 0usize);
     for (index, row) in rows.filter(|(i, _)| selection.contains(*i)) {
         let result = row.map_err(|e| vec![e]).and_then(|row| {
@@ -153,6 +158,10 @@ fn run(
         match result {
             Ok(b) => {
                 built += 1;
+                if let Some(fonts) = &fonts {
+                    let found = check_text(&b.edit, Some(&b.origins), fonts, &mut memo);
+                    text.add(index, found, &reporter, &project);
+                }
                 if let Sink::Fetch { cache, seen: asked } = &mut sink {
                     let errors = fetch_row(cache, asked, &b);
                     if !errors.is_empty() {
@@ -169,6 +178,7 @@ fn run(
             }
         }
     }
+    text.finish(&reporter, &project);
     report_once(&reporter, &project, &mut seen, project.take_data_warnings());
     if let Sink::Jsonl(w) = &mut sink {
         w.flush()?;
@@ -188,6 +198,64 @@ fn run(
         eprintln!("{rows} checked: no problems");
     }
     Ok(status)
+}
+
+/// Text warnings across rows: the first row with a message shows it in full (with its clip
+/// and cell); further rows with the same message are collapsed into one closing warning.
+#[derive(Default)]
+struct TextWarnings {
+    /// Message → rows (0-based data indices) that gave it, in order.
+    rows: HashMap<String, Vec<usize>>,
+    /// Messages in first-seen order.
+    order: Vec<String>,
+}
+
+impl TextWarnings {
+    fn add(&mut self, row: usize, diags: Vec<Diagnostic>, reporter: &Reporter, project: &Project) {
+        let mut fresh = Vec::new();
+        for d in diags {
+            let rows = self.rows.entry(d.message.clone()).or_default();
+            if rows.last() == Some(&row) {
+                continue;
+            }
+            if rows.is_empty() {
+                self.order.push(d.message.clone());
+                fresh.push(d);
+            }
+            rows.push(row);
+        }
+        reporter.emit(&fresh, &project.sources);
+    }
+
+    fn finish(self, reporter: &Reporter, project: &Project) {
+        let collapsed: Vec<Diagnostic> = self
+            .order
+            .iter()
+            .filter_map(|m| {
+                let rows = &self.rows[m];
+                (rows.len() > 1).then(|| {
+                    Diagnostic::warning(format!("{}: {m}", rows_phrase(&rows[1..])))
+                        .with_note(format!("also in row {} above", rows[0] + 1))
+                })
+            })
+            .collect();
+        reporter.emit(&collapsed, &project.sources);
+    }
+}
+
+/// `rows 3, 7 and 12 more` (1-based; two named, then a count).
+fn rows_phrase(rows: &[usize]) -> String {
+    const NAMED: usize = 2;
+    let named: Vec<String> = rows
+        .iter()
+        .take(NAMED)
+        .map(|r| (r + 1).to_string())
+        .collect();
+    match rows.len() {
+        1 => format!("row {}", named[0]),
+        n if n <= NAMED => format!("rows {}", named.join(" and ")),
+        n => format!("rows {} and {} more", named.join(", "), n - NAMED),
+    }
 }
 
 /// Prints diagnostics not printed before: a template error repeats for every row, and is

@@ -13,7 +13,6 @@ use crate::diagnostics::SourceMap;
 use crate::pipeline::{BuiltRow, LoadOptions, Project};
 use crate::render::cache::Cache;
 use crate::render::job::{RenderJob, plan_edit};
-use crate::render::raster::Fonts;
 use crate::render::{RenderOptions, probe};
 
 /// `reel graph T [--row N]`: the exact ffmpeg command one row renders with.
@@ -40,7 +39,7 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
         frame: args.at,
         max_duration: Some(args.input.max_duration),
     };
-    let fonts = Fonts::bundled();
+    let fonts = args.input.fonts.fonts();
     let ext = crate::pipeline::extension(&built.edit, &options);
     let out = Path::new(&crate::batch::name::file_name(
         built.name.as_deref(),

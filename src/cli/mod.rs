@@ -35,6 +35,7 @@ macro_rules! print {
 pub mod args;
 pub mod check;
 pub mod fmt;
+pub mod fonts;
 pub mod inspect;
 pub mod progress;
 pub mod render;
@@ -148,5 +149,6 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Assets(a) => check::assets(a, global),
         args::Command::Probe(a) => inspect::probe(a, global),
         args::Command::Fmt(a) => fmt::run(a, global),
+        args::Command::Fonts(a) => fonts::run(a),
     }
 }

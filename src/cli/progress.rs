@@ -266,6 +266,7 @@ mod tests {
             seconds: 2.0,
             reason: Some("new".into()),
             error: (status == RowStatus::Failed).then(|| "bad".to_string()),
+            warnings: Vec::new(),
         }
     }
 

@@ -427,7 +427,15 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         frame: None,
         max_duration: Some(args.input.max_duration),
     };
-    let fonts = crate::render::raster::Fonts::bundled();
+    let fonts = args.input.fonts.fonts();
+    // The font set is part of the settings: installing a font re-renders what it changes.
+    let settings_hash = {
+        let base = crate::pipeline::settings_hash(&options);
+        let mut h = blake3::Hasher::new();
+        h.update(base.as_bytes());
+        h.update(fonts.set_digest().as_bytes());
+        h.finalize()
+    };
     let config = batch::Config {
         out_dir: args.output.clone(),
         jobs: settings.jobs,
@@ -435,7 +443,7 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         force: args.force,
         dry_run: args.dry_run,
         template_hash: project.template_hash(),
-        settings_hash: crate::pipeline::settings_hash(&options),
+        settings_hash,
     };
     let renderer = crate::pipeline::Renderer {
         project: &project,

@@ -363,7 +363,7 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
             return Ok(Status::Usage);
         }
     };
-    let fonts = Arc::new(Fonts::bundled());
+    let fonts = Arc::new(args.input.fonts.fonts());
     let opts = options.clone();
     watch_with(options, global, move || Loaded::load(&opts, &fonts))
 }

@@ -192,6 +192,8 @@ pub(crate) struct Node {
     pub(crate) min_items: Option<usize>,
     /// `pattern`.
     pub(crate) pattern: Option<Pattern>,
+    /// Also accepts the string `"auto"` (reel's `font.size = "auto"`).
+    pub(crate) auto: bool,
 }
 
 impl Node {
@@ -281,6 +283,7 @@ impl Builder {
         narrow_font_weights(&mut schema);
         narrow_sizes(&mut schema);
         add_reel_formats(&mut schema);
+        add_auto_font_sizes(&mut schema);
         schema
     }
 
@@ -472,6 +475,36 @@ fn path_id(schema: &Schema, def: &str, path: &str) -> Option<NodeId> {
         id = schema.get(id).property(key)?;
     }
     Some(id)
+}
+
+/// Font definitions whose `size` may be `"auto"` and which take `minSize` (reel extensions;
+/// validation warns that Shotstack's API rejects them).
+pub const AUTO_SIZE_FONTS: &[&str] = &["TextFont", "RichTextFont"];
+
+/// Lets `size` also be the string `"auto"` and adds `minSize` (a number ≥ 1) to
+/// [`AUTO_SIZE_FONTS`].
+fn add_auto_font_sizes(schema: &mut Schema) {
+    for def in AUTO_SIZE_FONTS {
+        let Some(font) = schema.defs.get(*def).copied() else {
+            continue;
+        };
+        if let Some(mut id) = schema.get(font).property("size") {
+            while let Some(r) = schema.nodes[id.0 as usize].reference {
+                id = r;
+            }
+            schema.nodes[id.0 as usize].auto = true;
+        }
+        let min = NodeId(schema.nodes.len() as u32);
+        schema.nodes.push(Node {
+            types: Types::NUMBER,
+            minimum: Some(1.0),
+            additional: true,
+            ..Node::default()
+        });
+        schema.nodes[font.0 as usize]
+            .properties
+            .push(("minSize".to_string(), min));
+    }
 }
 
 /// Appends [`REEL_FORMATS`] to `Output.format`'s enum.

@@ -181,7 +181,10 @@ fn merge_fields_from_data_are_coerced_or_labelled_twice() {
     let edit::Asset::RichText(text) = &edit.timeline.tracks[0].clips[0].asset else {
         panic!("rich-text");
     };
-    assert_eq!(text.font.as_ref().unwrap().size, Some(64));
+    assert_eq!(
+        text.font.as_ref().unwrap().size,
+        Some(reel::edit::FontSize::Px(64))
+    );
     let second = expand(&rows[1]);
     let w = validate(&second.edit, &second.origins, &ValidateOptions::default());
     assert_eq!(w.output.as_ref().unwrap_err()[0].labels.len(), 2);

@@ -18,5 +18,6 @@ mod resolve;
 mod still;
 mod syntax;
 mod template;
+mod text;
 mod util;
 mod watch;

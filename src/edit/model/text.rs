@@ -3,6 +3,54 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `font.size` of `text` and `rich-text`: pixels, or `"auto"` (a reel extension).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FontSize {
+    /// This many pixels.
+    Px(i64),
+    /// The largest size (down to `font.minSize`) at which the text fits its box.
+    Auto,
+}
+
+impl FontSize {
+    /// The size in pixels, `None` for `"auto"`.
+    pub fn px(self) -> Option<i64> {
+        match self {
+            FontSize::Px(v) => Some(v),
+            FontSize::Auto => None,
+        }
+    }
+}
+
+impl Serialize for FontSize {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FontSize::Px(v) => s.serialize_i64(*v),
+            FontSize::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FontSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Float(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(v) => Ok(FontSize::Px(v)),
+            Raw::Float(v) => Ok(FontSize::Px(v.round() as i64)),
+            Raw::Text(t) if t == "auto" => Ok(FontSize::Auto),
+            Raw::Text(t) => Err(serde::de::Error::custom(format!(
+                "expected a size in pixels or \"auto\", found \"{t}\""
+            ))),
+        }
+    }
+}
+
 /// `font` of a `text` asset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,9 +64,12 @@ pub struct TextFont {
     /// Opacity 0–1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opacity: Option<f64>,
-    /// Size in pixels.
+    /// Size in pixels, or `"auto"` (a reel extension: the largest size that fits the box).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<i64>,
+    pub size: Option<FontSize>,
+    /// Smallest size `"auto"` may shrink to (a reel extension; default 12).
+    #[serde(rename = "minSize", default, skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<f64>,
     /// Weight (100–900).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i64>,
@@ -124,9 +175,13 @@ pub struct RichTextFont {
     /// Family name (default "Open Sans").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
-    /// Size in pixels (1–500, default 24).
+    /// Size in pixels (1–500, default 24), or `"auto"` (a reel extension: the largest size
+    /// that fits the box).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<i64>,
+    pub size: Option<FontSize>,
+    /// Smallest size `"auto"` may shrink to (a reel extension; default 12).
+    #[serde(rename = "minSize", default, skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<f64>,
     /// Weight (default "400").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<FontWeight>,

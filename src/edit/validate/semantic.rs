@@ -82,12 +82,44 @@ impl<'a> Checks<'a> {
     /// Runs every check.
     pub(super) fn run(&mut self, edit: &Value, opts: &ValidateOptions) {
         self.output(edit);
+        self.auto_font_sizes(edit);
         self.sources(edit);
         self.overlaps(edit);
         self.aliases(edit);
         self.durations(edit, opts.max_duration);
         if opts.check_files {
             self.files(edit, opts.base_dir.as_deref(), opts.missing_files);
+        }
+    }
+
+    /// `font.size = "auto"` and `font.minSize` are reel extensions (flagged like `webm`).
+    fn auto_font_sizes(&mut self, edit: &Value) {
+        let tracks = edit.pointer("/timeline/tracks").and_then(Value::as_array);
+        for (t, track) in tracks.into_iter().flatten().enumerate() {
+            let clips = track.get("clips").and_then(Value::as_array);
+            for (c, clip) in clips.into_iter().flatten().enumerate() {
+                let Some(font) = clip.pointer("/asset/font").and_then(Value::as_object) else {
+                    continue;
+                };
+                let at = format!("/timeline/tracks/{t}/clips/{c}/asset/font");
+                if font.get("size").and_then(Value::as_str) == Some("auto") {
+                    let d = Diagnostic::warning(
+                        "`font.size = \"auto\"` is a reel extension: Shotstack's API rejects it",
+                    )
+                    .with_note(
+                        "reel renders it locally; the Edit JSON is not portable to Shotstack",
+                    )
+                    .with_help("use a size in pixels for an Edit you send to Shotstack");
+                    self.push(&format!("{at}/size"), d, "not a Shotstack size");
+                }
+                if font.contains_key("minSize") {
+                    let d = Diagnostic::warning(
+                        "`font.minSize` is a reel extension: Shotstack's API rejects it",
+                    )
+                    .with_help("leave it out of an Edit you send to Shotstack");
+                    self.push(&format!("{at}/minSize"), d, "not a Shotstack property");
+                }
+            }
         }
     }
 

@@ -110,6 +110,9 @@ impl<'a> Walker<'a> {
     }
 
     fn check_type(&mut self, node: &Node, value: &Value) -> Typed {
+        if node.auto && value.as_str() == Some("auto") {
+            return Typed::Fits;
+        }
         if node.types.accepts(value) {
             if let Some(int) = coerce::normalize_integer(value, node.types) {
                 self.patches.push((self.ptr.clone(), int));

@@ -103,9 +103,12 @@ struct Spec {
 }
 
 fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation, Diagnostic>> {
-    let (laid, faces) = {
+    let (laid, faces, style) = {
         let mut state = fonts.lock();
-        (text::layout(&mut state, &style), state.faces.clone())
+        let style = super::fit::fitted(&mut state, &style).unwrap_or(style);
+        let laid = text::layout(&mut state, &style);
+        let faces = text::used_faces(&state.faces, laid.output.as_ref().ok());
+        (laid, faces, style)
     };
     let warnings = laid.warnings;
     let laid = match laid.output {

@@ -49,7 +49,10 @@ pub(crate) fn text_style(a: &TextAsset, box_size: (u32, u32)) -> Result<TextStyl
     s.ellipsis = a.ellipsis.clone().filter(|e| !e.is_empty());
     if let Some(f) = &a.font {
         s.family = f.family.clone().unwrap_or(s.family);
-        s.size = f.size.map_or(s.size, |v| v as f32);
+        s.size = f.size.and_then(|v| v.px()).map_or(s.size, |v| v as f32);
+        if f.size == Some(edit::FontSize::Auto) {
+            s.auto_size = Some(f.min_size.map_or(12.0, |v| v as f32).max(1.0));
+        }
         s.weight = f.weight.map(|w| w.clamp(1, 1000) as u16);
         s.line_height = f.line_height.map_or(s.line_height, |v| v as f32);
         s.opacity = opacity(f.opacity);
@@ -137,7 +140,10 @@ pub(crate) fn rich_text_style(
 
 fn rich_font(s: &mut TextStyle, f: &edit::RichTextFont) -> Result<(), Diagnostic> {
     s.family = f.family.clone().unwrap_or(s.family.clone());
-    s.size = f.size.map_or(s.size, |v| v as f32);
+    s.size = f.size.and_then(|v| v.px()).map_or(s.size, |v| v as f32);
+    if f.size == Some(edit::FontSize::Auto) {
+        s.auto_size = Some(f.min_size.map_or(12.0, |v| v as f32).max(1.0));
+    }
     s.weight = f
         .weight
         .as_ref()

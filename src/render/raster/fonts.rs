@@ -1,11 +1,13 @@
-//! The font collection: bundled fonts embedded in the binary plus fonts the user adds through
-//! `timeline.fonts`, family/weight resolution, and per-character coverage fallback.
+//! The font collection: bundled fonts embedded in the binary, fonts the user adds through
+//! `timeline.fonts`, and (found lazily, see [`super::discover`]) `--font-path` directories and
+//! the system's fonts; family/weight resolution.
 //!
 //! Owns the cosmic-text `FontSystem` (built once, behind a mutex, reused by every layer). Does
-//! not lay out or draw text: that is [`super::text`].
+//! not lay out or draw text: that is [`super::text`]; per-character fallback is
+//! [`super::fallback`].
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use cosmic_text::{FontSystem, fontdb};
@@ -70,6 +72,54 @@ pub(crate) struct Face {
     pub(crate) data: FontBytes,
     /// The face index inside `data` (collections).
     pub(crate) index: u32,
+    /// Where the face comes from.
+    pub(crate) origin: Origin,
+    /// The file on disk (`--font-path` and system fonts).
+    pub(crate) path: Option<PathBuf>,
+}
+
+/// Where a face in the font set comes from, in order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// Embedded in reel.
+    Bundled,
+    /// Named by the template (`timeline.fonts`, `font` statements).
+    Named,
+    /// Found in a `--font-path` directory.
+    Path,
+    /// Installed on the system (fontconfig's directories).
+    System,
+}
+
+impl Origin {
+    /// The name used in `reel fonts`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Bundled => "bundled",
+            Origin::Named => "named",
+            Origin::Path => "font-path",
+            Origin::System => "system",
+        }
+    }
+}
+
+/// Where fonts beyond the bundled and named ones come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FontOptions {
+    /// `--font-path` directories (or files), searched before the system's fonts.
+    pub paths: Vec<PathBuf>,
+    /// Use the system's fonts (off with `--ignore-system-fonts`).
+    pub system: bool,
+}
+
+impl FontOptions {
+    /// The system's fonts plus `paths`.
+    pub fn with_system(paths: Vec<PathBuf>) -> FontOptions {
+        FontOptions {
+            paths,
+            system: true,
+        }
+    }
 }
 
 impl Face {
@@ -99,6 +149,8 @@ pub struct Fonts {
     state: Mutex<FontState>,
     /// The bundled fonts for resvg (another fontdb version), built on first use.
     svg_db: OnceLock<Arc<resvg::usvg::fontdb::Database>>,
+    /// Digest of the discovered (`--font-path`, system) files, computed once.
+    pub(crate) discovered: OnceLock<String>,
 }
 
 /// The mutable inside of [`Fonts`].
@@ -109,26 +161,43 @@ pub(crate) struct FontState {
     pub(crate) faces: Vec<Face>,
     /// Base-name key of a `timeline.fonts` src that could not be loaded → family it names.
     aliases: HashMap<String, String>,
+    /// What to discover beyond bundled and named fonts, and whether that has been done.
+    pub(crate) discovery: super::discover::Discovery,
+    /// Per-character fallback choices (see [`super::fallback`]); cleared when faces change.
+    pub(crate) fallback_cache: HashMap<super::fallback::Key, Option<usize>>,
 }
 
 impl Fonts {
-    /// The bundled fonts only (embedded in the binary; works from any directory).
+    /// The bundled fonts only (embedded in the binary; works from any directory): the same
+    /// result on every machine.
     pub fn bundled() -> Fonts {
+        Fonts::new(FontOptions::default())
+    }
+
+    /// The bundled fonts plus what `options` adds; directories are scanned on first need (a
+    /// family or character the bundled and named fonts do not have), metadata only.
+    pub fn new(options: FontOptions) -> Fonts {
         let db = fontdb::Database::new();
         let system = FontSystem::new_with_locale_and_db("en-US".into(), db);
         let mut state = FontState {
             system,
             faces: Vec::new(),
             aliases: HashMap::new(),
+            discovery: super::discover::Discovery::new(options),
+            fallback_cache: HashMap::new(),
         };
         for (path, bytes) in BUNDLED {
             let file = path.rsplit('/').next().unwrap_or(path);
             // Bundled files are checked by tests; a failure here would be a packaging bug.
             state.load(Arc::new(*bytes), file, None);
         }
+        for face in &mut state.faces {
+            face.origin = Origin::Bundled;
+        }
         Fonts {
             state: Mutex::new(state),
             svg_db: OnceLock::new(),
+            discovered: OnceLock::new(),
         }
     }
 
@@ -203,7 +272,7 @@ impl Fonts {
 
     /// Which font `family` at `weight` resolves to, with the warnings that choice produces.
     pub fn resolve(&self, family: &str, weight: Option<u16>) -> Warned<FontChoice> {
-        let state = self.lock();
+        let mut state = self.lock();
         let w = state.choose(family, weight, "");
         w.map(|i| choice(&state.faces[i]))
     }
@@ -278,12 +347,15 @@ impl FontState {
                 src_key: src_key.clone(),
                 data: data.clone(),
                 index: info.index,
+                origin: Origin::Named,
+                path: None,
             };
             if src_key.is_some() {
                 self.remove_bundled_like(&face);
             }
             self.faces.push(face);
         }
+        self.fallback_cache.clear();
         ids.to_vec()
     }
 
@@ -315,13 +387,18 @@ impl FontState {
         )
     }
 
-    fn has_family(&self, key: &str) -> bool {
+    pub(crate) fn has_family(&self, key: &str) -> bool {
         self.faces.iter().any(|f| f.key == key)
     }
 
     /// Resolves a family name and weight to a face index, per the README's rules. `text` is
     /// the text to draw (the `serif` generic checks Arapey's coverage against it).
-    pub(crate) fn choose(&self, family: &str, weight: Option<u16>, text: &str) -> Warned<usize> {
+    pub(crate) fn choose(
+        &mut self,
+        family: &str,
+        weight: Option<u16>,
+        text: &str,
+    ) -> Warned<usize> {
         let tidied = family::tidy(family);
         let tidied = if tidied.is_empty() {
             DEFAULT_FAMILY.to_string()
@@ -341,6 +418,10 @@ impl FontState {
         }
         let named = self.aliases.get(&key).cloned().unwrap_or(tidied);
         let mut req = family::split(&named);
+        if !self.has_family(&req.key) && !self.has_family(&family::key(&named)) {
+            // Neither bundled nor named: look in `--font-path` and the system's fonts.
+            self.discover();
+        }
         if self.has_family(&family::key(&named)) {
             req.key = family::key(&named);
             req.display = named.clone();
@@ -351,10 +432,17 @@ impl FontState {
         if !self.has_family(&req.key) {
             let i = self.pick(&family::key(FALLBACK_FAMILY), wanted, false);
             let warning = Diagnostic::warning(format!(
-                "font family `{}` is not bundled; using {FALLBACK_FAMILY}",
-                req.display
+                "font family `{}` is not bundled{}; using {FALLBACK_FAMILY}",
+                req.display,
+                if self.discovery.searches() {
+                    " or installed"
+                } else {
+                    ""
+                }
             ))
-            .with_help("add the font file to `timeline.fonts` (ttf, otf, woff or woff2)");
+            .with_help(
+                "add the font file to `timeline.fonts` (ttf, otf, woff or woff2), or install it",
+            );
             return Warned {
                 output: i,
                 warnings: vec![warning],
@@ -387,7 +475,7 @@ impl FontState {
     }
 
     /// The nearest-weight face of family `key` (which must exist), matching `italic` if it can.
-    fn pick(&self, key: &str, wanted: u16, italic: bool) -> usize {
+    pub(crate) fn pick(&self, key: &str, wanted: u16, italic: bool) -> usize {
         let of_family: Vec<usize> = (0..self.faces.len())
             .filter(|&i| self.faces[i].key == key)
             .collect();
@@ -441,7 +529,13 @@ pub(crate) fn needs_glyph(c: char) -> bool {
     !c.is_control()
         && !matches!(
             c,
-            '\u{200B}'..='\u{200F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}'
+            '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{E0000}'..='\u{E007F}'
+                | '\u{E0100}'..='\u{E01EF}'
         )
 }
 
@@ -540,7 +634,7 @@ mod tests {
     #[test]
     fn serif_uses_arapey_only_when_it_covers_the_text() {
         let fonts = Fonts::bundled();
-        let state = fonts.lock();
+        let mut state = fonts.lock();
         let latin = state.choose("serif", None, "Café").output;
         assert_eq!(state.faces[latin].file, "Arapey-Regular.ttf");
         let cyrillic = state.choose("serif", None, "Привет").output;

@@ -8,7 +8,10 @@
 mod anim;
 mod assets;
 mod cdp;
+mod discover;
+mod fallback;
 mod family;
+mod fit;
 mod fonts;
 mod html;
 #[cfg(test)]
@@ -16,6 +19,8 @@ mod html_pixels;
 mod jslib;
 mod page;
 mod paint;
+#[cfg(test)]
+mod scripts_tests;
 mod shape;
 mod svg;
 pub mod text;
@@ -30,7 +35,9 @@ use crate::edit::Asset;
 use crate::render::access::Gate;
 
 pub use anim::{Animation, animate};
-pub use fonts::{FontChoice, Fonts};
+pub use discover::{FontEntry, env_font_paths};
+pub use fit::check_text;
+pub use fonts::{FontChoice, FontOptions, Fonts, Origin};
 pub use paint::parse_color;
 
 thread_local! {

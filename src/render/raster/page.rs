@@ -7,7 +7,7 @@
 //! style), the family with its weight word (`Manrope ExtraBold`) and its file's stem
 //! (`manrope-extrabold`). The bytes are served from memory at `/.reel/fonts/N`.
 
-use super::fonts::{DEFAULT_FAMILY, FontBytes, Fonts};
+use super::fonts::{DEFAULT_FAMILY, FontBytes, Fonts, Origin};
 use crate::edit::Position;
 
 /// Where reel's own resources (fonts, libraries) are served on the page's origin.
@@ -50,14 +50,16 @@ pub(crate) struct WebFace {
     pub(crate) data: FontBytes,
 }
 
-/// The faces of `fonts` as the page sees them (faces inside collections other than the first
-/// are left out: `@font-face` cannot pick them).
+/// The faces of `fonts` as the page sees them: bundled and template fonts only, so a page
+/// looks the same whichever system fonts earlier text happened to load (Chromium finds the
+/// system's own fonts itself); faces inside collections other than the first are left out
+/// (`@font-face` cannot pick them).
 pub(crate) fn web_faces(fonts: &Fonts) -> Vec<WebFace> {
     let state = fonts.lock();
     state
         .faces
         .iter()
-        .filter(|f| f.index == 0)
+        .filter(|f| f.index == 0 && matches!(f.origin, Origin::Bundled | Origin::Named))
         .map(|f| {
             let mut names = vec![f.family.clone()];
             let word = weight_name(f.weight);

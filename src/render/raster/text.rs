@@ -15,6 +15,7 @@ use tiny_skia::{
 use unicode_normalization::UnicodeNormalization;
 
 use super::Layer;
+use super::fallback::{Cjk, continues_cluster, is_emoji};
 use super::fonts::{Face, FontState, Fonts, face_by_id, needs_glyph};
 use super::paint::{blur, rounded_rect, tint};
 use crate::diagnostics::{Diagnostic, Warned};
@@ -207,6 +208,8 @@ pub struct TextStyle {
     pub word_spacing: f32,
     /// When the text is taller than the layout area: cut it and end it with this string.
     pub ellipsis: Option<String>,
+    /// `font.size = "auto"`: shrink from `size` to this minimum until the text fits.
+    pub auto_size: Option<f32>,
 }
 
 impl TextStyle {
@@ -236,6 +239,7 @@ impl TextStyle {
             wrap: true,
             word_spacing: 0.0,
             ellipsis: None,
+            auto_size: None,
         }
     }
 }
@@ -289,10 +293,14 @@ pub(crate) struct Laid {
 /// Lays out and draws `style` into a layer of `style.box_size`.
 pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Diagnostic>> {
     // Lay out under the lock, draw without it: drawing only needs the (shared) font bytes.
-    let (laid, faces) = {
+    let (laid, faces, fitted) = {
         let mut state = fonts.lock();
-        (layout(&mut state, style), state.faces.clone())
+        let fitted = super::fit::fitted(&mut state, style);
+        let laid = layout(&mut state, fitted.as_ref().unwrap_or(style));
+        let faces = used_faces(&state.faces, laid.output.as_ref().ok());
+        (laid, faces, fitted)
     };
+    let style = fitted.as_ref().unwrap_or(style);
     let pixmap = laid
         .output
         .and_then(|l| draw(&faces, style, &l, &Frame::rest(&l)));
@@ -300,6 +308,25 @@ pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Dia
         output: pixmap.map(Layer::new),
         warnings: laid.warnings,
     }
+}
+
+/// The faces `laid` draws with (cloning every face of a large system font set for each layer
+/// would cost more than the layout).
+pub(crate) fn used_faces(faces: &[Face], laid: Option<&Laid>) -> Vec<Face> {
+    let Some(laid) = laid else {
+        return Vec::new();
+    };
+    let ids: HashSet<fontdb::ID> = laid
+        .glyphs
+        .iter()
+        .map(|g| g.font)
+        .chain([laid.primary])
+        .collect();
+    faces
+        .iter()
+        .filter(|f| ids.contains(&f.id))
+        .cloned()
+        .collect()
 }
 
 /// The text after NFC normalisation and `transform`.
@@ -329,28 +356,16 @@ fn capitalize(s: &str) -> String {
 
 /// Lays `style` out in layer pixels (alignment and padding applied).
 pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<Laid, Diagnostic>> {
-    let text = prepared_text(style);
-    let chosen = state.choose(&style.family, style.weight, &text);
-    let mut warnings = chosen.warnings;
-    let primary = chosen.output;
-    let (runs, missing) = fallback_runs(state, primary, style.weight, &text);
-    warnings.extend(missing);
-    let stop = || Warned {
-        output: Err(super::cancelled_error()),
-        warnings: Vec::new(),
-    };
-    if super::cancelled() {
-        return stop();
-    }
+    let Warned {
+        output: mut laid,
+        warnings,
+    } = lines(state, style);
     let inner_h = (style.box_size.1 as f32 - style.padding.top - style.padding.bottom).max(1.0);
-    let mut laid = shape(state, style, primary, &text, &runs);
     if super::cancelled() {
-        return stop();
-    }
-    if let Some(ellipsis) = style.ellipsis.as_deref()
-        && height(&laid) > inner_h + 0.5
-    {
-        laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
+        return Warned {
+            output: Err(super::cancelled_error()),
+            warnings: Vec::new(),
+        };
     }
     let dy = style.padding.top
         + match style.v_align {
@@ -363,11 +378,44 @@ pub(crate) fn layout(state: &mut FontState, style: &TextStyle) -> Warned<Result<
             },
         };
     if super::cancelled() {
-        return stop();
+        return Warned {
+            output: Err(super::cancelled_error()),
+            warnings: Vec::new(),
+        };
     }
     shift(&mut laid, style.padding.left, dy);
     Warned {
         output: Ok(laid),
+        warnings,
+    }
+}
+
+/// Shapes and wraps `style` into lines (ellipsis applied) without placing them in the box:
+/// enough to tell whether the text fits ([`super::fit`]), without reading glyph outlines.
+pub(crate) fn lines(state: &mut FontState, style: &TextStyle) -> Warned<Laid> {
+    let text = prepared_text(style);
+    let chosen = state.choose(&style.family, style.weight, &text);
+    let mut warnings = chosen.warnings;
+    let primary = chosen.output;
+    let (runs, missing) = fallback_runs(state, primary, style.weight, &text);
+    warnings.extend(missing);
+    let inner_h = (style.box_size.1 as f32 - style.padding.top - style.padding.bottom).max(1.0);
+    if super::cancelled() {
+        // Cancelled during fallback (its runs may not cover the text): shape nothing; the
+        // caller sees the cancel flag and stops.
+        return Warned {
+            output: shape(state, style, primary, "", &[]),
+            warnings,
+        };
+    }
+    let mut laid = shape(state, style, primary, &text, &runs);
+    if let Some(ellipsis) = style.ellipsis.as_deref()
+        && height(&laid) > inner_h + 0.5
+    {
+        laid = ellipsize(state, style, primary, &text, ellipsis, inner_h);
+    }
+    Warned {
+        output: laid,
         warnings,
     }
 }
@@ -585,52 +633,71 @@ fn shift(laid: &mut Laid, dx: f32, dy: f32) {
 }
 
 /// Splits `text` into runs of the face that draws them: `primary` where it has the glyph, else
-/// DejaVu Sans (same weight class), else any face that has it. Returns a warning per fallback
-/// face naming the characters.
+/// the fallback for the character ([`super::fallback`]); marks, joiners and variation
+/// selectors stay with the character before them, and a character after a zero-width joiner
+/// stays in its face when it can, so clusters and emoji sequences shape as one. Returns a
+/// warning per fallback face naming the characters.
 fn fallback_runs(
-    state: &FontState,
+    state: &mut FontState,
     primary: usize,
     weight: Option<u16>,
     text: &str,
 ) -> (Vec<(std::ops::Range<usize>, usize)>, Vec<Diagnostic>) {
-    let parsed: Vec<Option<ttf_parser::Face>> = state.faces.iter().map(|f| f.parse()).collect();
-    let has = |i: usize, c: char| {
-        parsed[i]
-            .as_ref()
-            .is_some_and(|f| f.glyph_index(c).is_some())
-    };
+    let (data, index) = (
+        state.faces[primary].data.clone(),
+        state.faces[primary].index,
+    );
+    let parsed = ttf_parser::Face::parse((*data).as_ref(), index).ok();
+    let primary_has =
+        |c: char| !needs_glyph(c) || parsed.as_ref().is_some_and(|f| f.glyph_index(c).is_some());
     let bold = weight.unwrap_or(state.faces[primary].weight) >= 600;
-    let dejavu = state.fallback_face(bold);
+    let italic = state.faces[primary].italic;
+    let cjk = Cjk::of(text);
     let mut runs: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
     let mut missing: Vec<(usize, Vec<char>)> = Vec::new();
     let mut noted: HashSet<(usize, char)> = HashSet::new();
-    for (n, (i, c)) in text.char_indices().enumerate() {
+    let mut chars = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    let mut n = 0usize;
+    while let Some((i, c)) = chars.next() {
+        n += 1;
         if n % super::CANCEL_EVERY == 0 && super::cancelled() {
             break;
         }
-        let face = if !needs_glyph(c) || has(primary, c) {
+        let next = chars.peek().map(|&(_, n)| n);
+        let emoji = is_emoji(c) || next == Some('\u{FE0F}');
+        let last = runs.last().map(|r| r.1);
+        let stay = last.filter(|&f| {
+            (continues_cluster(c) || prev == Some('\u{200D}')) && state.has_glyph(f, c)
+        });
+        let face = if let Some(f) = stay {
+            f
+        } else if !needs_glyph(c) || (primary_has(c) && !emoji) {
             primary
         } else {
-            let fb = if has(dejavu, c) {
-                Some(dejavu)
+            let fb = state.fallback_for(c, bold, italic, cjk, emoji);
+            if primary_has(c) {
+                // An emoji the requested font also has: a colour emoji font draws it if any.
+                fb.filter(|&f| state.faces[f].key.contains("emoji"))
+                    .unwrap_or(primary)
             } else {
-                (0..state.faces.len()).find(|&j| has(j, c))
-            };
-            let face = fb.unwrap_or(usize::MAX);
-            if noted.insert((face, c)) {
-                note_missing(&mut missing, face, c);
+                let face = fb.unwrap_or(usize::MAX);
+                if noted.insert((face, c)) {
+                    note_missing(&mut missing, face, c);
+                }
+                fb.unwrap_or(primary)
             }
-            fb.unwrap_or(dejavu)
         };
+        prev = Some(c);
         match runs.last_mut() {
             Some((r, f)) if *f == face => r.end = i + c.len_utf8(),
             _ => runs.push((i..i + c.len_utf8(), face)),
         }
     }
-    let family = &state.faces[primary].family;
+    let family = state.faces[primary].family.clone();
     let warnings = missing
         .into_iter()
-        .map(|(fb, chars)| missing_warning(state, family, fb, &chars));
+        .map(|(fb, chars)| missing_warning(state, &family, fb, &chars));
     (runs, warnings.collect())
 }
 
@@ -661,9 +728,17 @@ fn missing_warning(state: &FontState, family: &str, face: usize, chars: &[char])
             fb.family.trim()
         )),
         None => Diagnostic::warning(format!(
-            "no bundled font has a glyph for {list}; it is drawn as a box"
+            "no {} font has a glyph for {list}; it is drawn as a box",
+            if state.discovery.searches() {
+                "bundled or installed"
+            } else {
+                "bundled"
+            }
         ))
-        .with_help("add a font that covers it to `timeline.fonts`"),
+        .with_help(
+            "install a font that covers it (Debian: fonts-noto-core, fonts-noto-cjk, \
+             fonts-noto-color-emoji), pass `--font-path DIR`, or add it to `timeline.fonts`",
+        ),
     }
 }
 
@@ -821,17 +896,30 @@ fn glyph_layer(
 ) -> Option<(Pixmap, i32, i32)> {
     let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
     let mut items: Vec<(tiny_skia::Path, Transform, f32)> = Vec::new();
+    let mut images: Vec<(Pixmap, Transform, f32)> = Vec::new();
     for (range, look) in &frame.groups {
         let glyphs = laid.glyphs.get(range.clone()).unwrap_or_default();
         let mut pb = PathBuilder::new();
-        outline_glyphs(&mut pb, faces, &mut parsed, glyphs);
-        let Some(path) = pb.finish() else { continue };
-        let b = path.bounds();
+        let bitmaps = outline_glyphs(&mut pb, faces, &mut parsed, glyphs);
+        let path = pb.finish();
+        let b = path
+            .as_ref()
+            .map(|p| p.bounds())
+            .into_iter()
+            .chain(bitmaps.iter().filter_map(|b| b.rect()))
+            .reduce(union);
+        let Some(b) = b else { continue };
         let (cx, cy) = (b.x() + b.width() / 2.0, b.y() + b.height() / 2.0);
         let t = Transform::from_translate(look.dx + cx, look.dy + cy)
             .pre_scale(look.scale, look.scale)
             .pre_translate(-cx, -cy);
-        items.push((path, t, look.alpha));
+        if let Some(path) = path {
+            items.push((path, t, look.alpha));
+        }
+        for bm in bitmaps {
+            let placed = t.pre_translate(bm.x, bm.y).pre_scale(bm.scale, bm.scale);
+            images.push((bm.image, placed, look.alpha));
+        }
     }
     let mut extra = PathBuilder::new();
     if frame.decorations {
@@ -843,7 +931,11 @@ fn glyph_layer(
     if let Some(path) = extra.finish() {
         items.push((path, Transform::identity(), 1.0));
     }
-    let (mut layer, x0, y0) = ink_pixmap(style, &items)?;
+    let image_bounds = images.iter().filter_map(|(img, t, _)| {
+        let r = Rect::from_xywh(0.0, 0.0, img.width() as f32, img.height() as f32)?;
+        r.transform(*t)
+    });
+    let (mut layer, x0, y0) = ink_pixmap(style, &items, image_bounds)?;
     for (path, t, alpha) in &items {
         let t = t.post_translate(-x0 as f32, -y0 as f32);
         if *alpha >= 1.0 {
@@ -852,7 +944,21 @@ fn glyph_layer(
             paint_faded(&mut layer, style, path, t, *alpha);
         }
     }
+    for (image, t, alpha) in &images {
+        let paint = PixmapPaint {
+            opacity: alpha.clamp(0.0, 1.0),
+            quality: tiny_skia::FilterQuality::Bicubic,
+            ..PixmapPaint::default()
+        };
+        let t = t.post_translate(-x0 as f32, -y0 as f32);
+        layer.draw_pixmap(0, 0, image.as_ref(), &paint, t, None);
+    }
     Some((layer, x0, y0))
+}
+
+fn union(a: Rect, b: Rect) -> Rect {
+    let (l, t) = (a.left().min(b.left()), a.top().min(b.top()));
+    Rect::from_ltrb(l, t, a.right().max(b.right()), a.bottom().max(b.bottom())).unwrap_or(a)
 }
 
 /// A transparent pixmap covering every item's ink, widened by the stroke and shadow blur and
@@ -860,14 +966,13 @@ fn glyph_layer(
 fn ink_pixmap(
     style: &TextStyle,
     items: &[(tiny_skia::Path, Transform, f32)],
+    images: impl Iterator<Item = Rect>,
 ) -> Option<(Pixmap, i32, i32)> {
     let bounds = items
         .iter()
         .filter_map(|(p, t, _)| p.clone().transform(*t).map(|p| p.bounds()))
-        .reduce(|a, b| {
-            let (l, t) = (a.left().min(b.left()), a.top().min(b.top()));
-            Rect::from_ltrb(l, t, a.right().max(b.right()), a.bottom().max(b.bottom())).unwrap_or(a)
-        })?;
+        .chain(images)
+        .reduce(union)?;
     let stroke = style.stroke.as_ref().map_or(0.0, |s| s.width);
     let blur = style.shadow.as_ref().map_or(0.0, |s| s.blur.max(0.0));
     let margin = stroke + 2.0 * blur + 2.0;
@@ -979,16 +1084,40 @@ fn fill_shader(fill: &Fill, bounds: Rect) -> Shader<'static> {
     shader.unwrap_or(Shader::SolidColor(fallback))
 }
 
-/// Adds the outlines of `glyphs` to `pb`, in layer pixels.
+/// A colour bitmap glyph (CBDT/sbix emoji) placed in layer pixels.
+struct Bitmap {
+    /// The glyph image.
+    image: Pixmap,
+    /// Top-left corner in layer pixels.
+    x: f32,
+    y: f32,
+    /// Layer pixels per image pixel.
+    scale: f32,
+}
+
+impl Bitmap {
+    fn rect(&self) -> Option<Rect> {
+        Rect::from_xywh(
+            self.x,
+            self.y,
+            self.image.width() as f32 * self.scale,
+            self.image.height() as f32 * self.scale,
+        )
+    }
+}
+
+/// Adds the outlines of `glyphs` to `pb`, in layer pixels; returns the colour bitmaps of
+/// glyphs that have no outline but an embedded image (colour emoji), scaled to the font size.
 fn outline_glyphs<'a>(
     pb: &mut PathBuilder,
     faces: &'a [Face],
     parsed: &mut HashMap<fontdb::ID, Option<ttf_parser::Face<'a>>>,
     glyphs: &[PlacedGlyph],
-) {
+) -> Vec<Bitmap> {
+    let mut bitmaps = Vec::new();
     for (i, g) in glyphs.iter().enumerate() {
         if i % super::CANCEL_EVERY == 0 && super::cancelled() {
-            return;
+            break;
         }
         let face = parsed
             .entry(g.font)
@@ -1001,9 +1130,39 @@ fn outline_glyphs<'a>(
                 x: g.x,
                 y: g.y,
             };
-            face.outline_glyph(ttf_parser::GlyphId(g.glyph), &mut sink);
+            let id = ttf_parser::GlyphId(g.glyph);
+            if face.outline_glyph(id, &mut sink).is_none()
+                && let Some(b) = bitmap_glyph(face, id, g)
+            {
+                bitmaps.push(b);
+            }
         }
     }
+    bitmaps
+}
+
+/// The embedded PNG image of a glyph (CBDT, sbix), placed at the glyph's pen position.
+fn bitmap_glyph(
+    face: &ttf_parser::Face,
+    id: ttf_parser::GlyphId,
+    g: &PlacedGlyph,
+) -> Option<Bitmap> {
+    let ppem = g.size.ceil().clamp(1.0, u16::MAX as f32) as u16;
+    let img = face.glyph_raster_image(id, ppem)?;
+    if img.format != ttf_parser::RasterImageFormat::PNG {
+        return None;
+    }
+    let image = Pixmap::decode_png(img.data).ok()?;
+    let scale = g.size / img.pixels_per_em.max(1) as f32;
+    // The image's box in font pixels: `x` right of the pen, `y` its bottom above the baseline.
+    let (w, h) = (img.width.max(1) as f32, img.height.max(1) as f32);
+    let sx = w * scale / image.width() as f32;
+    Some(Bitmap {
+        x: g.x + img.x as f32 * scale,
+        y: g.y - (img.y as f32 + h) * scale,
+        scale: sx,
+        image,
+    })
 }
 
 /// Adds underline / line-through bars under or through each line.

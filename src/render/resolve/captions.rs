@@ -334,7 +334,10 @@ fn from_caption(a: &CaptionAsset, text: &str, box_size: (u32, u32)) -> RichTextA
                 f.and_then(|f| f.family.clone())
                     .unwrap_or("Open Sans".into()),
             ),
-            size: Some(f.and_then(|f| f.size).unwrap_or(32)),
+            size: Some(crate::edit::FontSize::Px(
+                f.and_then(|f| f.size).unwrap_or(32),
+            )),
+            min_size: None,
             weight: None,
             style: None,
             color: Some(f.and_then(|f| f.color.clone()).unwrap_or("#ffffff".into())),
@@ -389,7 +392,8 @@ fn from_rich_caption(a: &RichCaptionAsset, text: &str, box_size: (u32, u32)) -> 
         text: text.to_string(),
         font: Some(RichTextFont {
             family: Some(f.and_then(|f| f.family.clone()).unwrap_or("Roboto".into())),
-            size: Some(size),
+            size: Some(crate::edit::FontSize::Px(size)),
+            min_size: None,
             weight: f.and_then(|f| f.weight.clone()),
             style: f.and_then(|f| f.style),
             color: Some(f.and_then(|f| f.color.clone()).unwrap_or("#ffffff".into())),

@@ -15,6 +15,7 @@ pub mod layer;
 pub mod lower;
 pub mod media;
 pub mod subtitles;
+pub mod textcheck;
 pub mod timing;
 pub mod unsupported;
 
@@ -479,7 +480,9 @@ fn load_fonts(
     prober: &mut Prober<'_>,
     sink: &mut Sink,
 ) -> Vec<String> {
-    let mut hashes = Vec::new();
+    // Installed fonts draw the characters bundled ones lack: a new font set redraws layers.
+    let mut hashes = vec![ctx.fonts.discovered_digest()];
+    hashes.retain(|h| !h.is_empty());
     for (i, font) in edit.timeline.fonts.iter().flatten().enumerate() {
         let ptr = format!("/timeline/fonts/{i}/src");
         let remote = matches!(

@@ -1,0 +1,147 @@
+//! Text from real spreadsheets (issue 10): `reel check` lays every row's text out and warns
+//! about overflow and missing glyphs with the row and cell, collapsing repeats; `reel fonts`.
+
+use std::path::Path;
+
+use crate::util::{reel, run};
+
+/// A 900×120 text box at 56 px fed by the `NAME` column.
+fn card(dir: &Path, names: &[&str]) {
+    let template = r##"{
+  "timeline": { "tracks": [{ "clips": [{
+    "asset": { "type": "text", "text": "{{ NAME }}", "width": 900, "height": 120,
+               "font": { "family": "Open Sans", "size": 56, "color": "#ffffff" } },
+    "start": 0, "length": 1 }] }] },
+  "output": { "format": "png", "size": { "width": 960, "height": 540 } }
+}"##;
+    std::fs::write(dir.join("card.json"), template).unwrap();
+    let mut csv = String::from("NAME\n");
+    for n in names {
+        csv.push_str(n);
+        csv.push('\n');
+    }
+    std::fs::write(dir.join("names.csv"), csv).unwrap();
+}
+
+fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut cmd = reel(dir);
+    cmd.args([
+        "check",
+        "card.json",
+        "-d",
+        "names.csv",
+        "--ignore-system-fonts",
+    ])
+    .args(extra);
+    run(&mut cmd)
+}
+
+#[test]
+fn check_warns_when_a_rows_text_overflows_naming_row_and_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "Maria Fernanda de los Santos Rodríguez y Villanueva-Castellanos";
+    let word = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft";
+    card(dir.path(), &["Ana", long, word]);
+    let (code, _, err) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("text overflows its 900×120 box: 3 lines, 2 fit"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the text is from row 2, column \"NAME\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("the word `Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft` is wider than the box"),
+        "{err}"
+    );
+    assert!(err.contains("row 3, column \"NAME\""), "{err}");
+    assert!(!err.contains("row 1,"), "the short name fits: {err}");
+    // The same warnings as JSON, one object per line.
+    let (_, _, json) = check(dir.path(), &["--message-format", "json"]);
+    let overflow: Vec<serde_json::Value> = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| {
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("overflows"))
+        })
+        .collect();
+    assert_eq!(overflow.len(), 2, "{json}");
+    assert_eq!(overflow[0]["severity"], "warning");
+    assert!(
+        overflow[0].to_string().contains("row 2, column"),
+        "{}",
+        overflow[0]
+    );
+}
+
+#[test]
+fn a_missing_glyph_in_many_rows_is_one_warning_and_one_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..30).map(|i| format!("Name{i} ꯀ")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    card(dir.path(), &refs);
+    let (code, _, err) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let mentions = err.matches("'ꯀ' (U+ABC0)").count();
+    assert_eq!(mentions, 2, "{err}");
+    assert!(err.contains("rows 2, 3 and 27 more: "), "{err}");
+    assert!(err.contains("drawn as a box"), "{err}");
+}
+
+#[test]
+fn fonts_lists_the_bundled_set_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = reel(dir.path());
+    cmd.args(["fonts", "--ignore-system-fonts", "--json"]);
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{err}");
+    let faces: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(faces.len(), 18, "{out}");
+    assert!(faces.iter().all(|f| f["origin"] == "bundled"));
+    assert!(
+        faces
+            .iter()
+            .any(|f| f["family"] == "Open Sans" && f["weight"] == 700)
+    );
+    // A --font-path directory adds its fonts (here: an empty one adds nothing).
+    let mut cmd = reel(dir.path());
+    cmd.args(["fonts", "--ignore-system-fonts", "--font-path", "."]);
+    let (code, out, _) = run(&mut cmd);
+    assert_eq!(
+        (code, out.lines().filter(|l| !l.starts_with(' ')).count()),
+        (0, 13)
+    );
+}
+
+#[test]
+fn summary_json_lists_each_rows_text_warnings() {
+    if !crate::util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    card(dir.path(), &["Ana", "Ana ꯀ"]);
+    let mut cmd = reel(dir.path());
+    cmd.args(["render", "card.json", "-d", "names.csv", "-o", "out"])
+        .arg("--ignore-system-fonts");
+    let (code, _, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+            .unwrap();
+    let rows = summary["rows"].as_array().unwrap();
+    assert!(rows[0].get("warnings").is_none(), "{}", rows[0]);
+    let warnings = rows[1]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{}", rows[1]);
+    assert!(
+        warnings[0].as_str().unwrap().contains("'ꯀ' (U+ABC0)"),
+        "{}",
+        warnings[0]
+    );
+}
