@@ -68,7 +68,10 @@ fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, 
     };
     let ariadne_config = Config::default()
         .with_color(config.color)
-        .with_index_type(IndexType::Byte)
+        // Character offsets (see `ReportView::map`): ariadne 0.6 heads a second file's section
+        // with a character offset even in byte mode, which gave wrong columns after wide
+        // characters and panicked when that offset cut a character.
+        .with_index_type(IndexType::Char)
         .with_compact(false);
     if d.labels.is_empty() {
         // No location: a plain "error: message" plus notes, as ariadne has no span to draw.
@@ -210,11 +213,16 @@ impl<'c, 'a> ReportView<'c, 'a> {
         self.cut.insert(f, (ex, source));
     }
 
-    /// A span of file `f` in the text ariadne sees.
+    /// A span of file `f` (bytes, on character boundaries) as character offsets in the text
+    /// ariadne sees.
     fn map(&self, f: FileId, r: Range<usize>) -> Range<usize> {
+        let chars = |text: &str, r: Range<usize>| {
+            let start = text[..r.start].chars().count();
+            start..start + text[r].chars().count()
+        };
         match self.cut.get(&f) {
-            Some((ex, _)) => ex.map(r.start)..ex.map(r.end),
-            None => r,
+            Some((ex, _)) => chars(&ex.text, ex.map(r.start)..ex.map(r.end)),
+            None => chars(self.cache.sources.get(f).text(), r),
         }
     }
 
@@ -341,6 +349,34 @@ mod tests {
         let json = render_json(&d, &map);
         assert_eq!(json["labels"][1]["line"], 2);
         assert_eq!(json["labels"][1]["column"], 6);
+    }
+
+    #[test]
+    fn labels_after_wide_characters_render_with_character_columns() {
+        let map = SourceMap::new();
+        let edit = map.add(
+            "t.edit",
+            "let 名前 = name\ntext \"{{ name }}\" font.size=size\n",
+        );
+        let csv = map.add("d.csv", "name,size\n王小明先生,大きい\n");
+        let cell = "name,size\n王小明先生,".len();
+        let name = "name,size\n".len();
+        let d = Diagnostic::warning("`font.size` must be a whole number")
+            .with_label(Span::new(edit, 38..42), "expected a whole number")
+            .with_label(Span::new(csv, cell..cell + "大きい".len()), "from row 1")
+            .with_label(Span::new(csv, name..cell - 1), "the name");
+        let text = render_text(std::slice::from_ref(&d), &map, RenderConfig::default());
+        assert!(text.contains("d.csv:2:7"), "{text}");
+        let json = render_json(&d, &map);
+        assert_eq!(json["labels"][1]["line"], 2);
+        assert_eq!(json["labels"][1]["column"], 7);
+        // A long line of wide characters is windowed without cutting a character.
+        let long = format!("name,size\n{},{}\n", "王".repeat(400), "大".repeat(400));
+        let csv = map.add("long.csv", long);
+        let cell = "name,size\n".len() + "王".len() * 400 + 1;
+        let d = Diagnostic::error("bad").with_label(Span::new(csv, cell + 30..cell + 60), "here");
+        let text = render_text(std::slice::from_ref(&d), &map, RenderConfig::default());
+        assert!(text.contains("long.csv:2:412"), "{text}");
     }
 
     #[test]

@@ -48,10 +48,7 @@ fn check_warns_when_a_rows_text_overflows_naming_row_and_cell() {
         err.contains("text overflows its 900×120 box: 3 lines, 2 fit"),
         "{err}"
     );
-    assert!(
-        err.contains("the text is from row 2, column \"NAME\""),
-        "{err}"
-    );
+    assert!(err.contains("from row 2, column \"NAME\""), "{err}");
     assert!(
         err.contains("the word `Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaft` is wider than the box"),
         "{err}"

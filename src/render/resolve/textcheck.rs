@@ -53,12 +53,11 @@ pub fn check_text(
             let at = format!("{pointer}/asset/text");
             let origin = origins.and_then(|o| o.nearest(&at));
             out.extend(warnings.into_iter().map(|d| match origin {
-                // The cell as a note, not a second label: ariadne 0.6 slices a second file's
-                // line at a char offset taken for a byte offset, and panics on a CJK cell.
+                // The template text, and the data cell it came from.
                 Some(o) => {
                     let d = d.with_label(o.span, "this text");
                     match &o.cell {
-                        Some(cell) => d.with_note(format!("the text is from {}", cell.describe)),
+                        Some(cell) => d.with_label(cell.span, format!("from {}", cell.describe)),
                         None => d,
                     }
                 }
