@@ -208,8 +208,12 @@ impl<'c, 'a> ReportView<'c, 'a> {
                 format!("[ {}:{line}:{col} ]", file.name),
             ));
         }
-        let source = Source::from(Arc::<str>::from(ex.text.as_str()))
-            .with_display_line_offset(ex.first_line);
+        // Empty lines stand for the lines above the excerpt, so that ariadne numbers the
+        // excerpt's lines as the file's: 0.6 heeds `with_display_line_offset` in the section
+        // header but not in the margin.
+        let mut seen = "\n".repeat(ex.first_line);
+        seen.push_str(&ex.text);
+        let source = Source::from(Arc::<str>::from(seen.as_str()));
         self.cut.insert(f, (ex, source));
     }
 
@@ -221,7 +225,10 @@ impl<'c, 'a> ReportView<'c, 'a> {
             start..start + text[r].chars().count()
         };
         match self.cut.get(&f) {
-            Some((ex, _)) => chars(&ex.text, ex.map(r.start)..ex.map(r.end)),
+            Some((ex, _)) => {
+                let at = chars(&ex.text, ex.map(r.start)..ex.map(r.end));
+                at.start + ex.first_line..at.end + ex.first_line
+            }
             None => chars(self.cache.sources.get(f).text(), r),
         }
     }
@@ -377,6 +384,10 @@ mod tests {
         let d = Diagnostic::error("bad").with_label(Span::new(csv, cell + 30..cell + 60), "here");
         let text = render_text(std::slice::from_ref(&d), &map, RenderConfig::default());
         assert!(text.contains("long.csv:2:412"), "{text}");
+        assert!(
+            text.contains(" 2 │ …王王王"),
+            "the margin numbers the file's line: {text}"
+        );
     }
 
     #[test]
