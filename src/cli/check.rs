@@ -234,27 +234,12 @@ impl TextWarnings {
             .filter_map(|m| {
                 let rows = &self.rows[m];
                 (rows.len() > 1).then(|| {
-                    Diagnostic::warning(format!("{}: {m}", rows_phrase(&rows[1..])))
+                    Diagnostic::warning(format!("{}: {m}", super::rows_phrase(&rows[1..])))
                         .with_note(format!("also in row {} above", rows[0] + 1))
                 })
             })
             .collect();
         reporter.emit(&collapsed, &project.sources);
-    }
-}
-
-/// `rows 3, 7 and 12 more` (1-based; two named, then a count).
-fn rows_phrase(rows: &[usize]) -> String {
-    const NAMED: usize = 2;
-    let named: Vec<String> = rows
-        .iter()
-        .take(NAMED)
-        .map(|r| (r + 1).to_string())
-        .collect();
-    match rows.len() {
-        1 => format!("row {}", named[0]),
-        n if n <= NAMED => format!("rows {}", named.join(" and ")),
-        n => format!("rows {} and {} more", named.join(", "), n - NAMED),
     }
 }
 

@@ -152,3 +152,18 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Fonts(a) => fonts::run(a),
     }
 }
+
+/// `rows 3, 7 and 12 more` (1-based; two named, then a count).
+pub(crate) fn rows_phrase(rows: &[usize]) -> String {
+    const NAMED: usize = 2;
+    let named: Vec<String> = rows
+        .iter()
+        .take(NAMED)
+        .map(|r| (r + 1).to_string())
+        .collect();
+    match rows.len() {
+        1 => format!("row {}", named[0]),
+        n if n <= NAMED => format!("rows {}", named.join(" and ")),
+        n => format!("rows {} and {} more", named.join(", "), n - NAMED),
+    }
+}

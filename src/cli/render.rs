@@ -74,6 +74,9 @@ pub struct Ui<'a> {
     bars: Option<Bars>,
     /// Warnings already shown (the same warning for every row is shown once).
     seen: HashSet<(String, Option<crate::diagnostics::Span>)>,
+    /// Warnings about a row's data (a label in another file than the template's, such as a
+    /// cell): the rows that gave each, in first-seen order, collapsed into one closing line.
+    repeats: Vec<(Diagnostic, Vec<usize>)>,
     /// Rows finished, in flight, ETA.
     progress: Progress,
     /// When the render pass started (for the rate and the ETA).
@@ -106,6 +109,7 @@ impl<'a> Ui<'a> {
             sources,
             bars: (tty && !quiet).then(|| Bars::new(jobs)),
             seen: HashSet::new(),
+            repeats: Vec::new(),
             progress: Progress::new(jobs),
             started: Instant::now(),
             cancel,
@@ -118,7 +122,10 @@ impl<'a> Ui<'a> {
         self.notice_interrupt();
         match event {
             Event::Warning(w) => self.line(&format!("warning: {w}")),
-            Event::Diagnostics { diagnostics, .. } => self.diagnostics(diagnostics),
+            Event::Diagnostics { index, diagnostics } => {
+                self.note_repeats(index, diagnostics);
+                self.diagnostics(diagnostics);
+            }
             Event::Planned(plan) => self.planned(plan),
             Event::Started {
                 slot,
@@ -203,6 +210,25 @@ impl<'a> Ui<'a> {
         }
     }
 
+    /// Counts the data warnings of row `index` ([`Ui::repeats`]).
+    fn note_repeats(&mut self, index: usize, diagnostics: &[Diagnostic]) {
+        let from_data = |d: &Diagnostic| {
+            let files: HashSet<_> = d.labels.iter().map(|l| l.span.file).collect();
+            !d.is_error() && files.len() > 1
+        };
+        for d in diagnostics.iter().filter(|d| from_data(d)) {
+            let key = (&d.message, d.span());
+            match self
+                .repeats
+                .iter_mut()
+                .find(|(r, _)| (&r.message, r.span()) == key)
+            {
+                Some((_, rows)) => rows.push(index),
+                None => self.repeats.push((d.clone(), vec![index])),
+            }
+        }
+    }
+
     fn planned(&mut self, plan: &Plan) {
         let (to_render, up_to_date, failed) = (plan.to_render(), plan.up_to_date(), plan.failed());
         self.progress.planned(to_render, up_to_date, failed);
@@ -256,6 +282,17 @@ impl<'a> Ui<'a> {
     /// total and "interrupted" (a finished bar would read N/N).
     pub fn finish(mut self) {
         self.notice_interrupt();
+        // Data warnings seen in several rows: the first was shown in full, the rest in one line.
+        let collapsed: Vec<Diagnostic> = std::mem::take(&mut self.repeats)
+            .into_iter()
+            .filter(|(_, rows)| rows.len() > 1)
+            .map(|(d, mut rows)| {
+                // rows[0] arrived first: its warning is the one shown in full.
+                rows[1..].sort_unstable();
+                Diagnostic::warning(format!("{}: {}", super::rows_phrase(&rows[1..]), d.message))
+                    .with_note(format!("also in row {} above", rows[0] + 1))
+            })
+            .collect();
         if let Some(b) = &self.bars {
             for bar in &b.jobs {
                 bar.finish_and_clear();
@@ -266,6 +303,7 @@ impl<'a> Ui<'a> {
                 eprintln!("{}", self.progress.bar_line(self.now()));
             }
         }
+        self.reporter.emit(&collapsed, self.sources);
     }
 }
 

@@ -142,3 +142,34 @@ fn summary_json_lists_each_rows_text_warnings() {
         warnings[0]
     );
 }
+
+/// `reel render` names the data cell of a text warning, shows it once in full and collapses
+/// the other rows into one closing line (issue 10).
+#[test]
+fn render_shows_a_rows_glyph_warning_once_with_its_cell_and_collapses_the_rest() {
+    if !crate::util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..12).map(|i| format!("Name{i} ꯀ")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    card(dir.path(), &refs);
+    let mut cmd = reel(dir.path());
+    cmd.args([
+        "render",
+        "card.json",
+        "-d",
+        "names.csv",
+        "-o",
+        "out",
+        "-j",
+        "1",
+    ])
+    .arg("--ignore-system-fonts");
+    let (code, _, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("'ꯀ' (U+ABC0)").count(), 2, "{err}");
+    assert!(err.contains("from row 1, column \"NAME\""), "{err}");
+    assert!(err.contains("rows 2, 3 and 9 more: "), "{err}");
+    assert!(err.contains("also in row 1 above"), "{err}");
+}

@@ -392,7 +392,13 @@ fn prepare_layer(
     };
     let drawn = layer::layer(&clip.asset, clip_box, layers);
     let at = format!("{ptr}/asset");
-    sink.extend(drawn.warnings.into_iter().map(|w| label(ctx, &at, w)));
+    // A text's warnings (glyphs, fallback fonts) point at the text, and so at the data cell
+    // it came from.
+    let warn_at = match &clip.asset {
+        Asset::Text(_) | Asset::RichText(_) => format!("{at}/text"),
+        _ => at.clone(),
+    };
+    sink.extend(drawn.warnings.into_iter().map(|w| label(ctx, &warn_at, w)));
     match drawn.output {
         Ok(source) => Prepared::Layer(source, clip_box),
         Err(d) => {
