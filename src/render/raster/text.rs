@@ -661,7 +661,7 @@ fn fallback_runs(
     let mut n = 0usize;
     while let Some((i, c)) = chars.next() {
         n += 1;
-        if n % super::CANCEL_EVERY == 0 && super::cancelled() {
+        if n.is_multiple_of(super::CANCEL_EVERY) && super::cancelled() {
             break;
         }
         let next = chars.peek().map(|&(_, n)| n);
