@@ -12,7 +12,6 @@ use super::inspect::build_one;
 use super::{Global, Reporter, Status};
 use crate::pipeline::LoadOptions;
 use crate::render::job::{RenderJob, render_edit};
-use crate::render::raster::Fonts;
 use crate::render::{Cancel, RenderOptions};
 
 /// Runs `reel still`.
@@ -38,7 +37,7 @@ pub fn run(args: StillArgs, global: &Global) -> anyhow::Result<Status> {
         Ok(b) => b,
         Err(status) => return Ok(status),
     };
-    let fonts = Fonts::bundled();
+    let fonts = args.input.fonts.fonts();
     let job = RenderJob {
         base_dir: project.base_dir.clone(),
         out_path: args.output.clone(),

@@ -9,20 +9,7 @@ use reel::render::timeline::*;
 
 use crate::util;
 
-/// Runs ffmpeg quietly; panics with its stderr on failure.
-fn ffmpeg(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .output()
-        .expect("spawn ffmpeg");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use crate::util::ffmpeg;
 
 /// A test clip made from a lavfi source (`color=c=red`, `testsrc2`…) with a sine tone.
 fn lavfi_video(dir: &Path, name: &str, src: &str, size: (u32, u32), secs: f64) -> PathBuf {

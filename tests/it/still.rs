@@ -9,20 +9,7 @@ use std::process::Command;
 
 use crate::util;
 
-/// Runs ffmpeg quietly; panics with its stderr on failure.
-fn ffmpeg(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
-        .args(args)
-        .output()
-        .expect("spawn ffmpeg");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use crate::util::ffmpeg;
 
 /// Frame `n` (0-based, decoded from the start) of a video as rgb24 bytes.
 fn video_frame(video: &Path, n: usize) -> Vec<u8> {

@@ -173,3 +173,38 @@ fn render_shows_a_rows_glyph_warning_once_with_its_cell_and_collapses_the_rest()
     assert!(err.contains("rows 2, 3 and 9 more: "), "{err}");
     assert!(err.contains("also in row 1 above"), "{err}");
 }
+
+/// `reel still` draws with the same font set as `render` (system fonts included): a CJK name
+/// is drawn with a Noto face, not as boxes.
+#[test]
+fn still_uses_the_system_fonts_like_render() {
+    if !crate::util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.edit"),
+        "output png sd\ntrack {\n  text \"王小明\" at 0 for 2 width=800 height=200 {\n    font.size = 80\n  }\n}\n",
+    )
+    .unwrap();
+    let still = |extra: &[&str]| {
+        let mut cmd = reel(dir.path());
+        cmd.args(["still", "s.edit", "--at", "1", "-o", "s.png"])
+            .args(extra);
+        let (code, _, err) = run(&mut cmd);
+        assert_eq!(code, 0, "{err}");
+        err
+    };
+    let bundled = still(&["--ignore-system-fonts"]);
+    assert!(bundled.contains("drawn as a box"), "{bundled}");
+    let system = still(&[]);
+    if system.contains("drawn as a box") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: no system font covers CJK: {system}"
+        );
+        eprintln!("skipped: install fonts-noto-cjk");
+        return;
+    }
+    assert!(system.contains("Noto Sans CJK"), "{system}");
+}

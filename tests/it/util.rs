@@ -74,3 +74,18 @@ pub(crate) fn have_chromium() -> bool {
     }
     ok
 }
+
+/// Runs ffmpeg quietly; panics with its stderr on failure.
+pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .output()
+        .expect("spawn ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
