@@ -467,13 +467,7 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
     };
     let fonts = args.input.fonts.fonts();
     // The font set is part of the settings: installing a font re-renders what it changes.
-    let settings_hash = {
-        let base = crate::pipeline::settings_hash(&options);
-        let mut h = blake3::Hasher::new();
-        h.update(base.as_bytes());
-        h.update(fonts.set_digest().as_bytes());
-        h.finalize()
-    };
+    let settings_hash = crate::pipeline::settings_hash_with_fonts(&options, &fonts.set_digest());
     let config = batch::Config {
         out_dir: args.output.clone(),
         jobs: settings.jobs,

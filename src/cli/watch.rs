@@ -60,6 +60,9 @@ struct Options {
     limits: crate::render::fetch::FetchLimits,
     /// `--url-map`.
     url_maps: Vec<(String, PathBuf)>,
+    /// The font set's digest ([`crate::render::raster::Fonts::set_digest`]), part of the
+    /// settings: installing a font re-renders, as in `reel render`.
+    fonts_digest: String,
 }
 
 impl Options {
@@ -100,6 +103,7 @@ impl Options {
             max_cell: usize::try_from(args.input.max_cell).unwrap_or(usize::MAX),
             limits: args.net.limits(),
             url_maps: args.input.url_map.clone(),
+            fonts_digest: String::new(),
         })
     }
 }
@@ -147,7 +151,7 @@ where
     let settings = Settings {
         out_dir: options.out_dir.clone(),
         selection: options.selection.clone(),
-        settings: pipeline::settings_hash(&options.render),
+        settings: pipeline::settings_hash_with_fonts(&options.render, &options.fonts_digest),
         jobs: options.jobs,
     };
     let reporter = Reporter::new(global);
@@ -356,7 +360,7 @@ impl Project for Loaded {
 
 /// `reel watch`.
 pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
-    let options = match Options::from_args(&args) {
+    let mut options = match Options::from_args(&args) {
         Ok(o) => o,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -364,6 +368,7 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
         }
     };
     let fonts = Arc::new(args.input.fonts.fonts());
+    options.fonts_digest = fonts.set_digest();
     let opts = options.clone();
     watch_with(options, global, move || Loaded::load(&opts, &fonts))
 }
