@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// reel: compile video templates (.edit or Shotstack JSON) with rows of data into videos.
 ///
 /// One template plus a CSV, JSON or JSONL file of rows gives one video per row, rendered
-/// locally by ffmpeg. Start with `reel render examples/promo/promo.edit -o out/`.
+/// locally by ffmpeg. Start with `reel render examples/product-promo/promo.edit -o out/`.
 #[derive(Debug, Parser)]
 #[command(name = "reel", version, about, long_about = None, propagate_version = true)]
 #[command(after_help = "Docs: docs/language.md (the .edit language), README.md (tour)")]
@@ -18,11 +18,13 @@ pub struct Cli {
     pub command: Command,
 
     /// Diagnostics format on stderr: `human` (ariadne) or `json` (one object per line).
-    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human,
+          hide_possible_values = true)]
     pub message_format: MessageFormat,
 
     /// Colour: auto (only on a terminal, and never with NO_COLOR set), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto,
+          hide_possible_values = true)]
     pub color: ColorChoice,
 }
 
@@ -30,24 +32,52 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse, expand every row and validate; print diagnostics only.
+    #[command(
+        after_help = "Examples:\n  reel check promo.edit                  every row of the template's own data\n  reel check promo.edit -d shop.csv      another data file\n  reel check doc.json --fetch            also ask each remote URL (HEAD, bounded time)"
+    )]
     Check(CheckArgs),
     /// Write one Shotstack Edit JSON per row (to a directory, or JSONL to stdout).
+    #[command(
+        after_help = "Examples:\n  reel build promo.edit -o json/         one Shotstack Edit JSON per row\n  reel build promo.edit --jsonl | head   JSON lines on stdout\n  reel build promo.edit --keep-merge     Shotstack merge fields instead of data"
+    )]
     Build(BuildArgs),
     /// Render every row to a video: skip up-to-date outputs, keep going past bad rows.
+    #[command(
+        after_help = "Examples:\n  reel render promo.edit -o out/         every row; unchanged rows are skipped\n  reel render promo.edit --rows 1-3 --preview   a quick look at three rows\n  reel render doc.json --url-map https://cdn.example.com/=media   remote media from a folder\n  reel render promo.edit --shard 2/4     the second quarter of the rows (clusters)"
+    )]
     Render(RenderArgs),
     /// Render, then re-render what each saved change affects.
+    #[command(
+        after_help = "Examples:\n  reel watch promo.edit --preview        re-render what each save affects, small and fast\n  reel watch promo.edit --frame 2.5      one still per row at 2.5 s on every save\n  reel watch promo.edit --serve          a page at http://127.0.0.1:PORT with the renders"
+    )]
     Watch(WatchArgs),
     /// Render one frame of one row to a PNG, full quality, seeking every input.
+    #[command(
+        after_help = "Examples:\n  reel still promo.edit --at 2.5 -o frame.png\n  reel still promo.edit --at 4 --row 3 -d shop.csv -o row3.png"
+    )]
     Still(StillArgs),
     /// Print the ffmpeg command and filtergraph for one row.
+    #[command(
+        after_help = "Examples:\n  reel graph promo.edit                  the command for row 1\n  reel graph promo.edit --row 3 --at 2   the command `reel still` would run"
+    )]
     Graph(GraphArgs),
     /// List every remote media URL with its cache file and state (cached, missing, mapped).
+    #[command(
+        after_help = "Examples:\n  reel assets doc.json                   what a render would download\n  reel assets doc.json --url-map https://cdn.example.com/=media --json"
+    )]
     Assets(AssetsArgs),
     /// Turn a Shotstack Edit JSON file into a readable .edit template.
+    #[command(
+        after_help = "Examples:\n  reel import doc.json > doc.edit        then `reel build doc.edit` gives the same JSON"
+    )]
     Import(ImportArgs),
     /// Show duration, size and streams of a media file, as the renderer sees them.
+    #[command(after_help = "Examples:\n  reel probe clip.mp4")]
     Probe(ProbeArgs),
     /// Merge the summary.json files of several shards in an output directory.
+    #[command(
+        after_help = "Examples:\n  reel summary out/                      after `--shard K/N` runs into out/"
+    )]
     Summary(SummaryArgs),
     /// Lay out .edit files canonically (indentation, blank lines); comments are kept.
     ///
@@ -55,6 +85,9 @@ pub enum Command {
     /// `reel fmt --check promo.edit` prints a diff and exits 1 if it is not formatted.
     Fmt(FmtArgs),
     /// List the fonts text can use: families, styles and files.
+    #[command(
+        after_help = "Examples:\n  reel fonts                             every family text can use\n  reel fonts noto --json                 matching faces as JSON lines"
+    )]
     Fonts(FontsArgs),
 }
 

@@ -347,3 +347,26 @@ fn fmt_checks_rewrites_and_keeps_comments() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("unclosed `{`"), "{err}");
 }
+
+/// Every command's `--help` teaches by example, and the global flags don't repeat their
+/// value lists in every page (issue 11 item 9).
+#[test]
+fn every_command_help_has_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        "check", "build", "render", "watch", "still", "graph", "assets", "import", "probe",
+        "summary", "fmt", "fonts",
+    ] {
+        let (code, out, err) =
+            crate::util::run(crate::util::reel(dir.path()).args([cmd, "--help"]));
+        assert_eq!(code, 0, "{cmd}: {err}");
+        assert!(
+            out.contains(&format!("reel {cmd} ")),
+            "{cmd}: no example\n{out}"
+        );
+        assert!(
+            !out.contains("Possible values:"),
+            "{cmd}: long value lists\n{out}"
+        );
+    }
+}
