@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use super::args::{GraphArgs, ImportArgs, ProbeArgs};
+use super::args::{GraphArgs, ImportArgs, InputArgs, ProbeArgs};
 use super::check::{load, selection};
 use super::{Global, Reporter, Status};
 use crate::diagnostics::SourceMap;
@@ -18,19 +18,8 @@ use crate::render::{RenderOptions, probe};
 /// `reel graph T [--row N]`: the exact ffmpeg command one row renders with.
 pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
     let reporter = Reporter::new(global);
-    if args.row == 0 {
-        eprintln!("error: --row counts from 1");
-        return Ok(Status::Usage);
-    }
-    if let Err(msg) = selection(&args.input) {
-        eprintln!("error: {msg}");
-        return Ok(Status::Usage);
-    }
-    let Some(project) = load(&args.input, LoadOptions::default(), &reporter) else {
-        return Ok(Status::Failed);
-    };
-    let (index, built) = match build_one(&project, args.row, &reporter) {
-        Ok(b) => b,
+    let (project, index, built) = match load_row(&args.input, args.row, &reporter) {
+        Ok(r) => r,
         Err(status) => return Ok(status),
     };
     let options = RenderOptions {
@@ -70,9 +59,32 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
     }
 }
 
+/// Checks `--row` (1-based) and the row options, loads the template and builds that row
+/// (`reel graph`, `reel still`); the project, the row's index and the built row, or the exit
+/// status, with what went wrong reported.
+pub(crate) fn load_row(
+    input: &InputArgs,
+    row: usize,
+    reporter: &Reporter,
+) -> Result<(Project, usize, BuiltRow), Status> {
+    if row == 0 {
+        eprintln!("error: --row counts from 1");
+        return Err(Status::Usage);
+    }
+    if let Err(msg) = selection(input) {
+        eprintln!("error: {msg}");
+        return Err(Status::Usage);
+    }
+    let Some(project) = load(input, LoadOptions::default(), reporter) else {
+        return Err(Status::Failed);
+    };
+    let (index, built) = build_one(&project, row, reporter)?;
+    Ok((project, index, built))
+}
+
 /// Expands and validates row `row` (1-based) of `project`, reporting what goes wrong; the
 /// row's index and the built row, or the exit status.
-pub(crate) fn build_one(
+fn build_one(
     project: &Project,
     row: usize,
     reporter: &Reporter,

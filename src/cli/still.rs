@@ -7,10 +7,8 @@
 use std::time::Instant;
 
 use super::args::StillArgs;
-use super::check::{load, selection};
-use super::inspect::build_one;
+use super::inspect::load_row;
 use super::{Global, Reporter, Status};
-use crate::pipeline::LoadOptions;
 use crate::render::job::{RenderJob, render_edit};
 use crate::render::{Cancel, RenderOptions};
 
@@ -18,23 +16,12 @@ use crate::render::{Cancel, RenderOptions};
 pub fn run(args: StillArgs, global: &Global) -> anyhow::Result<Status> {
     let started = Instant::now();
     let reporter = Reporter::new(global);
-    if args.row == 0 {
-        eprintln!("error: --row counts from 1");
-        return Ok(Status::Usage);
-    }
     if !(args.at.is_finite() && args.at >= 0.0) {
         eprintln!("error: --at must be a time in seconds, 0 or more");
         return Ok(Status::Usage);
     }
-    if let Err(msg) = selection(&args.input) {
-        eprintln!("error: {msg}");
-        return Ok(Status::Usage);
-    }
-    let Some(project) = load(&args.input, LoadOptions::default(), &reporter) else {
-        return Ok(Status::Failed);
-    };
-    let (_, built) = match build_one(&project, args.row, &reporter) {
-        Ok(b) => b,
+    let (project, _, built) = match load_row(&args.input, args.row, &reporter) {
+        Ok(r) => r,
         Err(status) => return Ok(status),
     };
     let fonts = args.input.fonts.fonts();

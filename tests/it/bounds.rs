@@ -14,15 +14,7 @@ use crate::util::{have_ffmpeg, reel, run};
 
 /// `reel ARGS` in `dir` (its own cache) under a 2 GiB address-space limit.
 fn reel_2gib(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new("sh");
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("REEL_CACHE_DIR", dir.join("cache"))
-        .arg("-c")
-        .arg("ulimit -v 2097152; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_reel"))
-        .args(args);
-    c
+    crate::util::reel_with_memory_limit(dir, 2_097_152, args)
 }
 
 /// Every file under `dir` whose name ends with `ext`.

@@ -253,15 +253,7 @@ fn data_project(csv: &str) -> tempfile::TempDir {
 /// `sh -c 'ulimit -v 2 GB; exec reel ARGS'` in `dir`: a reel that tries to plan a 10⁹-second
 /// timeline (tens of GB) dies instead of passing.
 fn reel_with_2gb(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new("sh");
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("REEL_CACHE_DIR", dir.join("cache"))
-        .arg("-c")
-        .arg("ulimit -v 2000000; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_reel"))
-        .args(args);
-    c
+    crate::util::reel_with_memory_limit(dir, 2_000_000, args)
 }
 
 #[test]

@@ -148,9 +148,9 @@ fn render(tl: &Timeline, opts: &RenderOptions, dir: &Path) -> PathBuf {
     out
 }
 
-/// The RGB colour at (x, y) of the frame shown at time `t` of a `w`-wide video.
-fn pixel(video: &Path, w: u32, t: f64, x: u32, y: u32) -> [u8; 3] {
-    let frame = ffmpeg(&[
+/// The frame shown at time `t` of a video, as rgb24 bytes.
+fn frame_at(video: &Path, t: f64) -> Vec<u8> {
+    ffmpeg(&[
         "-ss",
         &format!("{t}"),
         "-i",
@@ -162,7 +162,12 @@ fn pixel(video: &Path, w: u32, t: f64, x: u32, y: u32) -> [u8; 3] {
         "-pix_fmt",
         "rgb24",
         "-",
-    ]);
+    ])
+}
+
+/// The RGB colour at (x, y) of the frame shown at time `t` of a `w`-wide video.
+fn pixel(video: &Path, w: u32, t: f64, x: u32, y: u32) -> [u8; 3] {
+    let frame = frame_at(video, t);
     let i = ((y * w + x) * 3) as usize;
     [frame[i], frame[i + 1], frame[i + 2]]
 }
@@ -1273,19 +1278,7 @@ fn compile_luma_matte_white_is_transparent() {
 
 /// Width in pixels of the red run through the middle row of the frame at `t`.
 fn red_width(video: &Path, t: f64) -> usize {
-    let frame = ffmpeg(&[
-        "-ss",
-        &format!("{t}"),
-        "-i",
-        video.to_str().unwrap(),
-        "-frames:v",
-        "1",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-",
-    ]);
+    let frame = frame_at(video, t);
     let row = (H / 2 * W * 3) as usize;
     (0..W as usize)
         .filter(|x| {
@@ -1478,19 +1471,7 @@ fn compile_reference_scene_end_to_end_args() {
 
 /// Every RGB pixel of the frame shown at time `t` of a `w`×`h` video.
 fn frame_rgb(video: &Path, t: f64) -> Vec<[u8; 3]> {
-    let frame = ffmpeg(&[
-        "-ss",
-        &format!("{t}"),
-        "-i",
-        video.to_str().unwrap(),
-        "-frames:v",
-        "1",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-",
-    ]);
+    let frame = frame_at(video, t);
     frame.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
 }
 

@@ -89,3 +89,18 @@ pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// `reel ARGS` in `dir` (with its own cache there) under an address-space limit of
+/// `limit_kib` KiB (`sh -c 'ulimit -v …; exec reel …'`): a reel that tries to use more dies
+/// instead of passing.
+pub(crate) fn reel_with_memory_limit(dir: &Path, limit_kib: u64, args: &[&str]) -> Command {
+    let mut c = Command::new("sh");
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("REEL_CACHE_DIR", dir.join("cache"))
+        .arg("-c")
+        .arg(format!("ulimit -v {limit_kib}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_reel"))
+        .args(args);
+    c
+}

@@ -5,11 +5,11 @@
 
 use std::collections::HashSet;
 
-use tiny_skia::{Color, Pixmap};
+use tiny_skia::Pixmap;
 
 use super::fonts::{FontOptions, Fonts, face_by_id};
 use super::text::tests::ink_box;
-use super::text::{Background, Fill, TextStyle, layout, render_text};
+use super::text::{TextStyle, layout, render_text};
 
 /// The system's fonts, or `None` (skip) when the Noto packages are not installed.
 fn noto() -> Option<Fonts> {
@@ -32,17 +32,11 @@ fn noto() -> Option<Fonts> {
     None
 }
 
+/// [`text::tests::red_on_blue`](super::text::tests::red_on_blue) at 48 px.
 fn red_on_blue(text: &str, box_size: (u32, u32)) -> TextStyle {
     TextStyle {
-        fill: Fill::Solid(Color::from_rgba8(255, 0, 0, 255)),
-        background: Some(Background {
-            color: Color::from_rgba8(0, 0, 255, 255),
-            radius: 0.0,
-            wrap: false,
-            padding: 0.0,
-        }),
         size: 48.0,
-        ..TextStyle::new(text, box_size)
+        ..super::text::tests::red_on_blue(text, box_size)
     }
 }
 

@@ -1265,7 +1265,7 @@ pub(crate) mod tests {
         (w.output.unwrap().image, warnings)
     }
 
-    fn red_on_blue(text: &str, box_size: (u32, u32)) -> TextStyle {
+    pub(crate) fn red_on_blue(text: &str, box_size: (u32, u32)) -> TextStyle {
         TextStyle {
             fill: Fill::Solid(Color::from_rgba8(255, 0, 0, 255)),
             background: Some(Background {
