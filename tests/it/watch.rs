@@ -86,6 +86,19 @@ impl Watch {
         }
     }
 
+    /// The next build that renders something. A `touch` can arrive as two debounced
+    /// batches (the attribute change, then the close), and the second one is a build of its
+    /// own that finds every row up to date; such builds are skipped, at most three of them.
+    fn build_that_renders(&mut self) -> Vec<String> {
+        for _ in 0..3 {
+            let lines = self.build();
+            if !rendered(&lines).is_empty() {
+                return lines;
+            }
+        }
+        self.build()
+    }
+
     /// Waits for the first line containing `needle`.
     fn wait_for(&mut self, needle: &str) -> String {
         let until = Instant::now() + TIMEOUT;
@@ -313,7 +326,7 @@ fn saving_an_asset_rerenders_only_the_rows_that_use_it() {
     let tmp = dir.path().join("new-blue.png");
     png(&tmp, "navy");
     std::fs::rename(&tmp, dir.path().join("blue.png")).unwrap();
-    assert_eq!(rendered(&w.build()), ["c.mp4"]);
+    assert_eq!(rendered(&w.build_that_renders()), ["c.mp4"]);
 }
 
 #[test]
