@@ -95,6 +95,7 @@ impl Watch {
             if !rendered(&lines).is_empty() {
                 return lines;
             }
+            eprintln!("skipped a build that rendered nothing: {lines:?}");
         }
         self.build()
     }
