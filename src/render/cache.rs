@@ -30,8 +30,10 @@ pub const LAYERS: &str = "layer";
 pub struct CacheStats {
     /// Probe results served from the cache.
     pub probe_hits: AtomicU64,
-    /// ffprobe processes spawned (cache misses).
+    /// Files probed (cache misses), in-process or by ffprobe.
     pub probe_runs: AtomicU64,
+    /// ffprobe processes spawned (cache misses the in-process reader left to ffprobe).
+    pub ffprobe_runs: AtomicU64,
     /// Remote files downloaded.
     pub downloads: AtomicU64,
     /// Layers rasterised and written (cache misses).
