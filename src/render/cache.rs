@@ -192,6 +192,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// [`write_atomic`] without the flush to disk, for entries that are checked when read and
+/// cheap to make again (probe results: an entry a power loss truncates does not parse, and the
+/// file is probed again). Saves a few milliseconds per file on a cold render.
+pub fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// A temp file in `path`'s directory (created if missing), deleted on drop unless persisted.
 /// Same directory, so the final rename never crosses filesystems.
 pub fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {

@@ -148,7 +148,7 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError>
     };
     if let Ok(json) = serde_json::to_vec_pretty(&info) {
         // A read-only cache only costs a re-probe next time.
-        let _ = cache::write_atomic(&entry, &json);
+        let _ = cache::write_atomic_unsynced(&entry, &json);
     }
     Ok(info)
 }
