@@ -1,4 +1,5 @@
-//! Media facts as the resolver sees them: `ffprobe -of json`, cached per file.
+//! Media facts as the resolver sees them, cached per file: read in-process for the common
+//! files (PNG, JPEG, H.264/AAC MP4, MP3: [`native`]), else from `ffprobe -of json`.
 //!
 //! Owns [`MediaInfo`] (duration, size, frame rate, streams, still or not), the ffprobe call, its
 //! cache and how a local file is named to ffmpeg ([`file_url`], [`pattern_args`]). The cache
@@ -22,8 +23,11 @@ use serde_json::Value;
 use super::Cancel;
 use super::cache::{self, Cache, CacheStats};
 
+mod mp4;
+mod native;
+
 /// Bumped when [`MediaInfo`] or its derivation changes, so old cache entries are ignored.
-const CACHE_VERSION: u32 = 3;
+const CACHE_VERSION: u32 = 4;
 
 /// What a media file contains.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,10 +139,16 @@ pub fn probe_cached(path: &Path, cache: &Cache) -> Result<MediaInfo, ProbeError>
         return Ok(info);
     }
     CacheStats::bump(&cache.stats().probe_runs);
-    let info = run_ffprobe_until(path, cache.cancel())?;
+    let info = match native::read(path) {
+        Some(info) => info,
+        None => {
+            CacheStats::bump(&cache.stats().ffprobe_runs);
+            run_ffprobe_until(path, cache.cancel())?
+        }
+    };
     if let Ok(json) = serde_json::to_vec_pretty(&info) {
         // A read-only cache only costs a re-probe next time.
-        let _ = cache::write_atomic(&entry, &json);
+        let _ = cache::write_atomic_unsynced(&entry, &json);
     }
     Ok(info)
 }
@@ -169,7 +179,14 @@ fn read_entry(entry: &Path) -> Option<MediaInfo> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// Probes without any cache. A still image is decoded (its first frame) to prove it is one.
+/// The facts of `path` read in-process, without any cache, or `None` where only ffprobe can
+/// tell (another format or codec, or a file that does not parse or decode; see [`native`]).
+pub fn read_in_process(path: &Path) -> Option<MediaInfo> {
+    native::read(path)
+}
+
+/// Probes with ffprobe, without any cache. A still image is decoded (its first frame) to
+/// prove it is one.
 pub fn run_ffprobe(path: &Path) -> Result<MediaInfo, ProbeError> {
     run_ffprobe_until(path, &Cancel::new())
 }

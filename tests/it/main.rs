@@ -13,6 +13,7 @@ mod html;
 mod k8s;
 mod media;
 mod output;
+mod probe;
 mod render;
 mod resolve;
 mod still;

@@ -71,20 +71,31 @@ impl<'a> Prober<'a> {
             }
         }
         let (base, cache) = (self.base_dir, self.cache);
-        for chunk in todo.chunks(PARALLEL_PROBES) {
-            let results: Vec<Probed> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .map(|&src| s.spawn(move || probe_src(src, base, cache)))
-                    .collect();
-                let joined = handles.into_iter().map(|h| h.join());
-                joined
-                    .map(|r| r.unwrap_or((None, Err("probe failed".into()))))
-                    .collect()
-            });
-            for (&src, probed) in chunk.iter().zip(results) {
-                self.record(src, probed);
+        // A pool, not chunks: a slow file (a download) does not hold back the next ones.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&src) = todo.get(i) else {
+                    return done;
+                };
+                done.push((i, probe_src(src, base, cache)));
             }
+        };
+        let mut results: Vec<Option<Probed>> = vec![None; todo.len()];
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..PARALLEL_PROBES.min(todo.len()))
+                .map(|_| s.spawn(work))
+                .collect();
+            for w in workers {
+                for (i, probed) in w.join().unwrap_or_default() {
+                    results[i] = Some(probed);
+                }
+            }
+        });
+        for (&src, probed) in todo.iter().zip(results) {
+            self.record(src, probed.unwrap_or((None, Err("probe failed".into()))));
         }
     }
 
