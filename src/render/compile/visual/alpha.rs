@@ -2,28 +2,40 @@
 //! their product, and merging a mask into a picture's alpha.
 
 use super::{Clip, Piece, local};
-use crate::render::compile::Ctx;
 use crate::render::compile::anim::Knots;
+use crate::render::compile::{Ctx, pts_frames};
 use crate::render::graph::{Filter, Link};
 
-/// A uniform grey stream whose level is 255·alpha at each frame (a 2×2 `geq` scaled up:
-/// per-frame `lutyuv` commands would rebuild a 65536-entry table per plane, ~7 ms each).
-pub(super) fn fade_mask(cx: &mut Ctx, level: &Knots, n: usize, size: (u32, u32)) -> Link {
-    let f = vec![
-        Filter::new("color")
-            .arg("c", "black")
-            .arg("s", "2x2")
-            .arg("r", cx.canvas.fps.to_string()),
-        Filter::new("trim").arg("end_frame", n),
-        Filter::new("format").pos("gray"),
-        Filter::new("geq").arg("lum", level.expr("N")),
-        Filter::new("scale")
-            .arg("w", size.0)
-            .arg("h", size.1)
-            .arg("flags", "neighbor"),
-    ];
-    cx.g.chain(&[], f).into()
+/// Filters multiplying the stream's alpha by `level` (0..1 per frame, from frame 0): the
+/// multiplier is computed once per frame, not per pixel. `fade` (alpha only) scales alpha by
+/// its input timestamp over a 1 s ramp from 0, so each frame is first stamped with its level
+/// in seconds (microsecond time base), then numbered again from 0. Levels stay below 1 so the
+/// ramp never ends (a level going up then down stays exact). `geq` per pixel, or per-frame
+/// `lutyuv` commands (a 65536-entry table rebuilt per plane, ~7 ms each), cost far more.
+pub(super) fn fade_filters(cx: &Ctx, level: &Knots) -> Vec<Filter> {
+    let fps = cx.canvas.fps;
+    vec![
+        Filter::new("format").pos("yuva420p"),
+        Filter::new("settb").pos("1/1000000"),
+        Filter::new("setpts").pos(format!("{}/TB", level.expr("N"))),
+        Filter::new("fade")
+            .arg("t", "in")
+            .arg("st", 0)
+            .arg("d", 1)
+            .arg("alpha", 1),
+        Filter::new("settb").pos(format!("{}/{}", fps.den, fps.num)),
+        Filter::new("setpts").pos(pts_frames(fps, 0)),
+    ]
 }
+
+/// The alpha levels of a piece's `n` frames, kept below 1 (see [`fade_filters`]), as knots
+/// within 0.05/255.
+pub(super) fn fade_level(n: usize, alpha: impl Fn(usize) -> f64) -> Knots {
+    Knots::frames_within(n, 0.0002, |j| alpha(j).clamp(0.0, MAX_LEVEL))
+}
+
+/// Highest level: 255 after `fade`'s rounding, and below the end of its ramp.
+const MAX_LEVEL: f64 = 0.999_999;
 
 /// The product of grey masks (`blend` multiply), if any.
 pub(super) fn multiply(cx: &mut Ctx, masks: Vec<Link>) -> Option<Link> {

@@ -21,7 +21,7 @@ use super::motion::Motion;
 use super::{Ctx, pts_at_frame, pts_frames};
 use crate::render::graph::{Filter, Link, Media, num};
 use crate::render::timeline::{Anim, ClipKind, Source, TimedClip};
-use alpha::{apply_mask, fade_mask, multiply, wipe_mask};
+use alpha::{apply_mask, fade_filters, fade_level, multiply, wipe_mask};
 use camera::{camera, rotation};
 use prepare::{prepare, prepared_size, rotate, rotated};
 
@@ -512,21 +512,19 @@ fn animate(
     let alpha = |j: usize| c.motion.alpha(local(cx, p, j));
     let first = if n > 0 { alpha(0) } else { 1.0 };
     let varying = (0..n).any(|j| (alpha(j) - first).abs() > 1e-4);
-    let fade =
-        varying.then(|| Knots::frames_within(n, 0.05, |j| (alpha(j) * 255.0).clamp(0.0, 255.0)));
+    let fade = varying.then(|| fade_level(n, alpha));
     let matte = p
         .luma
         .and_then(|l| luma::mask(cx, lumas, l, c.k0 + p.j0, n, prepared));
-    let masks: Vec<Link> = [
-        matte,
-        wipe_mask(cx, c, p, prepared),
-        fade.map(|level| fade_mask(cx, &level, n, prepared)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let masks: Vec<Link> = [matte, wipe_mask(cx, c, p, prepared)]
+        .into_iter()
+        .flatten()
+        .collect();
     if let Some(m) = multiply(cx, masks) {
         link = apply_mask(cx, link, m, has_alpha(c) || const_rotation(c).is_some());
+    }
+    if let Some(level) = fade {
+        link = cx.g.chain(&[link], fade_filters(cx, &level)).into();
     }
     let cam = camera(cx, c, p);
     let mut size = cam.size;
