@@ -354,6 +354,91 @@ fn compile_fade_and_tween_mid_values() {
     assert_px(&out, W, 1.5, (120, 45), [191, 191, 191], 14);
 }
 
+/// easeInOut (cubic-bezier 0.42, 0, 0.58, 1) at `p`, by bisection.
+fn ease_in_out(p: f64) -> f64 {
+    let b = |a: f64, c: f64, u: f64| {
+        3.0 * (1.0 - u) * (1.0 - u) * u * a + 3.0 * (1.0 - u) * u * u * c + u * u * u
+    };
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..60 {
+        let u = (lo + hi) / 2.0;
+        if b(0.42, 0.58, u) < p { lo = u } else { hi = u }
+    }
+    b(0.0, 1.0, (lo + hi) / 2.0)
+}
+
+#[test]
+fn compile_fades_follow_their_curve_on_every_frame() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let white = lavfi_png(dir.path(), "white.png", "color=c=white:s=160x90", "null");
+    // Left: fade in (1 s) and fadeFast out (0.5 s), both easeInOut. Right: opacity up then
+    // down inside one piece (linear 0 → 1 over 1 s, then 1 → 0.3).
+    let fade = Visual {
+        transition_in: Transition::parse("fade"),
+        transition_out: Transition::parse("fadeFast"),
+        box_size: Some((80, 90)),
+        position: Position::Left,
+        ..Visual::default()
+    };
+    let tween = |from: f64, to: f64, start: f64| Tween {
+        from,
+        to,
+        start,
+        length: 1.0,
+        curve: Curve::Linear,
+    };
+    let up_down = Visual {
+        opacity: Anim::Tweens(vec![tween(0.0, 1.0, 0.0), tween(1.0, 0.3, 1.0)]),
+        box_size: Some((80, 90)),
+        position: Position::Right,
+        ..Visual::default()
+    };
+    let track = |v: Visual| {
+        vec![clip(
+            ClipKind::Image,
+            &white,
+            still_info((W, H), false),
+            0.0,
+            2.0,
+            v,
+        )]
+    };
+    let mut tl = timeline((W, H), 2.0, vec![track(fade), track(up_down)]);
+    tl.output.quality = Quality::VeryHigh;
+    let plan = reel::render::compile(&tl, &RenderOptions::default()).expect("compile");
+    let graph = plan.filter.to_string();
+    assert!(
+        !graph.contains("geq") && !graph.contains("alphamerge"),
+        "fades need no per-pixel mask: {graph}"
+    );
+    let out = render(&tl, &RenderOptions::default(), dir.path());
+    let raw = grey_frames(&out);
+    let size = (W * H) as usize;
+    assert_eq!(raw.len(), 50 * size);
+    for (k, f) in raw.chunks(size).enumerate() {
+        let t = k as f64 / 25.0;
+        let fade = if t < 1.0 {
+            ease_in_out(t)
+        } else if t >= 1.5 {
+            1.0 - ease_in_out((t - 1.5) / 0.5)
+        } else {
+            1.0
+        };
+        let up_down = if t < 1.0 { t } else { 1.0 - 0.7 * (t - 1.0) };
+        for (x, want) in [(40, fade), (120, up_down)] {
+            let got = f64::from(f[45 * W as usize + x]);
+            assert!(
+                (got - 255.0 * want).abs() <= 4.0,
+                "frame {k} x {x}: {got}, want {:.1}",
+                255.0 * want
+            );
+        }
+    }
+}
+
 /// The reference scene of `bench/` as a Timeline (`assets` from `make_assets.sh`, `title` a
 /// pre-rendered 800×112 PNG of the text asset).
 fn reference_scene(assets: &Path, title: &Path) -> Timeline {

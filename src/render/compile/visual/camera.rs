@@ -1,0 +1,251 @@
+//! The camera of animated pieces: scale about the anchor (effects, the zoom transition, `scale`
+//! tweens) and shear drawn by `perspective` (sub-pixel, so Ken Burns zooms do not jitter; see
+//! docs/rendering.md), into a fixed viewport of the canvas or a frame centred on the clip;
+//! per-frame rotation.
+
+use super::prepare::{prepared_size, rotated};
+use super::{Clip, Piece, const_rotation, local, top_left};
+use crate::render::compile::Ctx;
+use crate::render::compile::anim::Knots;
+use crate::render::compile::layout::even;
+use crate::render::graph::Filter;
+
+/// The filters drawing a piece's picture at its displayed scale and shear.
+pub(super) struct Camera {
+    pub(super) filters: Vec<Filter>,
+    /// Size of the stream they make.
+    pub(super) size: (u32, u32),
+    /// Top-left corner on the canvas of a fixed viewport the clip moves inside (sub-pixel);
+    /// `None`: the stream is centred on the clip's centre by overlay.
+    pub(super) at: Option<(i32, i32)>,
+}
+
+/// Scale ratio to the prepared picture and shear of a piece's frame `j`.
+fn ratio_and_shear(cx: &Ctx, c: &Clip, p: Piece, j: usize) -> (f64, (f64, f64)) {
+    let t = local(cx, p, j);
+    (c.motion.total_scale(t) / c.s_ref, c.motion.skew(t))
+}
+
+/// The `perspective` camera (scale about the anchor from effects, the zoom transition and
+/// `scale` tweens; shear). Without rotation the clip is drawn into a fixed viewport of the
+/// canvas that holds every frame's box (clipped to the canvas), so a growing clip is never
+/// cut and moves by sub-pixel steps; with rotation it is scaled inside a frame centred on the
+/// clip (at most twice its prepared size), which `rotate` then turns.
+pub(super) fn camera(cx: &Ctx, c: &Clip, p: Piece) -> Camera {
+    let n = p.j1 - p.j0;
+    let prepared = prepared_size(c);
+    // Evaluated per use rather than stored: a long clip has millions of frames.
+    let state = |j: usize| ratio_and_shear(cx, c, p, j);
+    let identity = (0..n)
+        .map(state)
+        .all(|(r, k)| (r - 1.0).abs() < 1e-6 && k == (0.0, 0.0));
+    if identity {
+        return Camera {
+            filters: Vec::new(),
+            size: prepared,
+            at: None,
+        };
+    }
+    let turning =
+        const_rotation(c).is_some() || (0..n).any(|j| c.motion.angle(local(cx, p, j)) != 0.0);
+    if turning {
+        framed(n, state, prepared)
+    } else {
+        viewport(cx, c, p, prepared)
+    }
+}
+
+/// Scales (and shears) the picture about the centre of a frame of up to twice its size.
+fn framed(n: usize, state: impl Fn(usize) -> (f64, (f64, f64)), prepared: (u32, u32)) -> Camera {
+    let (vw, vh) = prepared;
+    let fr = (0..n).map(|j| state(j).0).fold(1.0, f64::max).min(2.0);
+    let uncovered = (0..n)
+        .map(&state)
+        .any(|(r, k)| r < fr - 1e-6 || k != (0.0, 0.0));
+    let pad = if uncovered { 2 } else { 0 };
+    let frame = (
+        even(f64::from(vw) * fr) + 2 * pad,
+        even(f64::from(vh) * fr) + 2 * pad,
+    );
+    let mut f = Vec::new();
+    if frame != prepared {
+        f.push(Filter::new("format").pos("yuva420p"));
+        f.push(
+            Filter::new("pad")
+                .arg("w", frame.0)
+                .arg("h", frame.1)
+                .arg("x", (frame.0 - vw) / 2)
+                .arg("y", (frame.1 - vh) / 2)
+                .arg("color", "black@0"),
+        );
+    }
+    let (fw, fh) = (f64::from(frame.0), f64::from(frame.1));
+    let centre = (fw / 2.0, fh / 2.0);
+    f.push(perspective(
+        n,
+        |j| {
+            let (r, k) = state(j);
+            (r, centre, k)
+        },
+        centre,
+        frame,
+    ));
+    Camera {
+        filters: f,
+        size: frame,
+        at: None,
+    }
+}
+
+/// Draws the clip into the smallest even-aligned rectangle of the canvas holding its box on
+/// every frame of the piece.
+fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
+    let n = p.j1 - p.j0;
+    let (vw, vh) = (f64::from(prepared.0), f64::from(prepared.1));
+    let (cw, ch) = (f64::from(cx.canvas.width), f64::from(cx.canvas.height));
+    let centre = |j: usize| top_left(cx, c, local(cx, p, j), (0, 0));
+    // Half extents of the displayed (sheared) box.
+    let half = |j: usize| {
+        let (r, (kx, ky)) = ratio_and_shear(cx, c, p, j);
+        (
+            r * (vw / 2.0 + kx.abs() * vh / 2.0),
+            r * (ky.abs() * vw / 2.0 + vh / 2.0),
+        )
+    };
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for j in 0..n {
+        let ((mx, my), (hx, hy)) = (centre(j), half(j));
+        (x0, y0) = (x0.min(mx - hx), y0.min(my - hy));
+        (x1, y1) = (x1.max(mx + hx), y1.max(my + hy));
+    }
+    let lo = |v: f64, max: f64| ((v.clamp(0.0, max) / 2.0).floor() * 2.0) as u32;
+    let hi = |v: f64, max: f64| ((v.clamp(0.0, max) / 2.0).ceil() * 2.0) as u32;
+    let (ax, ay) = (lo(x0, cw), lo(y0, ch));
+    let (bx, by) = (hi(x1, cw).max(ax + 2), hi(y1, ch).max(ay + 2));
+    let view = (bx - ax, by - ay);
+    let eps = 1e-3;
+    let covered = (0..n).all(|j| {
+        let ((mx, my), (hx, hy)) = (centre(j), half(j));
+        ratio_and_shear(cx, c, p, j).1 == (0.0, 0.0)
+            && mx - hx <= f64::from(ax) + eps
+            && my - hy <= f64::from(ay) + eps
+            && mx + hx >= f64::from(bx) - eps
+            && my + hy >= f64::from(by) - eps
+    });
+    let pad = if covered { 0 } else { 2 };
+    let frame = (
+        prepared.0.max(view.0) + 2 * pad,
+        prepared.1.max(view.1) + 2 * pad,
+    );
+    let mut f = Vec::new();
+    if frame != prepared {
+        let color = if pad > 0 {
+            f.push(Filter::new("format").pos("yuva420p"));
+            "black@0"
+        } else {
+            "black"
+        };
+        f.push(
+            Filter::new("pad")
+                .arg("w", frame.0)
+                .arg("h", frame.1)
+                .arg("x", pad)
+                .arg("y", pad)
+                .arg("color", color),
+        );
+    }
+    let source = (f64::from(pad) + vw / 2.0, f64::from(pad) + vh / 2.0);
+    let (axf, ayf) = (f64::from(ax), f64::from(ay));
+    f.push(perspective(
+        n,
+        |j| {
+            let (r, k) = ratio_and_shear(cx, c, p, j);
+            let (mx, my) = centre(j);
+            (r, (mx - axf, my - ayf), k)
+        },
+        source,
+        frame,
+    ));
+    if frame != view {
+        f.push(
+            Filter::new("crop")
+                .arg("w", view.0)
+                .arg("h", view.1)
+                .arg("x", 0)
+                .arg("y", 0),
+        );
+    }
+    Camera {
+        filters: f,
+        size: view,
+        at: Some((ax as i32, ay as i32)),
+    }
+}
+
+/// Camera state per frame: scale ratio, the picture's centre in output-frame pixels, shear.
+type CameraState = (f64, (f64, f64), (f64, f64));
+
+/// The `perspective` filter mapping each output corner of a `frame`-sized stream back to its
+/// source point, for every frame's camera state; the picture's centre is at `source` in the
+/// input. Its `in` counts frames from 1.
+pub(in crate::render::compile) fn perspective(
+    n: usize,
+    state: impl Fn(usize) -> CameraState,
+    source: (f64, f64),
+    frame: (u32, u32),
+) -> Filter {
+    const NAMES: [(&str, &str); 4] = [("x0", "y0"), ("x1", "y1"), ("x2", "y2"), ("x3", "y3")];
+    let corners = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)];
+    let (fw, fh) = (f64::from(frame.0), f64::from(frame.1));
+    let mut persp = Filter::new("perspective");
+    for (ci, (ux, uy)) in corners.iter().enumerate() {
+        let src = |j: usize| {
+            let (z, (mx, my), (kx, ky)) = state(j);
+            let dx = ux * fw - mx;
+            let dy = uy * fh - my;
+            let det = (1.0 - kx * ky).max(1e-6);
+            let z = z.max(1e-6);
+            (
+                source.0 + (dx - kx * dy) / det / z,
+                source.1 + (dy - ky * dx) / det / z,
+            )
+        };
+        persp = persp
+            .arg(
+                NAMES[ci].0,
+                Knots::frames_within(n, 0.01, |j| src(j).0).expr("(in-1)"),
+            )
+            .arg(
+                NAMES[ci].1,
+                Knots::frames_within(n, 0.01, |j| src(j).1).expr("(in-1)"),
+            );
+    }
+    persp.arg("interpolation", "linear").arg("eval", "frame")
+}
+
+/// A per-frame rotation (shuffle swings, rotate tweens): the angle expression and output size.
+pub(super) fn rotation(
+    cx: &Ctx,
+    c: &Clip,
+    p: Piece,
+    size: (u32, u32),
+) -> Option<(String, (u32, u32))> {
+    if c.clip
+        .visual
+        .transform
+        .rotate
+        .as_const()
+        .is_some_and(|a| a != 0.0)
+    {
+        return None; // constant rotation was applied once in `prepare`
+    }
+    let n = p.j1 - p.j0;
+    let angles = Knots::frames(n, |j| c.motion.angle(local(cx, p, j)).to_radians());
+    if angles.constant() == Some(0.0) {
+        return None;
+    }
+    let out = (0..n)
+        .map(|j| rotated(size, c.motion.angle(local(cx, p, j))))
+        .fold((2, 2), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+    Some((angles.expr("n"), out))
+}
