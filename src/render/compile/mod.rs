@@ -20,6 +20,7 @@ mod luma;
 mod motion;
 mod output;
 mod visual;
+pub mod shared;
 
 use std::path::{Path, PathBuf};
 
