@@ -15,6 +15,7 @@ mod media;
 mod output;
 mod render;
 mod resolve;
+mod shared;
 mod still;
 mod syntax;
 mod template;
