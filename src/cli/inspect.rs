@@ -54,7 +54,11 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
             // video either way).
             let rows = project.row_count().unwrap_or(1);
             let decision = crate::render::shared::decision(&timeline, &job, rows);
-            eprintln!("note: a batch of {rows} row{}: {}", if rows == 1 { "" } else { "s" }, decision.describe());
+            eprintln!(
+                "note: a batch of {rows} row{}: {}",
+                if rows == 1 { "" } else { "s" },
+                decision.describe()
+            );
             println!("{}", plan.to_shell(&out.with_extension(plan.extension)));
             Ok(Status::Ok)
         }

@@ -154,7 +154,11 @@ pub(crate) fn side_frames(edit: &Edit, plan: &RenderPlan, out: &Path) -> Vec<Sid
 }
 
 /// A run failure as a diagnostic; when ffmpeg's stderr names a clip's file, labelled there.
-pub(crate) fn run_diagnostic(e: RunError, timeline: &Timeline, origins: Option<&Origins>) -> Diagnostic {
+pub(crate) fn run_diagnostic(
+    e: RunError,
+    timeline: &Timeline,
+    origins: Option<&Origins>,
+) -> Diagnostic {
     let d = match &e {
         RunError::NoFfmpeg => Diagnostic::error("ffmpeg was not found on PATH")
             .with_help("install it: `apt-get install ffmpeg`, `brew install ffmpeg` or `winget install ffmpeg`"),

@@ -12,7 +12,9 @@
 //! Concurrency follows the download cache: one maker per key in this process (a mutex per
 //! key) and across processes (a file lock in `shared-locks/`, released on exit even after
 //! `kill -9`); the file appears under its final name only once complete and verified
-//! (`run`'s `.part` + rename). `--force` makes each base again once per run.
+//! (`run`'s `.part` + rename). `--force` makes each base again once per run. The rows
+//! waiting for a base leave it every core (ffmpeg's own thread choice). Bases beyond
+//! [`SHARED_BYTES`] are evicted least recently used first.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -37,6 +39,9 @@ pub const SHARED_LOCKS: &str = "shared-locks";
 /// Largest raw intermediate (bytes); a longer or larger base is stored as x264 `-qp 0`.
 /// 512 MiB holds 15 s of 1280×720 at 25 fps.
 pub const RAW_LIMIT: u64 = 512 << 20;
+/// Bytes of shared bases kept in the cache; the least recently used go first (never one used
+/// in the last hour: another run may be reading it).
+pub const SHARED_BYTES: u64 = 4 << 30;
 /// How often a wait for another maker checks the cancel flag.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -198,9 +203,13 @@ fn ensure_base(
 ) -> Result<PathBuf, RunError> {
     let key = base_key(split, options).map_err(|source| RunError::Io {
         what: "cannot read a file of the shared base, such as",
-        path: split.base.tracks.iter().flatten().next().map_or_else(PathBuf::new, |c| {
-            PathBuf::from(&c.pointer)
-        }),
+        path: split
+            .base
+            .tracks
+            .iter()
+            .flatten()
+            .next()
+            .map_or_else(PathBuf::new, |c| PathBuf::from(&c.pointer)),
         source,
     })?;
     let path = cache.entry(SHARED, &format!("{key}.nut"));
@@ -216,7 +225,12 @@ fn ensure_base(
             .and_then(|f| f.set_modified(SystemTime::now()));
         return Ok(path);
     }
-    let mut plan = compile(&split.base, options).map_err(|errors| RunError::Io {
+    // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
+    let whole = RenderOptions {
+        threads: None,
+        ..options.clone()
+    };
+    let mut plan = compile(&split.base, &whole).map_err(|errors| RunError::Io {
         what: "cannot compile the shared base",
         path: path.clone(),
         source: std::io::Error::other(
@@ -227,8 +241,11 @@ fn ensure_base(
                 .join("; "),
         ),
     })?;
-    lossless(&mut plan, split, options);
+    lossless(&mut plan, split, &whole);
     run::run(&plan, &path, on_progress, cancel)?;
+    if let Some(dir) = path.parent() {
+        let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
+    }
     bases.stats.made.fetch_add(1, Ordering::Relaxed);
     if let Ok(mut m) = bases.made.lock() {
         m.insert(key);

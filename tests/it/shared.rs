@@ -152,12 +152,25 @@ fn min_psnr(a: &Path, b: &Path) -> (f64, usize) {
         .args(["-f", "null", "-"])
         .output()
         .expect("ffmpeg psnr");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&log).expect("psnr log");
     let values: Vec<f64> = text
         .lines()
-        .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("psnr_avg:")))
-        .map(|v| if v == "inf" { 1000.0 } else { v.parse().unwrap() })
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("psnr_avg:"))
+        })
+        .map(|v| {
+            if v == "inf" {
+                1000.0
+            } else {
+                v.parse().unwrap()
+            }
+        })
         .collect();
     let min = values.iter().copied().fold(f64::INFINITY, f64::min);
     (min, values.len())
@@ -179,7 +192,9 @@ fn samples(v: &Path) -> Vec<i16> {
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
         .arg(v)
-        .args(["-map", "0:a", "-f", "s16le", "-ac", "2", "-ar", "48000", "-"])
+        .args([
+            "-map", "0:a", "-f", "s16le", "-ac", "2", "-ar", "48000", "-",
+        ])
         .output()
         .expect("ffmpeg");
     out.stdout
@@ -200,9 +215,21 @@ fn assert_same_as_full(s: &Scene, shared_dir: &str, full_dir: &str) {
         assert!(min >= 50.0, "{name}: lowest frame PSNR {min:.1} dB");
         let (sa, sb) = (samples(&a), samples(&b));
         assert!(!sa.is_empty());
-        assert!((sa.len() as i64 - sb.len() as i64).abs() <= 2048, "{} vs {}", sa.len(), sb.len());
-        let worst = sa.iter().zip(&sb).map(|(x, y)| (i32::from(*x) - i32::from(*y)).abs()).max();
-        assert!(worst.unwrap_or(0) <= 64, "{name}: sound differs by up to {worst:?}");
+        assert!(
+            (sa.len() as i64 - sb.len() as i64).abs() <= 2048,
+            "{} vs {}",
+            sa.len(),
+            sb.len()
+        );
+        let worst = sa
+            .iter()
+            .zip(&sb)
+            .map(|(x, y)| (i32::from(*x) - i32::from(*y)).abs())
+            .max();
+        assert!(
+            worst.unwrap_or(0) <= 64,
+            "{name}: sound differs by up to {worst:?}"
+        );
     }
 }
 

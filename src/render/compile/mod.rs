@@ -19,8 +19,8 @@ mod look;
 mod luma;
 mod motion;
 mod output;
-mod visual;
 pub mod shared;
+mod visual;
 
 use std::path::{Path, PathBuf};
 

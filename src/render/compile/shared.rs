@@ -36,7 +36,7 @@ const MARGIN: f64 = 0.9;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// The invariant clips render once into a base; the row composes its own on top.
-    Shared(Split),
+    Shared(Box<Split>),
     /// One graph with every clip, and why.
     Full(String),
 }
@@ -49,7 +49,11 @@ impl Decision {
                 "shared base with {} clip{}{}: rendered once per batch, each row draws its {} own clip{} on top",
                 s.clips,
                 if s.clips == 1 { "" } else { "s" },
-                if s.sound { " and the invariant sound" } else { "" },
+                if s.sound {
+                    " and the invariant sound"
+                } else {
+                    ""
+                },
                 s.row_clips,
                 if s.row_clips == 1 { "" } else { "s" },
             ),
@@ -139,10 +143,13 @@ pub fn decide(tl: &Timeline, row: &[&str], rows: usize, options: &RenderOptions)
     if tl.output.format.is_still() || tl.output.format == Format::Mp3 {
         return full("the output is not a moving picture");
     }
-    if let Some(p) = row.iter().find(|p| {
-        !p.starts_with("/timeline/tracks/") && !p.starts_with("/merge") && !p.is_empty()
-    }) {
-        return Decision::Full(format!("the row's data sets `{p}`, which every clip depends on"));
+    if let Some(p) = row
+        .iter()
+        .find(|p| !p.starts_with("/timeline/tracks/") && !p.starts_with("/merge") && !p.is_empty())
+    {
+        return Decision::Full(format!(
+            "the row's data sets `{p}`, which every clip depends on"
+        ));
     }
     let canvas = (tl.canvas.width, tl.canvas.height);
     // Visual clips in drawing order (bottom track first; on a track by start, then order).
@@ -179,10 +186,7 @@ pub fn decide(tl: &Timeline, row: &[&str], rows: usize, options: &RenderOptions)
             });
             let track = order[i].0;
             let matte_mates = tl.tracks[track].iter().any(|c| c.kind == ClipKind::Luma)
-                && order
-                    .iter()
-                    .zip(&top)
-                    .any(|(k, &up)| up && k.0 == track);
+                && order.iter().zip(&top).any(|(k, &up)| up && k.0 == track);
             if under_row || matte_mates {
                 top[i] = true;
                 changed = true;
@@ -252,13 +256,13 @@ pub fn decide(tl: &Timeline, row: &[&str], rows: usize, options: &RenderOptions)
         && (base.soundtrack.as_ref().is_some_and(|s| s.info.has_audio)
             || base.tracks.iter().flatten().any(makes_sound));
     let row_clips = rest.tracks.iter().flatten().count();
-    Decision::Shared(Split {
+    Decision::Shared(Box::new(Split {
         base,
         top: rest,
         clips,
         row_clips,
         sound,
-    })
+    }))
 }
 
 /// Whether a clip plays sound in the mix (as `audio::clip_sound` takes it).

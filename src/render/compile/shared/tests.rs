@@ -25,7 +25,14 @@ fn media(path: &str, w: u32, h: u32, still: bool, audio: bool) -> Source {
     }
 }
 
-fn clip(track: usize, n: usize, kind: ClipKind, source: Source, start: f64, length: f64) -> TimedClip {
+fn clip(
+    track: usize,
+    n: usize,
+    kind: ClipKind,
+    source: Source,
+    start: f64,
+    length: f64,
+) -> TimedClip {
     TimedClip {
         pointer: format!("/timeline/tracks/{track}/clips/{n}"),
         start,
@@ -57,7 +64,14 @@ fn title(track: usize, n: usize, w: u32, h: u32, position: Position) -> TimedCli
 }
 
 fn background_video(track: usize) -> TimedClip {
-    clip(track, 0, ClipKind::Video, media("/m/a.mp4", W, H, false, true), 0.0, 10.0)
+    clip(
+        track,
+        0,
+        ClipKind::Video,
+        media("/m/a.mp4", W, H, false, true),
+        0.0,
+        10.0,
+    )
 }
 
 fn timeline(tracks: Vec<Vec<TimedClip>>) -> Timeline {
@@ -99,7 +113,7 @@ const TITLE: &[&str] = &["/timeline/tracks/0/clips/0/asset/text"];
 
 fn shared(d: Decision) -> Split {
     match d {
-        Decision::Shared(s) => s,
+        Decision::Shared(s) => *s,
         Decision::Full(why) => panic!("expected a shared base, got the full graph: {why}"),
     }
 }
@@ -113,7 +127,14 @@ fn full(d: Decision) -> String {
 
 #[test]
 fn a_title_over_a_video_shares_the_video_and_the_soundtrack() {
-    let mut logo = clip(0, 1, ClipKind::Image, media("/m/logo.png", 512, 512, true, false), 0.0, 10.0);
+    let mut logo = clip(
+        0,
+        1,
+        ClipKind::Image,
+        media("/m/logo.png", 512, 512, true, false),
+        0.0,
+        10.0,
+    );
     logo.visual.fit = Fit::Contain;
     logo.visual.scale = crate::render::timeline::Anim::Const(0.15);
     logo.visual.position = Position::BottomLeft;
@@ -141,13 +162,24 @@ fn a_title_over_a_video_shares_the_video_and_the_soundtrack() {
     assert_eq!(path, std::path::Path::new("/cache/shared/k.mkv"));
     assert_eq!((bottom.start, bottom.length), (0.0, 10.0));
     assert_eq!(on.tracks.len(), 3);
-    assert!(decide(&tl, TITLE, 20, &opts()).describe().starts_with("shared base with 2 clips"));
+    assert!(
+        decide(&tl, TITLE, 20, &opts())
+            .describe()
+            .starts_with("shared base with 2 clips")
+    );
 }
 
 #[test]
 fn an_invariant_clip_drawn_over_a_row_clip_it_touches_stays_with_the_row() {
     // A logo over the title's centre, on a higher track: it must stay above the title.
-    let mut logo = clip(0, 0, ClipKind::Image, media("/m/logo.png", 512, 512, true, false), 0.0, 10.0);
+    let mut logo = clip(
+        0,
+        0,
+        ClipKind::Image,
+        media("/m/logo.png", 512, 512, true, false),
+        0.0,
+        10.0,
+    );
     logo.visual.fit = Fit::Contain;
     logo.visual.scale = crate::render::timeline::Anim::Const(0.15);
     let tl = timeline(vec![
@@ -201,8 +233,18 @@ fn single_renders_global_row_values_and_cheap_bases_keep_the_full_graph() {
     let row = ["/merge/0/replace", TITLE[0]];
     shared(decide(&tl, &row, 20, &opts()));
     // A still picture under a title: one prepared frame, nothing worth an intermediate.
-    let bg = clip(1, 0, ClipKind::Image, media("/m/bg.png", W, H, true, false), 0.0, 10.0);
-    let mut cheap = timeline(vec![vec![title(0, 0, 800, 112, Position::Center)], vec![bg]]);
+    let bg = clip(
+        1,
+        0,
+        ClipKind::Image,
+        media("/m/bg.png", W, H, true, false),
+        0.0,
+        10.0,
+    );
+    let mut cheap = timeline(vec![
+        vec![title(0, 0, 800, 112, Position::Center)],
+        vec![bg],
+    ]);
     cheap.soundtrack = None;
     assert!(full(decide(&cheap, TITLE, 20, &opts())).contains("too little"));
     // A still picture moving (Ken Burns) is work.
@@ -224,14 +266,24 @@ fn two_rows_pay_only_when_the_base_is_most_of_the_work() {
     // A video for half the timeline: too little for two rows, enough for 20.
     let mut small = background_video(1);
     small.length = 5.0;
-    let tl = timeline(vec![vec![title(0, 0, 200, 112, Position::BottomRight)], vec![small]]);
+    let tl = timeline(vec![
+        vec![title(0, 0, 200, 112, Position::BottomRight)],
+        vec![small],
+    ]);
     assert!(full(decide(&tl, TITLE, 2, &opts())).contains("too small"));
     shared(decide(&tl, TITLE, 20, &opts()));
 }
 
 #[test]
 fn rotated_clips_touch_everything_and_mattes_keep_their_track_together() {
-    let mut logo = clip(0, 1, ClipKind::Image, media("/m/logo.png", 512, 512, true, false), 0.0, 10.0);
+    let mut logo = clip(
+        0,
+        1,
+        ClipKind::Image,
+        media("/m/logo.png", 512, 512, true, false),
+        0.0,
+        10.0,
+    );
     logo.visual.fit = Fit::Contain;
     logo.visual.scale = crate::render::timeline::Anim::Const(0.15);
     logo.visual.position = Position::BottomLeft;
@@ -251,7 +303,14 @@ fn rotated_clips_touch_everything_and_mattes_keep_their_track_together() {
     let row = ["/timeline/tracks/1/clips/0/asset/text"];
     assert_eq!(shared(decide(&tl, &row, 20, &opts())).clips, 1);
     // A luma matte on the title's track keeps the track's clips with the row.
-    let mut luma = clip(1, 1, ClipKind::Luma, media("/m/luma.mp4", W, H, false, false), 0.0, 10.0);
+    let mut luma = clip(
+        1,
+        1,
+        ClipKind::Luma,
+        media("/m/luma.mp4", W, H, false, false),
+        0.0,
+        10.0,
+    );
     luma.pointer = "/timeline/tracks/1/clips/1".into();
     let mut tl = timeline(vec![
         vec![title(0, 0, 800, 112, Position::Center)],
