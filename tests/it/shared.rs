@@ -271,3 +271,52 @@ fn a_batch_on_a_shared_base_matches_full_renders_and_remakes_the_base_when_an_as
     }
     assert_same_as_full(&s, "out", "full");
 }
+
+#[test]
+fn two_shards_at_once_make_one_base_and_both_use_it() {
+    if !have_ffmpeg() {
+        return;
+    }
+    let s = Scene::new();
+    std::fs::write(s.path("four.csv"), "NAME\nJane\nAhmed\nZoë\nO'Brien\n").unwrap();
+    let shard = |k: &str| {
+        let mut c = reel(s.dir.path());
+        c.env("REEL_CACHE_DIR", s.path("cache"))
+            .args(["render", "scene.json", "--data", "four.csv", "-o", "out"])
+            .args(["-j", "2", "--shard", k])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        c.spawn().expect("spawn reel")
+    };
+    let (a, b) = (shard("0/2"), shard("1/2"));
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(s.bases().len(), 1, "{:?}", s.bases());
+    let left: Vec<_> = std::fs::read_dir(s.path("cache/shared"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| !n.to_string_lossy().ends_with(".nut"))
+        .collect();
+    assert!(left.is_empty(), "partial bases left: {left:?}");
+    // Row 4 (shard 1) against its full graph.
+    let (code, _, err) = s.reel(&[
+        "render",
+        "scene.json",
+        "--data",
+        "four.csv",
+        "-o",
+        "full",
+        "--rows",
+        "4",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (min, n) = min_psnr(&s.path("out/row-0004.mp4"), &s.path("full/row-0004.mp4"));
+    assert_eq!(n, 50);
+    assert!(min >= 50.0, "lowest frame PSNR {min:.1} dB");
+}
