@@ -322,6 +322,9 @@ pub struct Renderer<'a> {
     pub fonts: &'a Fonts,
     /// Probe, download and layer cache.
     pub cache: Cache,
+    /// The shared bases of the batch (`reel render`): rows draw their own clips on an
+    /// intermediate holding what every row shares, when that pays; `None`: full graphs.
+    pub bases: Option<&'a crate::render::shared::SharedBases>,
 }
 
 impl batch::Source for Renderer<'_> {
@@ -374,7 +377,17 @@ impl batch::Source for Renderer<'_> {
                 total_seconds: p.total_seconds,
             })
         };
-        render_edit(&job.edit, &render_job, &mut on_progress, cancel).map(|r| {
+        let rendered = match self.bases {
+            Some(bases) => crate::render::shared::render_edit_shared(
+                &job.edit,
+                &render_job,
+                bases,
+                &mut on_progress,
+                cancel,
+            ),
+            None => render_edit(&job.edit, &render_job, &mut on_progress, cancel),
+        };
+        rendered.map(|r| {
             r.map(|outcome| Rendered {
                 files_read: outcome.files,
             })

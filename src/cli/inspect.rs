@@ -48,7 +48,17 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
     let planned = plan_edit(&built.edit, &job);
     reporter.emit(&planned.warnings, &project.sources);
     match planned.output {
-        Ok((_, plan)) => {
+        Ok((timeline, plan)) => {
+            // How `reel render` renders this row in a batch of every row: one line, on stderr
+            // so the command on stdout stays runnable. The command is the full graph (the same
+            // video either way).
+            let rows = project.row_count().unwrap_or(1);
+            let decision = crate::render::shared::decision(&timeline, &job, rows);
+            eprintln!(
+                "note: a batch of {rows} row{}: {}",
+                if rows == 1 { "" } else { "s" },
+                decision.describe()
+            );
             println!("{}", plan.to_shell(&out.with_extension(plan.extension)));
             Ok(Status::Ok)
         }

@@ -352,10 +352,14 @@ pub fn execute<S: batch::Source>(
     cancel: &crate::render::Cancel,
     reporter: &Reporter,
     data_warnings: &dyn Fn() -> Vec<Diagnostic>,
+    shared: Option<&crate::render::shared::SharedBases>,
 ) -> anyhow::Result<Status> {
     let mut ui = Ui::new(reporter, sources, config.jobs, cancel, config.dry_run);
     let result = batch::run(source, config, cancel, &mut |e| {
-        if let Event::Planned(_) = e {
+        if let Event::Planned(plan) = &e {
+            if let Some(bases) = shared {
+                bases.set_rows(plan.to_render());
+            }
             // Warnings about the data file as a whole (a header and no rows), found while
             // planning.
             ui.diagnostics(&data_warnings());
@@ -477,11 +481,15 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         template_hash: project.template_hash(),
         settings_hash,
     };
+    // Rows render on a shared base of what they all draw alike when it pays; the number of
+    // rows to render is set once the batch is planned (see `execute`).
+    let bases = crate::render::shared::SharedBases::new(0, args.force);
     let renderer = crate::pipeline::Renderer {
         project: &project,
         options,
         fonts: &fonts,
         cache: args.net.cache(),
+        bases: Some(&bases),
     };
     let cancel = crate::render::Cancel::new();
     cancel_on_signals(&cancel)?;
@@ -493,6 +501,7 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         &cancel,
         &reporter,
         &data_warnings,
+        Some(&bases),
     )?;
     Ok(if cancel.is_cancelled() {
         Status::Interrupted

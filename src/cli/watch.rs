@@ -301,6 +301,7 @@ impl Loaded {
             options: self.options.clone(),
             fonts: &self.fonts,
             cache: self.cache.clone(),
+            bases: None,
         }
     }
 }

@@ -83,6 +83,16 @@ impl Origins {
         }
     }
 
+    /// The pointers whose value came (in whole or in part) from a data cell, in no particular
+    /// order: what a row changes (`compile::shared` keeps those clips out of a batch's shared
+    /// base).
+    pub fn row_pointers(&self) -> impl Iterator<Item = &str> {
+        self.map
+            .iter()
+            .filter(|(_, o)| o.cell.is_some())
+            .map(|(p, _)| p.as_str())
+    }
+
     /// Number of recorded pointers.
     pub fn len(&self) -> usize {
         self.map.len()

@@ -431,7 +431,7 @@ const EVICT_GRACE: Duration = Duration::from_secs(3600);
 /// Trims the download directory `dir` to `max` bytes, deleting least recently used files
 /// first (by modification time, which a cache hit refreshes), never `keep` nor files used in
 /// the last [`EVICT_GRACE`]. Temp files of interrupted downloads older than that go too.
-fn evict(dir: &Path, max: u64, keep: &Path) -> io::Result<()> {
+pub(crate) fn evict(dir: &Path, max: u64, keep: &Path) -> io::Result<()> {
     let now = SystemTime::now();
     let age = |t: SystemTime| now.duration_since(t).unwrap_or_default();
     let mut files = Vec::new();

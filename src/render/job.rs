@@ -54,7 +54,7 @@ pub fn plan_edit(edit: &Edit, job: &RenderJob<'_>) -> Warned<SourceResult<(Timel
 }
 
 /// [`plan_edit`], stopping downloads, probes and drawing when `cancel` is set.
-fn plan_cancellable(
+pub(crate) fn plan_cancellable(
     edit: &Edit,
     job: &RenderJob<'_>,
     cancel: &Cancel,
@@ -132,7 +132,7 @@ pub fn output_path(out: &Path, ext: &str) -> PathBuf {
 /// `output.poster` and `output.thumbnail` of a moving-picture output, as frames of the output
 /// (`NAME-poster.jpg`, `NAME-thumb.jpg`). Capture times are timeline times, shifted by
 /// `output.range.start`.
-fn side_frames(edit: &Edit, plan: &RenderPlan, out: &Path) -> Vec<SideFrame> {
+pub(crate) fn side_frames(edit: &Edit, plan: &RenderPlan, out: &Path) -> Vec<SideFrame> {
     if plan.format.is_still() || plan.format == crate::render::timeline::Format::Mp3 {
         return Vec::new();
     }
@@ -154,7 +154,11 @@ fn side_frames(edit: &Edit, plan: &RenderPlan, out: &Path) -> Vec<SideFrame> {
 }
 
 /// A run failure as a diagnostic; when ffmpeg's stderr names a clip's file, labelled there.
-fn run_diagnostic(e: RunError, timeline: &Timeline, origins: Option<&Origins>) -> Diagnostic {
+pub(crate) fn run_diagnostic(
+    e: RunError,
+    timeline: &Timeline,
+    origins: Option<&Origins>,
+) -> Diagnostic {
     let d = match &e {
         RunError::NoFfmpeg => Diagnostic::error("ffmpeg was not found on PATH")
             .with_help("install it: `apt-get install ffmpeg`, `brew install ffmpeg` or `winget install ffmpeg`"),

@@ -13,6 +13,7 @@ pub mod probe;
 pub mod raster;
 pub mod resolve;
 pub mod run;
+pub mod shared;
 pub mod timeline;
 pub mod urlmap;
 pub mod verify;

@@ -16,6 +16,7 @@ mod output;
 mod probe;
 mod render;
 mod resolve;
+mod shared;
 mod still;
 mod syntax;
 mod template;

@@ -1,0 +1,335 @@
+//! Rendering a batch row on a shared base (issue 16): the IO side of
+//! [`compile::shared`](super::compile::shared).
+//!
+//! [`render_edit_shared`] resolves the row, asks [`decide`] whether the row-invariant clips pay
+//! for an intermediate, makes that intermediate once (cache sub-directory `shared/`, named by
+//! the blake3 of the base timeline, the files it reads and the settings), then renders the
+//! row's own clips on top of it. The intermediate is lossless YUV 4:2:0: raw video in NUT
+//! (exact timestamps) up to [`RAW_LIMIT`] bytes, x264 `-qp 0` beyond, the sound as 32-bit
+//! float PCM. Measured on a 1280×720 25 fps base of 250 frames (detailed content), reading it
+//! back took 0.16 s CPU raw, 2.0 s as x264 `-qp 0 -preset ultrafast`, 5.7 s as FFV1.
+//!
+//! Concurrency follows the download cache: one maker per key in this process (a mutex per
+//! key) and across processes (a file lock in `shared-locks/`, released on exit even after
+//! `kill -9`); the file appears under its final name only once complete and verified
+//! (`run`'s `.part` + rename). `--force` makes each base again once per run. The rows
+//! waiting for a base leave it every core (ffmpeg's own thread choice). Bases beyond
+//! [`SHARED_BYTES`] are evicted least recently used first.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, TryLockError};
+use std::time::{Duration, SystemTime};
+
+use super::cache::{self, Cache};
+use super::compile::shared::{Decision, Split, decide, key_text};
+use super::job::{self, RenderJob, RenderOutcome};
+use super::run::{self, Progress, RunError};
+use super::timeline::{Source, Timeline};
+use super::{Cancel, RenderOptions, RenderPlan, compile};
+use crate::diagnostics::{Diagnostic, SourceResult, Warned};
+use crate::edit::Edit;
+
+/// Sub-directory of shared bases (`<key>.nut`).
+pub const SHARED: &str = "shared";
+/// Sub-directory of their cross-process locks.
+pub const SHARED_LOCKS: &str = "shared-locks";
+/// Largest raw intermediate (bytes); a longer or larger base is stored as x264 `-qp 0`.
+/// 512 MiB holds 15 s of 1280×720 at 25 fps.
+pub const RAW_LIMIT: u64 = 512 << 20;
+/// Bytes of shared bases kept in the cache; the least recently used go first (never one used
+/// in the last hour: another run may be reading it).
+pub const SHARED_BYTES: u64 = 4 << 30;
+/// How often a wait for another maker checks the cancel flag.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The shared bases of one batch run: how many rows it renders (the decision needs it),
+/// whether `--force` asked to make everything again, and which bases this run made.
+#[derive(Debug, Default)]
+pub struct SharedBases {
+    rows: AtomicUsize,
+    force: bool,
+    made: Mutex<HashSet<String>>,
+    /// Bases made and used by this run, for tests and `--verbose`.
+    pub stats: BaseStats,
+}
+
+/// Counters of shared-base activity.
+#[derive(Debug, Default)]
+pub struct BaseStats {
+    /// Intermediates rendered.
+    pub made: AtomicUsize,
+    /// Rows rendered on a base.
+    pub rows_on_base: AtomicUsize,
+}
+
+impl SharedBases {
+    /// For a run that renders `rows` rows (0: not known yet, see [`SharedBases::set_rows`]);
+    /// with `force`, each base is made again the first time this run needs it.
+    pub fn new(rows: usize, force: bool) -> SharedBases {
+        SharedBases {
+            rows: AtomicUsize::new(rows),
+            force,
+            ..SharedBases::default()
+        }
+    }
+
+    /// Sets the number of rows to render (known once the batch is planned).
+    pub fn set_rows(&self, rows: usize) {
+        self.rows.store(rows, Ordering::Relaxed);
+    }
+
+    /// Rows the run renders.
+    pub fn rows(&self) -> usize {
+        self.rows.load(Ordering::Relaxed)
+    }
+}
+
+/// How the row of `job` renders in a batch of `rows` rows, from its resolved `timeline`.
+pub fn decision(timeline: &Timeline, job: &RenderJob<'_>, rows: usize) -> Decision {
+    let row: Vec<&str> = job
+        .origins
+        .map(|o| o.row_pointers().collect())
+        .unwrap_or_default();
+    decide(timeline, &row, rows, &job.options)
+}
+
+/// [`job::render_edit`] for a row of a batch: on a shared base when [`decide`] says it pays,
+/// else the full graph. A base that cannot be made is a warning, and the row renders whole.
+pub fn render_edit_shared(
+    edit: &Edit,
+    job: &RenderJob<'_>,
+    bases: &SharedBases,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Warned<SourceResult<RenderOutcome>> {
+    let planned = job::plan_cancellable(edit, job, cancel);
+    let mut warnings = planned.warnings;
+    let output = planned.output.and_then(|(timeline, full)| {
+        let cache = job.cache.clone().with_cancel(cancel);
+        let plan = match decision(&timeline, job, bases.rows()) {
+            Decision::Full(_) => full,
+            Decision::Shared(split) => {
+                match on_base(&split, &job.options, &cache, bases, on_progress, cancel) {
+                    Ok(plan) => plan,
+                    Err(e @ RunError::Cancelled) => {
+                        return Err(vec![job::run_diagnostic(e, &timeline, job.origins)]);
+                    }
+                    Err(e) => {
+                        warnings.push(
+                            Diagnostic::warning(format!(
+                                "the shared base of this batch could not be made, so the row renders every clip itself: {e}"
+                            )),
+                        );
+                        full
+                    }
+                }
+            }
+        };
+        let out = job::output_path(&job.out_path, plan.extension);
+        let frames = job::side_frames(edit, &plan, &out);
+        match run::run_plan(&plan, &out, &frames, on_progress, cancel) {
+            Ok(report) => Ok(RenderOutcome {
+                output: report.output,
+                side_files: report.side_files,
+                seconds: report.seconds,
+                files: timeline.files,
+            }),
+            Err(e) => Err(vec![job::run_diagnostic(e, &timeline, job.origins)]),
+        }
+    });
+    Warned { output, warnings }
+}
+
+/// The row's plan drawn on its base, making the base first if needed.
+fn on_base(
+    split: &Split,
+    options: &RenderOptions,
+    cache: &Cache,
+    bases: &SharedBases,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<RenderPlan, RunError> {
+    let path = ensure_base(split, options, cache, bases, on_progress, cancel)?;
+    let top = split.on_base(&path);
+    let plan = compile(&top, options).map_err(|errors| RunError::Io {
+        what: "cannot compile the row on its shared base",
+        path: path.clone(),
+        source: std::io::Error::other(
+            errors
+                .into_iter()
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    })?;
+    bases.stats.rows_on_base.fetch_add(1, Ordering::Relaxed);
+    Ok(plan)
+}
+
+/// The cache key of a base: blake3 of [`key_text`] and of the contents of every file it
+/// reads (so an edited asset makes a new base).
+pub fn base_key(split: &Split, options: &RenderOptions) -> std::io::Result<String> {
+    let mut h = blake3::Hasher::new();
+    h.update(key_text(split, options).as_bytes());
+    let clips = split.base.tracks.iter().flatten();
+    let sound = split.base.soundtrack.iter().map(|s| s.path.as_path());
+    let files = clips
+        .filter_map(|c| match &c.source {
+            Source::Media { path, .. } => Some(path.as_path()),
+            Source::Layer { png, .. } => Some(png.as_path()),
+            // Frame directories are named by the hash of what they draw.
+            Source::Frames { .. } | Source::None => None,
+        })
+        .chain(sound);
+    for f in files {
+        h.update(cache::hash_file_memo(f)?.as_bytes());
+    }
+    Ok(h.finalize().to_hex()[..32].to_owned())
+}
+
+/// The intermediate of `split`, made now unless the cache has it (or `--force` asked for a
+/// fresh one and this run has not made it yet). Waits while another thread or process makes
+/// the same one.
+fn ensure_base(
+    split: &Split,
+    options: &RenderOptions,
+    cache: &Cache,
+    bases: &SharedBases,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<PathBuf, RunError> {
+    let key = base_key(split, options).map_err(|source| RunError::Io {
+        what: "cannot read a file of the shared base, such as",
+        path: split
+            .base
+            .tracks
+            .iter()
+            .flatten()
+            .next()
+            .map_or_else(PathBuf::new, |c| PathBuf::from(&c.pointer)),
+        source,
+    })?;
+    let path = cache.entry(SHARED, &format!("{key}.nut"));
+    let slot = in_flight(&path);
+    let _one_thread = lock_slot(&slot, cancel)?;
+    let _one_process = lock_file(cache, &key, cancel)?;
+    let again = bases.force && !bases.made.lock().is_ok_and(|m| m.contains(&key));
+    if path.is_file() && !again {
+        // Most recently used, for whoever trims the cache.
+        let _ = fs::File::options()
+            .append(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(SystemTime::now()));
+        return Ok(path);
+    }
+    // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
+    let whole = RenderOptions {
+        threads: None,
+        ..options.clone()
+    };
+    let mut plan = compile(&split.base, &whole).map_err(|errors| RunError::Io {
+        what: "cannot compile the shared base",
+        path: path.clone(),
+        source: std::io::Error::other(
+            errors
+                .into_iter()
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    })?;
+    lossless(&mut plan, split, &whole);
+    run::run(&plan, &path, on_progress, cancel)?;
+    if let Some(dir) = path.parent() {
+        let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
+    }
+    bases.stats.made.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut m) = bases.made.lock() {
+        m.insert(key);
+    }
+    Ok(path)
+}
+
+/// Replaces a plan's encoder arguments with the lossless intermediate's.
+fn lossless(plan: &mut RenderPlan, split: &Split, options: &RenderOptions) {
+    let c = split.base.canvas;
+    let raw = u64::from(c.width) * u64::from(c.height) * 3 / 2 * plan.frames;
+    let mut a: Vec<String> = if raw <= RAW_LIMIT {
+        vec!["-c:v".into(), "rawvideo".into()]
+    } else {
+        ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0"]
+            .map(String::from)
+            .to_vec()
+    };
+    a.extend(["-pix_fmt", "yuv420p", "-r"].map(String::from));
+    a.push(c.fps.to_string());
+    if plan.maps.len() > 1 {
+        a.extend(["-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2"].map(String::from));
+    }
+    if let Some(n) = options.threads {
+        a.extend(["-threads".to_owned(), n.to_string()]);
+    }
+    a.extend(["-f".to_owned(), "nut".to_owned()]);
+    plan.encoder_args = a;
+    plan.extension = "nut";
+}
+
+/// The in-process lock of one base.
+fn in_flight(path: &Path) -> Arc<Mutex<()>> {
+    static SLOTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
+    let mut slots = SLOTS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+    slots.entry(path.to_owned()).or_default().clone()
+}
+
+/// Takes `slot`, giving up when `cancel` is set while another thread holds it.
+fn lock_slot<'a>(
+    slot: &'a Mutex<()>,
+    cancel: &Cancel,
+) -> Result<std::sync::MutexGuard<'a, ()>, RunError> {
+    loop {
+        match slot.try_lock() {
+            Ok(guard) => return Ok(guard),
+            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) if cancel.is_cancelled() => {
+                return Err(RunError::Cancelled);
+            }
+            Err(TryLockError::WouldBlock) => std::thread::sleep(POLL),
+        }
+    }
+}
+
+/// The file lock of base `key` across processes (`None` in a read-only cache: then two
+/// processes may both make it, each renaming a complete file into place).
+fn lock_file(cache: &Cache, key: &str, cancel: &Cancel) -> Result<Option<fs::File>, RunError> {
+    let lock = cache.entry(SHARED_LOCKS, &format!("{key}.lock"));
+    let open = || {
+        if let Some(dir) = lock.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+    };
+    let Ok(file) = open() else {
+        return Ok(None);
+    };
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(fs::TryLockError::WouldBlock) if cancel.is_cancelled() => {
+                return Err(RunError::Cancelled);
+            }
+            Err(fs::TryLockError::WouldBlock) => std::thread::sleep(POLL),
+            Err(fs::TryLockError::Error(_)) => return Ok(None),
+        }
+    }
+}
