@@ -16,6 +16,7 @@ mod output;
 mod render;
 mod resolve;
 mod still;
+mod studio;
 mod syntax;
 mod template;
 mod text;
