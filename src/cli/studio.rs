@@ -66,10 +66,10 @@ impl Stills {
 }
 
 fn first(diags: &[Diagnostic]) -> String {
-    diags
-        .iter()
-        .find(|d| d.is_error())
-        .map_or_else(|| "the template does not load".into(), |d| d.message.clone())
+    diags.iter().find(|d| d.is_error()).map_or_else(
+        || "the template does not load".into(),
+        |d| d.message.clone(),
+    )
 }
 
 impl Studio for Stills {

@@ -392,7 +392,10 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
     };
     let fonts = Arc::new(args.input.fonts.fonts());
     options.fonts_digest = fonts.set_digest();
-    let studio = options.serve.map(|_| studio(&options, &fonts)).transpose()?;
+    let studio = options
+        .serve
+        .map(|_| studio(&options, &fonts))
+        .transpose()?;
     let opts = options.clone();
     watch_with(options, global, move || Loaded::load(&opts, &fonts), studio)
 }

@@ -335,18 +335,22 @@ fn respond(w: &mut TcpStream, req: &Request, ctx: &Ctx) -> std::io::Result<()> {
     let mut send = |status: u16, body: &[u8], ctype: &str| {
         let h = [("Content-Type", ctype), ("Cache-Control", "no-store")];
         write_head(w, status, &h, body.len() as u64)?;
-        if head_only {
-            Ok(())
-        } else {
-            w.write_all(body)
-        }
+        if head_only { Ok(()) } else { w.write_all(body) }
     };
     let (html, text) = ("text/html; charset=utf-8", "text/plain; charset=utf-8");
     match req.path.as_str() {
         "/" => send(200, studio::PAGE.as_bytes(), html),
         "/studio.css" => send(200, studio::STYLE.as_bytes(), "text/css; charset=utf-8"),
-        "/studio.js" => send(200, studio::SCRIPT.as_bytes(), "text/javascript; charset=utf-8"),
-        "/api/state" => send(200, studio::state_json(&snapshot).as_bytes(), "application/json"),
+        "/studio.js" => send(
+            200,
+            studio::SCRIPT.as_bytes(),
+            "text/javascript; charset=utf-8",
+        ),
+        "/api/state" => send(
+            200,
+            studio::state_json(&snapshot).as_bytes(),
+            "application/json",
+        ),
         "/version" => send(200, snapshot.version.to_string().as_bytes(), "text/plain"),
         "/diagnostics" => send(200, snapshot.diagnostics.as_bytes(), text),
         "/api/still" | "/api/timeline" => {

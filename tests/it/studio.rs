@@ -88,12 +88,21 @@ fn the_state_lists_rows_and_a_scrub_returns_the_right_moment() {
     let s = state(&url);
     let rows = s["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3, "{s}");
-    assert_eq!(rows[0]["values"], json!([["id", "a"], ["title", "Hello"], ["picture", "red.png"]]));
+    assert_eq!(
+        rows[0]["values"],
+        json!([["id", "a"], ["title", "Hello"], ["picture", "red.png"]])
+    );
     assert_eq!(rows[0]["state"], "rendered", "{s}");
     assert_eq!(rows[2]["state"], "failed", "{s}");
-    assert!(rows[2]["error"].as_str().unwrap().contains("missing.png"), "{s}");
+    assert!(
+        rows[2]["error"].as_str().unwrap().contains("missing.png"),
+        "{s}"
+    );
     let diags = s["diagnostics"].as_str().unwrap();
-    assert!(diags.contains("<mark>") && diags.contains("t.edit:"), "{diags}");
+    assert!(
+        diags.contains("<mark>") && diags.contains("t.edit:"),
+        "{diags}"
+    );
     // Scrubbing: stills of the moment asked for, before and after the change at 1 s.
     let rev = s["version"].as_u64().unwrap();
     let still = |row: usize, t: f64| {
@@ -117,7 +126,10 @@ fn the_state_lists_rows_and_a_scrub_returns_the_right_moment() {
     let clips = &tl["tracks"][0]["clips"];
     assert_eq!(clips[1]["start"], 1.0, "{tl}");
     assert_eq!(clips[1]["line"], 9, "{tl}");
-    assert!(clips[1]["source"].as_str().unwrap().contains("blue.png"), "{tl}");
+    assert!(
+        clips[1]["source"].as_str().unwrap().contains("blue.png"),
+        "{tl}"
+    );
     // A row that does not build has no still, said plainly.
     let (head, body) = http_get(&format!("{url}api/still?row=3&t=0"));
     assert!(head.starts_with("HTTP/1.1 422"), "{head}");
@@ -277,9 +289,18 @@ fn the_page_shows_rows_scrubs_and_follows_saves_without_reloading() {
     );
     let rows = b.eval("[...document.querySelectorAll('#rows li')].map(li => li.dataset.state + ' ' + li.innerText.replace(/\\s+/g, ' '))");
     let rows: Vec<String> = serde_json::from_value(rows).unwrap();
-    assert!(rows[0].starts_with("rendered") && rows[0].contains("Hello"), "{rows:?}");
-    assert!(rows[1].contains("World") && rows[1].contains("green.png"), "{rows:?}");
-    assert!(rows[2].starts_with("failed") && rows[2].contains("missing.png"), "{rows:?}");
+    assert!(
+        rows[0].starts_with("rendered") && rows[0].contains("Hello"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].contains("World") && rows[1].contains("green.png"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[2].starts_with("failed") && rows[2].contains("missing.png"),
+        "{rows:?}"
+    );
     b.wait_until(
         "document.querySelector('#diagnostics mark') !== null",
         "diagnostics as HTML",
@@ -298,12 +319,10 @@ fn the_page_shows_rows_scrubs_and_follows_saves_without_reloading() {
     let active = b.eval("document.querySelector('.clip.active').innerText");
     assert_eq!(active, "image: blue.png");
     let source = b.eval("document.querySelector('#source').innerText");
-    assert!(
-        source.as_str().unwrap().contains("t.edit:9"),
-        "{source}"
-    );
+    assert!(source.as_str().unwrap().contains("t.edit:9"), "{source}");
     // Everything fits the viewport.
-    let fits = b.eval("document.querySelector('#stage').getBoundingClientRect().bottom <= innerHeight");
+    let fits =
+        b.eval("document.querySelector('#stage').getBoundingClientRect().bottom <= innerHeight");
     assert_eq!(fits, Json::Bool(true));
     let shot = b.call("Page.captureScreenshot", json!({"format": "png"}));
     let shot = base64::engine::general_purpose::STANDARD
@@ -311,17 +330,28 @@ fn the_page_shows_rows_scrubs_and_follows_saves_without_reloading() {
         .unwrap();
     // The page's still at 1.5 s, as the browser drew it: blue.
     let px = b.eval("(() => { const i = document.querySelector('#still'); const c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight; const x = c.getContext('2d'); x.drawImage(i, 0, 0); return [...x.getImageData(c.width / 2, c.height / 2, 1, 1).data]; })()");
-    assert!(near(
-        [px[0].as_u64().unwrap() as u8, px[1].as_u64().unwrap() as u8, px[2].as_u64().unwrap() as u8],
-        [0, 0, 255]
-    ), "{px}");
+    assert!(
+        near(
+            [
+                px[0].as_u64().unwrap() as u8,
+                px[1].as_u64().unwrap() as u8,
+                px[2].as_u64().unwrap() as u8
+            ],
+            [0, 0, 255]
+        ),
+        "{px}"
+    );
     if std::env::var_os("REEL_UPDATE_SCREENSHOT").is_some() {
         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/studio.png");
         std::fs::write(docs, &shot).unwrap();
     }
     // A save: row 1's picture changes; the page shows it without reloading.
     let load_id = b.eval("document.body.dataset.loadId");
-    edit(&dir.path().join("rows.csv"), "a,Hello,red.png", "a,Hello,green.png");
+    edit(
+        &dir.path().join("rows.csv"),
+        "a,Hello,red.png",
+        "a,Hello,green.png",
+    );
     let lines = w.build_that_renders();
     assert_eq!(rendered(&lines), ["a.mp4"], "{lines:?}");
     b.wait_until(

@@ -596,7 +596,9 @@ fn serve_shows_the_latest_renders() {
         return;
     }
     let dir = project();
-    let args = ["t.edit", "-o", "out", "--rows", "1-2", "--serve", "--port", "0"];
+    let args = [
+        "t.edit", "-o", "out", "--rows", "1-2", "--serve", "--port", "0",
+    ];
     let mut w = Watch::start(dir.path(), &args);
     let line = w.wait_for("serving the latest renders at http://127.0.0.1:");
     let url = line.rsplit(' ').next().unwrap().to_string();
@@ -627,7 +629,10 @@ fn serve_shows_the_latest_renders() {
     let s = state();
     assert!(s.contains("<section class=\\\"diag error\\\">"), "{s}");
     assert!(s.contains("\"state\":\"failed\""), "{s}");
-    assert!(s.contains("a-v2.mp4?v=2"), "the last good render stays: {s}");
+    assert!(
+        s.contains("a-v2.mp4?v=2"),
+        "the last good render stays: {s}"
+    );
 }
 
 #[test]

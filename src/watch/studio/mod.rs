@@ -185,11 +185,7 @@ pub fn diagnostics_html(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 escape(&head(after)),
             );
             if !label.message.is_empty() {
-                let _ = write!(
-                    out,
-                    "<p class=\"label\">{}</p>",
-                    escape(&label.message)
-                );
+                let _ = write!(out, "<p class=\"label\">{}</p>", escape(&label.message));
             }
             out.push_str("</figure>");
         }
@@ -245,17 +241,23 @@ mod tests {
         let t = sources.add("t.edit", "track {\n  text \"{{ price }}\" <b>\n}\n");
         let csv = sources.add("rows.csv", "id,price\na,oops\n");
         let d = Diagnostic::error("`price` is not a number")
-            .with_label(Span::new(t, 15..26), "used here")
+            .with_label(Span::new(t, 15..28), "used here")
             .with_label(Span::new(csv, 11..15), "the cell")
             .with_note("row 1 of rows.csv");
         let html = diagnostics_html(&[d], &sources);
-        assert!(html.contains("<b>error</b>: `price` is not a number"), "{html}");
+        assert!(
+            html.contains("<b>error</b>: `price` is not a number"),
+            "{html}"
+        );
         assert!(html.contains("t.edit:2:8"), "{html}");
         assert!(
             html.contains("<mark>&quot;{{ price }}&quot;</mark> &lt;b&gt;"),
             "{html}"
         );
-        assert!(html.contains("rows.csv:2:3") && html.contains("a,<mark>oops</mark>"), "{html}");
+        assert!(
+            html.contains("rows.csv:2:3") && html.contains("a,<mark>oops</mark>"),
+            "{html}"
+        );
         assert!(html.contains("<p class=\"label\">the cell</p>"), "{html}");
         assert!(html.contains("note: row 1 of rows.csv"), "{html}");
     }
@@ -263,7 +265,9 @@ mod tests {
     #[test]
     fn a_data_change_names_the_columns() {
         let kv = |v: &[(&str, &str)]| -> Vec<(String, String)> {
-            v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            v.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         let old = RowView::new(1, kv(&[("id", "a"), ("price", "9")]), RowState::Rendered);
         let new = kv(&[("id", "a"), ("price", "10")]);
