@@ -93,3 +93,63 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::serve::Server;
+    use std::io::{BufRead, BufReader};
+
+    fn subscribe(addr: &str) -> BufReader<TcpStream> {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(s, "GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        BufReader::new(s)
+    }
+
+    /// The `data:` of the next event.
+    fn next_data(r: &mut BufReader<TcpStream>) -> String {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(r.read_line(&mut line).unwrap() > 0, "stream ended");
+            if let Some(d) = line.strip_prefix("data: ") {
+                return d.trim_end().to_owned();
+            }
+        }
+    }
+
+    #[test]
+    fn every_revision_reaches_open_streams_and_closed_ones_are_dropped() {
+        let gallery = Arc::new(Mutex::new(Gallery::default()));
+        let server = Server::start(0, gallery.clone(), None).unwrap();
+        let addr = server.url()[7..].trim_end_matches('/').to_owned();
+        let mut a = subscribe(&addr);
+        let mut head = String::new();
+        a.read_line(&mut head).unwrap();
+        assert_eq!(head, "HTTP/1.1 200 OK\r\n");
+        assert!(next_data(&mut a).contains("\"revision\":0"));
+        // A client that hangs up is dropped at the next write, without harm.
+        drop(subscribe(&addr));
+        for n in 1..=3 {
+            let mut g = gallery.lock().unwrap();
+            g.revision = n;
+            g.status = format!("build {n}");
+            drop(g);
+            let data = next_data(&mut a);
+            assert!(
+                data.contains(&format!("\"status\":\"build {n}\"")),
+                "{data}"
+            );
+        }
+        // Streams are bounded (`a` is one).
+        let mut open: Vec<_> = (1..MAX_STREAMS).map(|_| subscribe(&addr)).collect();
+        for s in &mut open {
+            next_data(s);
+        }
+        let mut refused = String::new();
+        subscribe(&addr).read_line(&mut refused).unwrap();
+        assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+        drop(server);
+    }
+}

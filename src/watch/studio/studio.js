@@ -140,7 +140,7 @@ function seek(to, still) {
 
 async function requestStill() {
   const r = selectedRow();
-  if (!r || r.image) return;
+  if (!r) return;
   const video = $('#video');
   video.pause();
   $('#stage').classList.add('scrubbing');
