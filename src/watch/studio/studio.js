@@ -51,6 +51,7 @@ function select(row) {
   renderRows();
   showMedia();
   loadTimeline();
+  if ($('#stage').classList.contains('scrubbing')) requestStill();
 }
 
 function showMedia() {
