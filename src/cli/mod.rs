@@ -41,6 +41,7 @@ pub mod progress;
 pub mod render;
 mod report;
 pub mod still;
+mod studio;
 pub mod summary;
 pub mod watch;
 

@@ -4,13 +4,45 @@
 //! that frame, every input seeked to where it is needed (see `render::compile`), and drawn
 //! layers come from the layer cache.
 
+use std::path::Path;
 use std::time::Instant;
 
 use super::args::StillArgs;
 use super::inspect::load_row;
 use super::{Global, Reporter, Status};
-use crate::render::job::{RenderJob, render_edit};
+use crate::diagnostics::{SourceResult, Warned};
+use crate::pipeline::{BuiltRow, Project};
+use crate::render::cache::Cache;
+use crate::render::job::{RenderJob, RenderOutcome, render_edit};
+use crate::render::raster::Fonts;
 use crate::render::{Cancel, RenderOptions};
+
+/// One frame of a built row at `at` seconds, full quality, written to `out` (its extension
+/// set to the still format's): the path `reel still` and the `watch --serve` scrubber share.
+pub fn render_still(
+    project: &Project,
+    built: &BuiltRow,
+    at: f64,
+    out: &Path,
+    fonts: &Fonts,
+    cache: Cache,
+    max_duration: Option<f64>,
+) -> Warned<SourceResult<RenderOutcome>> {
+    let job = RenderJob {
+        base_dir: project.base_dir.clone(),
+        out_path: out.to_path_buf(),
+        options: RenderOptions {
+            frame: Some(at),
+            max_duration,
+            ..RenderOptions::default()
+        },
+        origins: Some(&built.origins),
+        fonts,
+        cache,
+        sources: Some(&project.sources),
+    };
+    render_edit(&built.edit, &job, &mut |_| {}, &Cancel::new())
+}
 
 /// Runs `reel still`.
 pub fn run(args: StillArgs, global: &Global) -> anyhow::Result<Status> {
@@ -25,20 +57,15 @@ pub fn run(args: StillArgs, global: &Global) -> anyhow::Result<Status> {
         Err(status) => return Ok(status),
     };
     let fonts = args.input.fonts.fonts();
-    let job = RenderJob {
-        base_dir: project.base_dir.clone(),
-        out_path: args.output.clone(),
-        options: RenderOptions {
-            frame: Some(args.at),
-            max_duration: Some(args.input.max_duration),
-            ..RenderOptions::default()
-        },
-        origins: Some(&built.origins),
-        fonts: &fonts,
-        cache: args.net.cache(),
-        sources: Some(&project.sources),
-    };
-    let rendered = render_edit(&built.edit, &job, &mut |_| {}, &Cancel::new());
+    let rendered = render_still(
+        &project,
+        &built,
+        args.at,
+        &args.output,
+        &fonts,
+        args.net.cache(),
+        Some(args.input.max_duration),
+    );
     reporter.emit(&rendered.warnings, &project.sources);
     match rendered.output {
         Ok(outcome) => {

@@ -24,7 +24,7 @@ use crate::render::raster::Fonts;
 use crate::render::{Cancel, RenderOptions};
 use crate::template::Row;
 use crate::template::data;
-use crate::watch::serve::{Gallery, Server};
+use crate::watch::serve::{Gallery, Server, Studio};
 use crate::watch::session::{self, Event, Inputs, LoadFailure, Project, Session, Settings};
 use crate::watch::watcher::Changes;
 use crate::watch::{Deps, Loop, Plan};
@@ -115,7 +115,12 @@ fn default_jobs() -> usize {
 }
 
 /// Runs the watch loop with `load` as the way to (re)load the template, until interrupted.
-fn watch_with<P, L>(options: Options, global: &Global, load: L) -> anyhow::Result<Status>
+fn watch_with<P, L>(
+    options: Options,
+    global: &Global,
+    load: L,
+    studio: Option<Arc<dyn Studio>>,
+) -> anyhow::Result<Status>
 where
     P: Project + Send + 'static,
     P::Job: Send,
@@ -139,7 +144,7 @@ where
         .serve
         .map(|_| Arc::new(Mutex::new(Gallery::default())));
     let server = match (options.serve, &gallery) {
-        (Some(port), Some(g)) => Some(Server::start(port, g.clone())?),
+        (Some(port), Some(g)) => Some(Server::start(port, g.clone(), studio)?),
         _ => None,
     };
     if let Some(server) = &server {
@@ -261,22 +266,27 @@ struct Loaded {
     cache: Cache,
 }
 
+/// How watch loads the template and data (for the session and the studio page alike).
+fn load_options(options: &Options) -> LoadOptions {
+    LoadOptions {
+        data: options.data.clone(),
+        sets: options.sets.clone(),
+        delimiter: options.delimiter.clone(),
+        keep_merge: false,
+        check_files: false,
+        missing_files_warn: false,
+        url_maps: options.url_maps.clone(),
+        max_duration: options.render.max_duration,
+        max_cell: Some(options.max_cell),
+        rows_key: None,
+    }
+}
+
 impl Loaded {
     /// Loads the template (and its includes) and names the data file.
     fn load(options: &Options, fonts: &Arc<Fonts>) -> Result<Loaded, LoadFailure> {
         let sources = Arc::new(SourceMap::new());
-        let opts = LoadOptions {
-            data: options.data.clone(),
-            sets: options.sets.clone(),
-            delimiter: options.delimiter.clone(),
-            keep_merge: false,
-            check_files: false,
-            missing_files_warn: false,
-            url_maps: options.url_maps.clone(),
-            max_duration: options.render.max_duration,
-            max_cell: Some(options.max_cell),
-            rows_key: None,
-        };
+        let opts = load_options(options);
         match pipeline::Project::load(&options.template, &opts, sources.clone()) {
             Ok(project) => Ok(Loaded {
                 project,
@@ -357,6 +367,19 @@ impl Project for Loaded {
     fn template_hash(&self) -> blake3::Hash {
         self.project.template_hash()
     }
+
+    fn row_values(&self, row: &Row) -> Vec<(String, String)> {
+        row.fields
+            .iter()
+            .map(|(k, cell)| {
+                let v = match &cell.value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
 }
 
 /// `reel watch`.
@@ -370,8 +393,30 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
     };
     let fonts = Arc::new(args.input.fonts.fonts());
     options.fonts_digest = fonts.set_digest();
+    let studio = options
+        .serve
+        .map(|_| studio(&options, &fonts))
+        .transpose()?;
     let opts = options.clone();
-    watch_with(options, global, move || Loaded::load(&opts, &fonts))
+    watch_with(options, global, move || Loaded::load(&opts, &fonts), studio)
+}
+
+/// The studio page's stills and timelines, loading the template as the session does.
+fn studio(options: &Options, fonts: &Arc<Fonts>) -> anyhow::Result<Arc<dyn Studio>> {
+    let opts = options.clone();
+    let load: super::studio::Load = Box::new(move || {
+        let sources = Arc::new(SourceMap::new());
+        pipeline::Project::load(&opts.template, &load_options(&opts), sources)
+    });
+    Ok(Arc::new(super::studio::Stills {
+        load,
+        fonts: fonts.clone(),
+        cache: Cache::user().with_limits(options.limits),
+        max_duration: options.render.max_duration,
+        dir: tempfile::tempdir()?,
+        lru: Default::default(),
+        next: Default::default(),
+    }))
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! - [`machine`]: the pure state machine (start, cancel stale builds, merge plans, stop).
 //! - [`runner`]: the loop at the IO edge; builds run on a worker thread, reactions are closures.
 //! - [`rows`]: which rows a plan renders again (expanded-Edit keys, assets per row).
-//! - [`serve`]: the `--serve` page on 127.0.0.1 that shows the latest renders.
+//! - [`serve`]: the `--serve` HTTP server on 127.0.0.1.
+//! - [`studio`]: the studio page it serves (row states, stills, timeline, diagnostics).
 //!
 //! The command itself (loading templates, rendering rows, printing) is `cli::watch`.
 
@@ -18,6 +19,7 @@ pub mod rows;
 pub mod runner;
 pub mod serve;
 pub mod session;
+pub mod studio;
 pub mod watcher;
 
 pub use classify::{ChangeKind, Plan};

@@ -1,6 +1,6 @@
-//! `reel watch --serve`: a small page on 127.0.0.1 showing the latest render of every watched
-//! row (`<video>` players, or `<img>` for `--frame` stills), the current diagnostics as text,
-//! and reloading itself when a build finishes (it polls `/version` every 500 ms).
+//! `reel watch --serve`: the studio page on 127.0.0.1 (see [`super::studio`]): its files, the
+//! `/api/state` JSON, stills and timelines from a [`Studio`], live updates over server-sent
+//! events (`/api/events`, see [`super::studio::events`]) and the latest render of every row.
 //!
 //! Only files listed in the [`Gallery`] are served, looked up by file name: no path from the
 //! URL ever reaches the filesystem. The HTTP side is a minimal HTTP/1.1 server on
@@ -18,6 +18,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use super::studio::{self, RowView, events::Hub};
+
+/// What the studio page asks of the loaded template, besides the gallery: answered on the
+/// server's threads, so it loads what it needs itself.
+pub trait Studio: Send + Sync {
+    /// Row `row` (1-based) at `t` seconds as PNG bytes (frame-rounded, cached per row, frame
+    /// and `rev`, the gallery version the page saw).
+    fn still(&self, row: usize, t: f64, rev: u64) -> Result<Arc<Vec<u8>>, String>;
+    /// Row `row`'s resolved timeline as JSON (tracks of clips with their source lines).
+    fn timeline(&self, row: usize) -> Result<String, String>;
+}
 
 /// Threads answering requests, one connection each (a video download must not block the
 /// page's polling). The server never starts more: 8,000 idle connections once made 8,013
@@ -46,8 +58,16 @@ pub struct Entry {
 /// What the page shows; shared between the build thread (writer) and the server (reader).
 #[derive(Debug, Clone, Default)]
 pub struct Gallery {
-    /// Bumped by every finished build; the page reloads when it changes.
+    /// Bumped by every finished build.
     pub version: u64,
+    /// Bumped by every change of what the page shows (the event stream sends each).
+    pub revision: u64,
+    /// A build is running.
+    pub building: bool,
+    /// The selected rows: data, state, why they last rendered.
+    pub rows: Vec<RowView>,
+    /// The last build's diagnostics as HTML.
+    pub diagnostics_html: String,
     /// The selected rows' outputs, in row order.
     pub entries: Vec<Entry>,
     /// The last build's diagnostics as plain text (empty when clean).
@@ -72,6 +92,7 @@ impl Gallery {
     /// with errors (`failed`) keeps showing the last good output of rows it could not build.
     pub fn publish(&mut self, rows: Vec<Shown>, failed: bool, diagnostics: String, status: String) {
         self.version += 1;
+        self.revision += 1;
         let old = std::mem::take(&mut self.entries);
         let versions: BTreeMap<&Path, u64> =
             old.iter().map(|e| (e.path.as_path(), e.version)).collect();
@@ -120,22 +141,32 @@ pub struct Server {
 impl Server {
     /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves `gallery` with
     /// [`WORKERS`] threads; see [`BACKLOG`] and [`IO_TIMEOUT`] for the bounds.
-    pub fn start(port: u16, gallery: Arc<Mutex<Gallery>>) -> std::io::Result<Server> {
+    pub fn start(
+        port: u16,
+        gallery: Arc<Mutex<Gallery>>,
+        studio: Option<Arc<dyn Studio>>,
+    ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| bind_error(port, e))?;
         let addr = listener.local_addr()?;
         let (tx, rx) = mpsc::sync_channel::<TcpStream>(BACKLOG);
         let rx = Arc::new(Mutex::new(rx));
+        let stop = Arc::new(AtomicBool::new(false));
+        let hub = Hub::start(gallery.clone(), stop.clone());
         for _ in 0..WORKERS {
-            let (rx, gallery) = (rx.clone(), gallery.clone());
+            let ctx = Ctx {
+                gallery: gallery.clone(),
+                studio: studio.clone(),
+                hub: hub.clone(),
+            };
+            let rx = rx.clone();
             std::thread::spawn(move || {
                 // One at a time: the lock is held only while waiting for the next stream.
                 while let Ok(stream) = rx.lock().map_err(drop).and_then(|r| r.recv().map_err(drop))
                 {
-                    serve_connection(stream, &gallery);
+                    serve_connection(stream, &ctx);
                 }
             });
         }
-        let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let accept = std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -194,14 +225,29 @@ impl Drop for Server {
 
 /// One HTTP/1.1 exchange, then the connection is closed. A client that is slow, sends
 /// nonsense or hangs up gets nothing more; none of that is worth reporting.
-fn serve_connection(mut stream: TcpStream, gallery: &Mutex<Gallery>) {
+fn serve_connection(mut stream: TcpStream, ctx: &Ctx) {
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let Some(req) = read_request(&mut stream) else {
         let _ = write_head(&mut stream, 400, &[], 0);
         return;
     };
-    let _ = respond(&mut stream, &req, gallery);
+    if req.path == "/api/events" && req.method == "GET" {
+        // The stream moves to the hub, which writes every change to it.
+        ctx.hub.subscribe(stream);
+        return;
+    }
+    let _ = respond(&mut stream, &req, ctx);
+}
+
+/// What a worker answers from.
+struct Ctx {
+    /// The page's state.
+    gallery: Arc<Mutex<Gallery>>,
+    /// Stills and timelines, when the session has a template to make them from.
+    studio: Option<Arc<dyn Studio>>,
+    /// The event streams.
+    hub: Arc<Hub>,
 }
 
 /// What the server needs of a request.
@@ -211,6 +257,8 @@ struct Request {
     method: String,
     /// The path, without the query.
     path: String,
+    /// The query (after `?`), possibly empty.
+    query: String,
     /// The `Range` header, if any.
     range: Option<String>,
 }
@@ -244,9 +292,11 @@ fn parse_request(head: &str) -> Option<Request> {
         .filter_map(|l| l.split_once(':'))
         .find(|(k, _)| k.trim().eq_ignore_ascii_case("range"))
         .map(|(_, v)| v.trim().to_owned());
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     Some(Request {
         method: method.to_owned(),
-        path: target.split('?').next().unwrap_or("/").to_owned(),
+        path: path.to_owned(),
+        query: query.to_owned(),
         range,
     })
 }
@@ -263,6 +313,7 @@ fn write_head(
         206 => "Partial Content",
         400 => "Bad Request",
         404 => "Not Found",
+        422 => "Unprocessable Content",
         405 => "Method Not Allowed",
         _ => "Service Unavailable",
     };
@@ -275,30 +326,72 @@ fn write_head(
 }
 
 /// Answers one request.
-fn respond(w: &mut TcpStream, req: &Request, gallery: &Mutex<Gallery>) -> std::io::Result<()> {
+fn respond(w: &mut TcpStream, req: &Request, ctx: &Ctx) -> std::io::Result<()> {
     let head_only = req.method == "HEAD";
     if req.method != "GET" && !head_only {
         return write_head(w, 405, &[], 0);
     }
-    let snapshot = gallery.lock().map(|g| g.clone()).unwrap_or_default();
-    let mut text = |body: String, ctype: &str| {
+    let snapshot = ctx.gallery.lock().map(|g| g.clone()).unwrap_or_default();
+    let mut send = |status: u16, body: &[u8], ctype: &str| {
         let h = [("Content-Type", ctype), ("Cache-Control", "no-store")];
-        write_head(w, 200, &h, body.len() as u64)?;
-        if head_only {
-            Ok(())
-        } else {
-            w.write_all(body.as_bytes())
-        }
+        write_head(w, status, &h, body.len() as u64)?;
+        if head_only { Ok(()) } else { w.write_all(body) }
     };
+    let (html, text) = ("text/html; charset=utf-8", "text/plain; charset=utf-8");
     match req.path.as_str() {
-        "/" => text(page(&snapshot), "text/html; charset=utf-8"),
-        "/version" => text(snapshot.version.to_string(), "text/plain"),
-        "/diagnostics" => text(snapshot.diagnostics, "text/plain; charset=utf-8"),
+        "/" => send(200, studio::PAGE.as_bytes(), html),
+        "/studio.css" => send(200, studio::STYLE.as_bytes(), "text/css; charset=utf-8"),
+        "/studio.js" => send(
+            200,
+            studio::SCRIPT.as_bytes(),
+            "text/javascript; charset=utf-8",
+        ),
+        "/api/state" => send(
+            200,
+            studio::state_json(&snapshot).as_bytes(),
+            "application/json",
+        ),
+        "/version" => send(200, snapshot.version.to_string().as_bytes(), "text/plain"),
+        "/diagnostics" => send(200, snapshot.diagnostics.as_bytes(), text),
+        "/api/still" | "/api/timeline" => {
+            let row = query_param(&req.query, "row").and_then(|r| r.parse::<usize>().ok());
+            let t = query_param(&req.query, "t").and_then(|t| t.parse::<f64>().ok());
+            let rev = query_param(&req.query, "rev").and_then(|r| r.parse::<u64>().ok());
+            let (Some(studio), Some(row)) = (&ctx.studio, row.filter(|&r| r > 0)) else {
+                return send(404, b"no such row", text);
+            };
+            let answer = if req.path == "/api/still" {
+                match t.filter(|t| t.is_finite() && *t >= 0.0) {
+                    Some(t) => studio
+                        .still(row, t, rev.unwrap_or(snapshot.version))
+                        .map(|png| (png.to_vec(), "image/png")),
+                    None => Err("`t` must be a time in seconds, 0 or more".into()),
+                }
+            } else {
+                studio
+                    .timeline(row)
+                    .map(|json| (json.into_bytes(), "application/json"))
+            };
+            match answer {
+                Ok((body, ctype)) => send(200, &body, ctype),
+                Err(e) => send(422, e.as_bytes(), text),
+            }
+        }
         path => match path.strip_prefix("/files/").and_then(|n| snapshot.file(n)) {
             Some(file) => serve_file(w, req, &file, head_only),
             None => write_head(w, 404, &[], 0),
         },
     }
+}
+
+/// The value of `name` in a query string (`row=2&t=1.5`); values here are plain numbers, so
+/// no percent-decoding.
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// Sends a file with its content type, honouring a single `Range: bytes=` request (browsers
@@ -373,12 +466,14 @@ fn file_name(path: &Path) -> &str {
     path.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
-fn is_image(path: &Path) -> bool {
-    content_type(path).starts_with("image/")
+/// `/files/NAME?v=VERSION`: a row's output as the page links it.
+pub(super) fn file_url(path: &Path, version: u64) -> String {
+    format!("/files/{}?v={version}", url_segment(file_name(path)))
 }
 
-/// Escapes text for HTML element content and attribute values.
-use crate::template::env::escape_markup as escape;
+pub(super) fn is_image(path: &Path) -> bool {
+    content_type(path).starts_with("image/")
+}
 
 /// Encodes a file name for a URL path segment.
 fn url_segment(s: &str) -> String {
@@ -394,51 +489,6 @@ fn url_segment(s: &str) -> String {
         }
     }
     out
-}
-
-const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:1rem;background:#111;color:#ddd}\
-main{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0}video,img{max-width:480px;\
-display:block;background:#000}pre{background:#300;color:#fcc;padding:.5rem;white-space:pre-wrap}";
-
-const SCRIPT: &str = "const shown=document.body.dataset.version;setInterval(async()=>{try{\
-const r=await fetch('/version',{cache:'no-store'});if((await r.text()).trim()!==shown)\
-location.reload();}catch(e){}},500);";
-
-/// The whole page for one gallery state.
-fn page(g: &Gallery) -> String {
-    let mut body = String::new();
-    for e in &g.entries {
-        let name = file_name(&e.path);
-        let src = format!("/files/{}?v={}", url_segment(name), e.version);
-        let media = if is_image(&e.path) {
-            format!("<img src=\"{}\" alt=\"{}\">", escape(&src), escape(name))
-        } else {
-            format!(
-                "<video src=\"{}\" controls muted loop autoplay playsinline></video>",
-                escape(&src)
-            )
-        };
-        let _ = write!(
-            body,
-            "<figure data-row=\"{row}\" data-version=\"{v}\">{media}<figcaption>row {row} · \
-             {name} · v{v}</figcaption></figure>",
-            row = e.row,
-            v = e.version,
-            name = escape(name),
-        );
-    }
-    let diagnostics = if g.diagnostics.is_empty() {
-        String::new()
-    } else {
-        format!("<pre id=\"diagnostics\">{}</pre>", escape(&g.diagnostics))
-    };
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>reel watch</title>\
-         <style>{STYLE}</style></head><body data-version=\"{v}\"><p id=\"status\">{status}</p>\
-         {diagnostics}<main>{body}</main><script>{SCRIPT}</script></body></html>",
-        v = g.version,
-        status = escape(&g.status),
-    )
 }
 
 #[cfg(test)]
@@ -474,6 +524,7 @@ mod tests {
             Some(Request {
                 method: "GET".into(),
                 path: "/files/a.mp4".into(),
+                query: "v=2".into(),
                 range: Some("bytes=0-1".into()),
             })
         );
@@ -484,14 +535,10 @@ mod tests {
     }
 
     #[test]
-    fn content_types_and_escaping() {
+    fn content_types_and_url_segments() {
         assert_eq!(content_type(Path::new("a/b.MP4")), "video/mp4");
         assert_eq!(content_type(Path::new("b.png")), "image/png");
         assert_eq!(content_type(Path::new("b")), "application/octet-stream");
-        assert_eq!(
-            escape("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
         assert_eq!(url_segment("ann b#1.mp4"), "ann%20b%231.mp4");
     }
 
@@ -526,21 +573,11 @@ mod tests {
         assert_eq!(versions(&g), [(1, 1), (2, 2)]);
         g.publish(vec![shown(&b, 2, false)], false, none(), none());
         assert_eq!(versions(&g), [(2, 2)]);
+        assert_eq!(file_url(&b, 2), "/files/b.png?v=2");
         // A row that never rendered and has no file is not shown.
         let c = dir.path().join("c.mp4");
         g.publish(vec![shown(&c, 3, false)], false, none(), none());
         assert!(g.entries.is_empty());
-        let html = page(&Gallery {
-            entries: vec![Entry {
-                row: 2,
-                path: b,
-                version: 2,
-            }],
-            diagnostics: "error: `x` <bad>".into(),
-            ..g
-        });
-        assert!(html.contains("<img src=\"/files/b.png?v=2\""), "{html}");
-        assert!(html.contains("error: `x` &lt;bad&gt;"), "{html}");
     }
 
     fn get(addr: &str, path: &str, extra: &str) -> String {
@@ -571,14 +608,16 @@ mod tests {
             .lock()
             .unwrap()
             .publish(vec![shown], false, String::new(), "ok".into());
-        let server = Server::start(0, gallery.clone()).unwrap();
+        let server = Server::start(0, gallery.clone(), None).unwrap();
         let addr = server
             .url()
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_string();
         assert!(addr.starts_with("127.0.0.1:"));
-        assert!(get(&addr, "/", "").contains("/files/ann.mp4?v=1"));
+        assert!(get(&addr, "/", "").contains("<script src=\"/studio.js\""));
+        assert!(get(&addr, "/api/state", "").contains("\"version\":1"));
+        assert!(get(&addr, "/api/still?row=1&t=0", "").starts_with("HTTP/1.1 404"));
         assert!(get(&addr, "/version", "").ends_with("\r\n\r\n1"));
         let whole = get(&addr, "/files/ann.mp4?v=1", "");
         assert!(whole.contains("Content-Type: video/mp4") && whole.ends_with("0123456789"));

@@ -18,6 +18,7 @@ mod render;
 mod resolve;
 mod shared;
 mod still;
+mod studio;
 mod syntax;
 mod template;
 mod text;

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::batch::manifest;
 use crate::batch::{FileHashes, Key, Manifest, Reason, Rendered, Selection, Source, name};
-use crate::diagnostics::{self, Diagnostic, RenderConfig, SourceMap, SourceResult, Span, Warned};
+use crate::diagnostics::{Diagnostic, SourceMap, SourceResult, Warned};
 use crate::render::Cancel;
 
 use super::classify::Plan;
@@ -21,6 +21,7 @@ use super::deps::Deps;
 use super::rows;
 use super::runner::Built;
 use super::serve::{Gallery, Shown};
+use super::studio::{self, RowState, RowView};
 
 /// A loaded template with its rows: a batch [`Source`] that also names the files it read.
 pub trait Project: Source {
@@ -30,6 +31,10 @@ pub trait Project: Source {
     fn sources(&self) -> &SourceMap;
     /// blake3 of the template files (a manifest key part, as batch computes it).
     fn template_hash(&self) -> blake3::Hash;
+    /// A row's data values for the studio page, in column order (none by default).
+    fn row_values(&self, _row: &Self::Row) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// The files a template load read.
@@ -162,6 +167,8 @@ pub struct Session<P, L, E> {
     hashes: FileHashes,
     /// The `--serve` page's state.
     gallery: Option<Arc<Mutex<Gallery>>>,
+    /// The selected rows as the page last showed them (data values, state, last reason).
+    rows: Vec<RowView>,
     /// Builds so far.
     builds: u64,
     /// The assets the last build watched (kept when a build fails).
@@ -200,6 +207,7 @@ where
             manifest,
             hashes: FileHashes::default(),
             gallery,
+            rows: Vec::new(),
             builds: 0,
             watched_assets: BTreeSet::new(),
             incoming: Arc::default(),
@@ -227,13 +235,24 @@ where
         if !plan.assets.is_empty() {
             self.hashes.clear();
         }
+        if let Some(g) = &self.gallery
+            && let Ok(mut g) = g.lock()
+        {
+            g.building = true;
+            g.revision += 1;
+        }
         let mut log = Log::default();
         let mut shown = Vec::new();
         if (plan.reload || self.project.is_none()) && !self.reload(&mut out, &mut log) {
             return self.finish(out, started, shown, log);
         }
         if let Some((project, template_hash)) = &self.project {
+            let old = std::mem::take(&mut self.rows);
+            let mut views = Vec::new();
             let mut ctx = Ctx {
+                old: &old,
+                views: &mut views,
+                gallery: self.gallery.as_deref(),
                 incoming: &self.incoming,
                 template: *template_hash,
                 settings: &self.settings,
@@ -246,6 +265,7 @@ where
             };
             let todo = ctx.expand(project, *template_hash, &plan.assets, &mut shown);
             ctx.render_all(project, todo, cancel, &mut shown);
+            self.rows = views;
         }
         self.finish(out, started, shown, log)
     }
@@ -272,6 +292,11 @@ where
                     }
                 }
                 self.inputs.data = inputs.data.or(self.inputs.data.take());
+                let error = first_error(&diagnostics);
+                for row in &mut self.rows {
+                    row.state = RowState::Failed;
+                    row.error.clone_from(&error);
+                }
                 report(&mut self.on_event, &diagnostics, &sources, out, log);
                 false
             }
@@ -295,10 +320,15 @@ where
         }
         self.watched_assets.clone_from(&deps.assets);
         if let Some(g) = &self.gallery
-            && !out.cancelled
             && let Ok(mut g) = g.lock()
         {
-            g.publish(shown, out.failed > 0, log.text, status_text(&out));
+            if !out.cancelled {
+                g.publish(shown, out.failed > 0, log.text, status_text(&out));
+                g.diagnostics_html = log.html;
+            }
+            g.rows.clone_from(&self.rows);
+            g.building = false;
+            g.revision += 1;
         }
         (self.on_event)(Event::Finished(&out));
         Built {
@@ -326,6 +356,12 @@ where
 
 /// What expanding and rendering rows needs, borrowed from the session.
 struct Ctx<'a, E> {
+    /// The rows as the last build left them.
+    old: &'a [RowView],
+    /// The rows of this build, as the page shows them.
+    views: &'a mut Vec<RowView>,
+    /// Where the page reads them.
+    gallery: Option<&'a Mutex<Gallery>>,
     /// Changes seen while this build runs.
     incoming: &'a Mutex<Plan>,
     /// The template hash the rows were keyed with.
@@ -349,7 +385,7 @@ struct Ctx<'a, E> {
 impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
     /// Expands every selected row and returns the stale ones; `shown` gets every selected row
     /// that has an output name.
-    fn expand<P: Source>(
+    fn expand<P: Project>(
         &mut self,
         project: &P,
         template: blake3::Hash,
@@ -372,22 +408,56 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
             if !self.settings.selection.contains(index) {
                 continue;
             }
+            let values = row
+                .as_ref()
+                .map(|r| project.row_values(r))
+                .unwrap_or_default();
             let built = row
                 .map_err(|d| vec![d])
                 .and_then(|row| self.built(project, &row));
-            let Some(built) = built.map_err(|d| self.report(&d)).ok() else {
-                continue;
+            let built = match built {
+                Ok(built) => built,
+                Err(d) => {
+                    self.report(&d);
+                    let mut view = RowView::new(index + 1, values, RowState::Failed);
+                    view.error = first_error(&d);
+                    self.views.push(view);
+                    continue;
+                }
             };
-            todo.extend(self.stale(index, built, template, saved, &mut names, shown));
+            let view = RowView::new(index + 1, values, RowState::Stale);
+            todo.extend(self.stale(index, built, view, template, saved, &mut names, shown));
         }
+        self.show_rows();
         todo
     }
 
+    /// Hands this build's rows to the page (the event stream sends them).
+    fn show_rows(&mut self) {
+        if let Some(g) = self.gallery
+            && let Ok(mut g) = g.lock()
+        {
+            g.rows.clone_from(self.views);
+            g.revision += 1;
+        }
+    }
+
+    /// Sets the state (and error) of row `row` (1-based) and shows it.
+    fn set_state(&mut self, row: usize, state: RowState, error: Option<String>) {
+        if let Some(v) = self.views.iter_mut().find(|v| v.row == row) {
+            v.state = state;
+            v.error = error;
+        }
+        self.show_rows();
+    }
+
     /// Names and keys a built row, adds it to `shown`, and returns it when it must render.
+    #[allow(clippy::too_many_arguments)]
     fn stale<J>(
         &mut self,
         index: usize,
         built: crate::batch::Built<J>,
+        mut view: RowView,
         template: blake3::Hash,
         saved: &BTreeSet<PathBuf>,
         names: &mut HashSet<String>,
@@ -397,9 +467,14 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
         if !names.insert(output.clone()) {
             let row = index + 1;
             let msg = format!("row {row} writes `{output}` too, as an earlier row does");
-            self.report(&[Diagnostic::error(msg)]);
+            self.report(&[Diagnostic::error(msg.clone())]);
+            view.state = RowState::Failed;
+            view.error = Some(msg);
+            self.views.push(view);
             return None;
         }
+        view.output.clone_from(&output);
+        let old = self.old.iter().find(|v| v.row == index + 1);
         let key = Key {
             edit: built.edit_hash,
             template,
@@ -412,7 +487,16 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
             path,
             rendered: false,
         });
-        match rows::decide(self.manifest, &output, &key, exists, self.hashes, saved) {
+        let reason = rows::decide(self.manifest, &output, &key, exists, self.hashes, saved);
+        view.reason = match &reason {
+            Reason::UpToDate => old.and_then(|o| o.reason.clone()),
+            r => Some(studio::why(r, old, &view.values)),
+        };
+        if reason == Reason::UpToDate {
+            view.state = RowState::UpToDate;
+        }
+        self.views.push(view);
+        match reason {
             Reason::UpToDate => {
                 self.out.up_to_date += 1;
                 None
@@ -499,6 +583,7 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
                 match report {
                     Report::Started(i) => {
                         running.insert(i);
+                        self.set_state(tasks[i].index + 1, RowState::Rendering, None);
                         (self.on_event)(Event::Rendering {
                             row: tasks[i].index + 1,
                             output: &tasks[i].output,
@@ -637,6 +722,7 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
                     .collect();
                 self.manifest.insert(&t.output, t.index, t.key, files);
                 self.out.rendered += 1;
+                self.set_state(t.index + 1, RowState::Rendered, None);
                 (self.on_event)(Event::Rendered {
                     row: t.index + 1,
                     path,
@@ -646,10 +732,12 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
             }
             Err(_) if cancel.is_cancelled() => {
                 self.out.cancelled = true;
+                self.set_state(t.index + 1, RowState::Stale, None);
                 false
             }
             Err(diags) => {
                 self.report(&diags);
+                self.set_state(t.index + 1, RowState::Failed, first_error(&diags));
                 false
             }
         }
@@ -664,89 +752,9 @@ impl<E: FnMut(Event<'_>)> Ctx<'_, E> {
     }
 }
 
-/// The diagnostics of one build: shown once each (a template error repeats for every row),
-/// and kept as plain text for the `--serve` page.
-#[derive(Debug, Default)]
-struct Log {
-    /// Plain-text rendering of what was shown.
-    text: String,
-    /// (message, primary span) of each diagnostic shown.
-    seen: HashSet<(String, Option<Span>)>,
-}
-
-impl Log {
-    /// Shows the diagnostics not shown yet in this build.
-    fn show(
-        &mut self,
-        on_event: &mut impl FnMut(Event<'_>),
-        diags: &[Diagnostic],
-        sources: &SourceMap,
-    ) {
-        let fresh: Vec<Diagnostic> = diags
-            .iter()
-            .filter(|d| self.seen.insert((d.message.clone(), d.span())))
-            .cloned()
-            .collect();
-        if !fresh.is_empty() {
-            on_event(Event::Diagnostics(&fresh, sources));
-            self.text.push_str(&plain_text(&fresh, sources));
-        }
-    }
-}
-
-/// Shows diagnostics, counts a failure and remembers where the first error is.
-fn report(
-    on_event: &mut impl FnMut(Event<'_>),
-    diags: &[Diagnostic],
-    sources: &SourceMap,
-    out: &mut Outcome,
-    log: &mut Log,
-) {
-    log.show(on_event, diags, sources);
-    if let Some(first) = diags.iter().find(|d| d.is_error()) {
-        out.failed += 1;
-        if out.first_error.is_none() {
-            out.first_error = Some(locate(first, sources));
-        }
-    }
-}
-
-fn plain_text(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    diagnostics::render_text(diags, sources, RenderConfig { color: false })
-}
-
-/// `error in promo.edit:12` for a diagnostic with a place, else `error: MESSAGE`.
-pub fn locate(d: &Diagnostic, sources: &SourceMap) -> String {
-    match d.span() {
-        Some(span) => {
-            let file = sources.get(span.file);
-            let (line, _) = file.line_col(span.start as usize);
-            format!("error in {}:{line}", file.name)
-        }
-        None => format!("error: {}", d.message),
-    }
-}
-
-/// The status line without its time: `3 rows re-rendered in 0.8 s`, `error in promo.edit:12`.
-pub fn status_text(o: &Outcome) -> String {
-    let rows = |n: usize| format!("{n} row{}", if n == 1 { "" } else { "s" });
-    let verb = if o.first { "rendered" } else { "re-rendered" };
-    let secs = format!("in {:.1} s", o.seconds);
-    if o.cancelled {
-        return format!("cancelled after {} {secs}", rows(o.rendered));
-    }
-    match (&o.first_error, o.rendered, o.up_to_date) {
-        (Some(err), 0, _) => err.clone(),
-        (Some(err), n, _) => format!(
-            "{err} ({} {verb}, {} failed) {secs}",
-            rows(n),
-            rows(o.failed)
-        ),
-        (None, 0, 0) => format!("no rows selected {secs}"),
-        (None, 0, _) => format!("up to date {secs}"),
-        (None, n, _) => format!("{} {verb} {secs}", rows(n)),
-    }
-}
-
+mod log;
 #[cfg(test)]
 mod tests;
+
+use log::{Log, first_error, report};
+pub use log::{locate, status_text};

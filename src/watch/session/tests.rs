@@ -86,6 +86,13 @@ impl Project for Fake {
     fn template_hash(&self) -> blake3::Hash {
         blake3::hash(&std::fs::read(&self.template).unwrap_or_default())
     }
+
+    fn row_values(&self, row: &Self::Row) -> Vec<(String, String)> {
+        vec![
+            ("name".into(), row.0.clone()),
+            ("value".into(), row.1.clone()),
+        ]
+    }
 }
 
 struct World {
@@ -124,6 +131,10 @@ type Fixture = (
 );
 
 fn session(w: &World, rows: Option<&str>) -> Fixture {
+    session_with(w, rows, None)
+}
+
+fn session_with(w: &World, rows: Option<&str>, gallery: Option<Arc<Mutex<Gallery>>>) -> Fixture {
     let settings = Settings {
         out_dir: w.root.join("out"),
         selection: Selection {
@@ -162,7 +173,7 @@ fn session(w: &World, rows: Option<&str>) -> Fixture {
     };
     let load: Box<dyn FnMut() -> Result<Fake, LoadFailure>> = Box::new(load);
     let on_event: Box<dyn FnMut(Event<'_>)> = Box::new(on_event);
-    (Session::new(settings, load, on_event, None), log)
+    (Session::new(settings, load, on_event, gallery), log)
 }
 
 fn rows_plan() -> Plan {
@@ -348,4 +359,60 @@ fn the_same_diagnostic_for_several_rows_is_shown_once() {
     );
     s.build(&rows_plan(), &Cancel::new());
     assert_eq!(*shown.lock().unwrap(), 2, "shown again in the next build");
+}
+
+#[test]
+fn the_page_gets_each_rows_data_state_and_reason() {
+    let w = world();
+    let gallery = Arc::new(Mutex::new(Gallery::default()));
+    let (mut s, _log) = session_with(&w, None, Some(gallery.clone()));
+    let rows = |g: &Arc<Mutex<Gallery>>| -> Vec<(usize, RowState, Option<String>, Option<String>)> {
+        let g = g.lock().unwrap();
+        assert!(!g.building);
+        g.rows
+            .iter()
+            .map(|r| (r.row, r.state, r.reason.clone(), r.error.clone()))
+            .collect()
+    };
+    let new = || Some("new".to_string());
+    s.build(&Plan::full(), &Cancel::new());
+    let first = gallery.lock().unwrap().revision;
+    assert_eq!(
+        rows(&gallery),
+        [
+            (1, RowState::Rendered, new(), None),
+            (2, RowState::Rendered, new(), None),
+            (3, RowState::Rendered, new(), None),
+        ]
+    );
+    assert_eq!(
+        gallery.lock().unwrap().rows[1].values,
+        [("name".into(), "b".into()), ("value".into(), "2".into())]
+    );
+    // A data change names the column; rows it does not touch keep why they last rendered.
+    w.rows.lock().unwrap()[1].1 = "22".into();
+    w.rows.lock().unwrap()[2].1 = "bad".into();
+    s.build(&rows_plan(), &Cancel::new());
+    let g = rows(&gallery);
+    assert_eq!(g[0], (1, RowState::UpToDate, new(), None));
+    assert_eq!(
+        g[1],
+        (2, RowState::Rendered, Some("value changed".into()), None)
+    );
+    assert_eq!(g[2], (3, RowState::Failed, None, Some("bad value".into())));
+    let html = gallery.lock().unwrap().diagnostics_html.clone();
+    assert!(
+        html.contains("rows.csv:2:3") && html.contains("<mark>bad</mark>"),
+        "{html}"
+    );
+    assert!(
+        gallery.lock().unwrap().revision > first + 2,
+        "each change is a revision"
+    );
+    // A template that does not load: every row is marked failed.
+    *w.broken.lock().unwrap() = true;
+    s.build(&Plan::full(), &Cancel::new());
+    let g = rows(&gallery);
+    assert!(g.iter().all(|r| r.1 == RowState::Failed), "{g:?}");
+    assert_eq!(g[0].3.as_deref(), Some("unexpected `{`"));
 }
