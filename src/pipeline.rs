@@ -115,6 +115,26 @@ impl Project {
     /// Reads and parses the template (and its includes), works out the data file. Errors are
     /// labelled in `sources`, which the caller prints them against.
     pub fn load(path: &Path, opts: &LoadOptions, sources: Arc<SourceMap>) -> SourceResult<Project> {
+        Project::load_with(path, None, opts, sources)
+    }
+
+    /// [`Project::load`] of a `.edit` template whose text is `text` rather than the file's (an
+    /// editor's unsaved buffer, `reel lsp`); includes and data are still read from disk.
+    pub fn load_text(
+        path: &Path,
+        text: &str,
+        opts: &LoadOptions,
+        sources: Arc<SourceMap>,
+    ) -> SourceResult<Project> {
+        Project::load_with(path, Some(text), opts, sources)
+    }
+
+    fn load_with(
+        path: &Path,
+        text: Option<&str>,
+        opts: &LoadOptions,
+        sources: Arc<SourceMap>,
+    ) -> SourceResult<Project> {
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let is_json = path
             .extension()
@@ -124,7 +144,10 @@ impl Project {
             let t = JsonTemplate::load(&sources, path)?;
             (Template::Json(t), vec![path.to_path_buf()], None, None)
         } else {
-            let doc = syntax::load(&sources, path)?;
+            let doc = match text {
+                Some(text) => syntax::load_text(&sources, path, text)?,
+                None => syntax::load(&sources, path)?,
+            };
             let files = doc.files.clone();
             let data = doc.data.as_ref().map(|d| d.resolved.clone());
             url_maps.extend(

@@ -183,6 +183,17 @@ fn literal_path_error(stmt: &str, span: Span) -> Diagnostic {
 /// chain. [`ast::Document::files`] lists every file read.
 pub fn load(sources: &SourceMap, path: &Path) -> SourceResult<ast::Document> {
     let file = sources.load(path).map_err(|d| vec![d])?;
+    load_file(sources, path, file)
+}
+
+/// Like [`load`], but the file at `path` has `text` (an editor's unsaved buffer); its
+/// includes are read from disk.
+pub fn load_text(sources: &SourceMap, path: &Path, text: &str) -> SourceResult<ast::Document> {
+    let file = sources.add(path, text);
+    load_file(sources, path, file)
+}
+
+fn load_file(sources: &SourceMap, path: &Path, file: FileId) -> SourceResult<ast::Document> {
     let mut doc = parse(sources, file)?;
     let mut loader = Loader {
         sources,

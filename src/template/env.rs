@@ -581,7 +581,9 @@ mod tests {
                 "{{ p|money('EUR', locale='fr') }}|{{ big|money(currency='CHF', decimals=0, locale='de-CH') }}|{{ p|number(decimals=1, locale='de') }}|{{ p|number(2, locale='en') }}",
                 ctx.clone()
             ),
-            Ok(format!("1\u{202f}234,50{nb}€|CHF{nb}3’890’000|1.234,5|1,234.50"))
+            Ok(format!(
+                "1\u{202f}234,50{nb}€|CHF{nb}3’890’000|1.234,5|1,234.50"
+            ))
         );
         let e = render("{{ p|money('EUR', currency='USD') }}", ctx.clone()).unwrap_err();
         assert!(e.contains("given twice"), "{e}");
