@@ -416,3 +416,89 @@ fn lsp_reports_errors_of_later_rows() {
     assert!(msg.contains("lots") || msg.contains("row 3"), "{msg}");
     c.shutdown();
 }
+
+/// Every regex of a TextMate grammar (`match`, `begin`, `end`), with its JSON pointer.
+fn grammar_regexes(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("match" | "begin" | "end", Value::String(s)) => {
+                        out.push((format!("{at}/{k}"), s.clone()))
+                    }
+                    _ => grammar_regexes(x, format!("{at}/{k}"), out),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                grammar_regexes(x, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The VS Code extension's files are valid JSON, name files that exist, and the grammar's
+/// regexes compile and highlight what they are meant to.
+#[test]
+fn vscode_extension_files_are_valid() {
+    let ext = crate::util::root().join("editors/vscode");
+    let read = |rel: &str| -> Value {
+        let text = std::fs::read_to_string(ext.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let pkg = read("package.json");
+    assert!(ext.join(pkg["main"].as_str().unwrap()).is_file());
+    let grammar_path = pkg["contributes"]["grammars"][0]["path"].as_str().unwrap();
+    let config_path = pkg["contributes"]["languages"][0]["configuration"]
+        .as_str()
+        .unwrap();
+    let config = read(config_path);
+    assert_eq!(config["comments"]["lineComment"], json!("//"));
+    let grammar = read(grammar_path);
+    assert_eq!(
+        grammar["scopeName"],
+        pkg["contributes"]["grammars"][0]["scopeName"]
+    );
+    let mut regexes = Vec::new();
+    grammar_regexes(&grammar, String::new(), &mut regexes);
+    assert!(regexes.len() > 20, "{}", regexes.len());
+    let mut compiled = std::collections::HashMap::new();
+    for (at, re) in &regexes {
+        let r = fancy_regex::Regex::new(re).unwrap_or_else(|e| panic!("{at}: {re}: {e}"));
+        compiled.insert(at.clone(), r);
+    }
+    // Every `#name` include names a repository entry.
+    let text = serde_json::to_string(&grammar).unwrap();
+    for part in text.split("\"include\":\"#").skip(1) {
+        let name = part.split('"').next().unwrap();
+        assert!(grammar["repository"].get(name).is_some(), "#{name}");
+    }
+    // What a few rules find in real lines.
+    let find = |pointer: &str, line: &str| -> Option<String> {
+        let r = &compiled[pointer];
+        let caps = r.captures(line).unwrap()?;
+        Some(
+            caps.get(1)
+                .unwrap_or_else(|| caps.get(0).unwrap())
+                .as_str()
+                .to_string(),
+        )
+    };
+    let key = "/repository/statement/patterns/5/match";
+    assert_eq!(
+        find(key, "    font.size = 64").as_deref(),
+        Some("font.size")
+    );
+    assert_eq!(find(key, "if a == b {"), None);
+    let asset = "/repository/statement/patterns/2/match";
+    assert_eq!(
+        find(asset, "  rich-text \"x\" at 0").as_deref(),
+        Some("rich-text")
+    );
+    assert_eq!(find(asset, "  text.x = 1"), None);
+    let number = "/repository/number/match";
+    assert_eq!(find(number, "at 1.5s for").as_deref(), Some("1.5s"));
+    assert_eq!(find(number, "track2"), None);
+}
