@@ -115,18 +115,32 @@ impl Project {
     /// Reads and parses the template (and its includes), works out the data file. Errors are
     /// labelled in `sources`, which the caller prints them against.
     pub fn load(path: &Path, opts: &LoadOptions, sources: Arc<SourceMap>) -> SourceResult<Project> {
-        Project::load_with(path, None, opts, sources)
+        match Project::load_recovering(path, None, opts, sources) {
+            (Some(p), errors) if errors.is_empty() => Ok(p),
+            (_, errors) => Err(errors),
+        }
     }
 
-    /// [`Project::load`] of a `.edit` template whose text is `text` rather than the file's (an
-    /// editor's unsaved buffer, `reel lsp`); includes and data are still read from disk.
-    pub fn load_text(
+    /// [`Project::load`] that carries on past syntax errors of a `.edit` template when the
+    /// parser recovered ([`syntax::parse_recovering`]): the project of what parsed, with the
+    /// errors, so that `reel check` and `reel lsp` also expand and validate the rest in the
+    /// same run. `text`: the template's text when it is not the file's (an editor's unsaved
+    /// buffer); includes and data are still read from disk.
+    pub fn load_recovering(
         path: &Path,
-        text: &str,
+        text: Option<&str>,
         opts: &LoadOptions,
         sources: Arc<SourceMap>,
-    ) -> SourceResult<Project> {
-        Project::load_with(path, Some(text), opts, sources)
+    ) -> (Option<Project>, Vec<Diagnostic>) {
+        let mut syntax_errors = Vec::new();
+        let project = Project::load_with(path, text, opts, sources, &mut syntax_errors);
+        match project {
+            Ok(p) => (Some(p), syntax_errors),
+            Err(more) => {
+                syntax_errors.extend(more);
+                (None, syntax_errors)
+            }
+        }
     }
 
     fn load_with(
@@ -134,6 +148,7 @@ impl Project {
         text: Option<&str>,
         opts: &LoadOptions,
         sources: Arc<SourceMap>,
+        syntax_errors: &mut Vec<Diagnostic>,
     ) -> SourceResult<Project> {
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let is_json = path
@@ -144,9 +159,10 @@ impl Project {
             let t = JsonTemplate::load(&sources, path)?;
             (Template::Json(t), vec![path.to_path_buf()], None, None)
         } else {
-            let doc = match text {
-                Some(text) => syntax::load_text(&sources, path, text)?,
-                None => syntax::load(&sources, path)?,
+            let (doc, errors) = syntax::load_recovering(&sources, path, text);
+            syntax_errors.extend(errors);
+            let Some(doc) = doc else {
+                return Err(Vec::new());
             };
             let files = doc.files.clone();
             let data = doc.data.as_ref().map(|d| d.resolved.clone());

@@ -30,15 +30,17 @@ pub(crate) fn check(
         check_files: true,
         ..LoadOptions::default()
     };
-    let project = match Project::load_text(path, text, &opts, sources.clone()) {
-        Ok(p) => p,
-        Err(errors) => return Some((sources, errors)),
+    let (project, syntax_errors) =
+        Project::load_recovering(path, Some(text), &opts, sources.clone());
+    let Some(project) = project else {
+        return Some((sources, syntax_errors));
     };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut push = |ds: Vec<Diagnostic>, out: &mut Vec<Diagnostic>| {
         out.extend(ds.into_iter().filter(|d| seen.insert(d.clone())));
     };
+    push(syntax_errors, &mut out);
     match project.rows() {
         Err(e) => push(vec![e], &mut out),
         Ok(rows) => {
