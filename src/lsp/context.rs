@@ -161,8 +161,8 @@ pub(crate) fn block_at(text: &str, at: usize) -> Block<'_> {
     let mut i = 0;
     while i < at {
         let rest = &text[i..];
-        if rest.starts_with("\"\"\"") {
-            i += 3 + rest[3..].find("\"\"\"").map_or(rest.len() - 3, |e| e + 3);
+        if let Some(inner) = rest.strip_prefix("\"\"\"") {
+            i += 3 + inner.find("\"\"\"").map_or(inner.len(), |e| e + 3);
             continue;
         }
         if rest.starts_with("//") {

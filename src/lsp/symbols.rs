@@ -61,7 +61,7 @@ fn items(items: &[ast::Item], range_of: &dyn Fn(usize, usize) -> Range) -> Vec<D
                 )
             }
             Clip(c) => {
-                let detail = c.primary.as_ref().map(|v| value_text(v));
+                let detail = c.primary.as_ref().map(value_text);
                 symbol(
                     c.asset.name.clone(),
                     detail,
@@ -194,7 +194,6 @@ pub(crate) fn definition(text: &str, path: &Path, offset: usize) -> Option<Targe
         };
         let found = context::defines(&other)
             .into_iter()
-            .map(|(n, s, e)| (n, s, e))
             .chain(
                 context::lets(&other)
                     .into_iter()
