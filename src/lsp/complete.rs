@@ -124,3 +124,42 @@ pub(crate) fn complete(
     }
     items
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Labels offered where `‸` is.
+    fn labels(text: &str) -> Vec<String> {
+        let offset = text.find('‸').unwrap();
+        let text = text.replacen('‸', "", 1);
+        complete(&text, Path::new("/nowhere/t.edit"), offset, |_, _| {
+            Range::default()
+        })
+        .into_iter()
+        .map(|i| i.label)
+        .collect()
+    }
+
+    #[test]
+    fn offers_what_fits_the_place() {
+        let top = labels("out‸");
+        assert!(top.contains(&"output".into()) && top.contains(&"track".into()));
+        let track = labels("track {\n  ‸\n}\n");
+        assert!(track.contains(&"rich-text".into()) && track.contains(&"for".into()));
+        assert!(!track.contains(&"output".into()));
+        let line = labels("track {\n  image \"a.png\" at 0 for 1 op‸\n}\n");
+        assert!(line.contains(&"opacity".into()) && line.contains(&"src".into()));
+        assert!(line.contains(&"transition.in".into()));
+        assert!(!line.contains(&"font.size".into()), "an image has no font");
+        let block = labels("track {\n  rich-text \"a\" at 0 for 1 {\n    font.‸\n  }\n}\n");
+        assert!(block.contains(&"font.size".into()));
+        assert!(!block.contains(&"rich-text".into()));
+        let filters = labels("let a = \"{{ name | mo‸ }}\"");
+        assert!(filters.contains(&"money".into()) && filters.contains(&"slug".into()));
+        let names = labels("let a = 1\nlet b = \"{{ ‸ }}\"");
+        assert!(names.contains(&"a".into()) && names.contains(&"row_index".into()));
+        assert!(labels("output mp4 hd fps=‸").contains(&"25".into()));
+        assert!(labels("text \"hello ‸").is_empty());
+    }
+}
