@@ -27,6 +27,7 @@ pub mod batch;
 pub mod cli;
 pub mod diagnostics;
 pub mod edit;
+pub mod lsp;
 pub mod pipeline;
 pub mod render;
 pub mod syntax;

@@ -115,6 +115,41 @@ impl Project {
     /// Reads and parses the template (and its includes), works out the data file. Errors are
     /// labelled in `sources`, which the caller prints them against.
     pub fn load(path: &Path, opts: &LoadOptions, sources: Arc<SourceMap>) -> SourceResult<Project> {
+        match Project::load_recovering(path, None, opts, sources) {
+            (Some(p), errors) if errors.is_empty() => Ok(p),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    /// [`Project::load`] that carries on past syntax errors of a `.edit` template when the
+    /// parser recovered ([`syntax::parse_recovering`]): the project of what parsed, with the
+    /// errors, so that `reel check` and `reel lsp` also expand and validate the rest in the
+    /// same run. `text`: the template's text when it is not the file's (an editor's unsaved
+    /// buffer); includes and data are still read from disk.
+    pub fn load_recovering(
+        path: &Path,
+        text: Option<&str>,
+        opts: &LoadOptions,
+        sources: Arc<SourceMap>,
+    ) -> (Option<Project>, Vec<Diagnostic>) {
+        let mut syntax_errors = Vec::new();
+        let project = Project::load_with(path, text, opts, sources, &mut syntax_errors);
+        match project {
+            Ok(p) => (Some(p), syntax_errors),
+            Err(more) => {
+                syntax_errors.extend(more);
+                (None, syntax_errors)
+            }
+        }
+    }
+
+    fn load_with(
+        path: &Path,
+        text: Option<&str>,
+        opts: &LoadOptions,
+        sources: Arc<SourceMap>,
+        syntax_errors: &mut Vec<Diagnostic>,
+    ) -> SourceResult<Project> {
         let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let is_json = path
             .extension()
@@ -124,7 +159,11 @@ impl Project {
             let t = JsonTemplate::load(&sources, path)?;
             (Template::Json(t), vec![path.to_path_buf()], None, None)
         } else {
-            let doc = syntax::load(&sources, path)?;
+            let (doc, errors) = syntax::load_recovering(&sources, path, text);
+            syntax_errors.extend(errors);
+            let Some(doc) = doc else {
+                return Err(Vec::new());
+            };
             let files = doc.files.clone();
             let data = doc.data.as_ref().map(|d| d.resolved.clone());
             url_maps.extend(

@@ -89,6 +89,11 @@ pub enum Command {
         after_help = "Examples:\n  reel fonts                             every family text can use\n  reel fonts noto --json                 matching faces as JSON lines"
     )]
     Fonts(FontsArgs),
+    /// Run the language server on stdin/stdout (for editors: see docs/editors.md).
+    #[command(
+        after_help = "Examples:\n  reel lsp                               started by an editor's LSP client, not by hand"
+    )]
+    Lsp,
 }
 
 /// `reel fmt`.

@@ -84,19 +84,8 @@ pub fn build(args: BuildArgs, global: &Global) -> anyhow::Result<Status> {
 }
 
 /// Loads the project, prints load errors; `None` when it could not be loaded.
-pub(crate) fn load(
-    input: &InputArgs,
-    mut opts: LoadOptions,
-    reporter: &Reporter,
-) -> Option<Project> {
-    opts.data = input.data.clone();
-    opts.sets = input.set.clone();
-    opts.delimiter = input.delimiter.clone();
-    opts.url_maps = input.url_map.clone();
-    opts.rows_key = input.rows_key.clone();
-    opts.check_files = true;
-    opts.max_duration = Some(input.max_duration);
-    opts.max_cell = Some(usize::try_from(input.max_cell).unwrap_or(usize::MAX));
+pub(crate) fn load(input: &InputArgs, opts: LoadOptions, reporter: &Reporter) -> Option<Project> {
+    let opts = with_input(input, opts);
     let sources = Arc::new(SourceMap::new());
     match Project::load(&input.template, &opts, sources.clone()) {
         Ok(p) => Some(p),
@@ -105,6 +94,19 @@ pub(crate) fn load(
             None
         }
     }
+}
+
+/// `opts` with the command line's input flags.
+fn with_input(input: &InputArgs, mut opts: LoadOptions) -> LoadOptions {
+    opts.data = input.data.clone();
+    opts.sets = input.set.clone();
+    opts.delimiter = input.delimiter.clone();
+    opts.url_maps = input.url_map.clone();
+    opts.rows_key = input.rows_key.clone();
+    opts.check_files = true;
+    opts.max_duration = Some(input.max_duration);
+    opts.max_cell = Some(usize::try_from(input.max_cell).unwrap_or(usize::MAX));
+    opts
 }
 
 /// `--rows` as a selection; `Err` is a usage message.
@@ -116,6 +118,16 @@ pub(crate) fn selection(input: &InputArgs) -> Result<Selection, String> {
     Ok(Selection { rows, shard: None })
 }
 
+/// [`load`] for `reel check`: past syntax errors the parser recovered from, so that they are
+/// reported with what expanding and validating the rest finds (printed here, first).
+fn load_recovering(input: &InputArgs, opts: LoadOptions, reporter: &Reporter) -> Option<Project> {
+    let opts = with_input(input, opts);
+    let sources = Arc::new(SourceMap::new());
+    let (project, errors) = Project::load_recovering(&input.template, None, &opts, sources.clone());
+    reporter.emit(&errors, &sources);
+    project
+}
+
 fn run(
     input: &InputArgs,
     opts: LoadOptions,
@@ -123,7 +135,13 @@ fn run(
     global: &Global,
 ) -> anyhow::Result<Status> {
     let reporter = Reporter::new(global);
-    let Some(project) = load(input, opts, &reporter) else {
+    let is_check = matches!(sink, Sink::None | Sink::Fetch { .. });
+    let project = if is_check {
+        load_recovering(input, opts, &reporter)
+    } else {
+        load(input, opts, &reporter)
+    };
+    let Some(project) = project else {
         return Ok(finish(&reporter, 0, 0));
     };
     if let Sink::Fetch { cache, .. } | Sink::Assets { cache, .. } = &mut sink {
@@ -186,7 +204,6 @@ fn run(
     if let Sink::Assets { json, list, .. } = &sink {
         print_assets(list, *json)?;
     }
-    let is_check = matches!(sink, Sink::None | Sink::Fetch { .. });
     let status = finish(&reporter, built, failed);
     if is_check && reporter.tally().is_none() && !reporter.global().json && built > 0 {
         // `check` promises: silence would look like nothing was checked.

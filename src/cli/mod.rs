@@ -151,6 +151,7 @@ fn dispatch(command: args::Command, global: &Global) -> anyhow::Result<Status> {
         args::Command::Probe(a) => inspect::probe(a, global),
         args::Command::Fmt(a) => fmt::run(a, global),
         args::Command::Fonts(a) => fonts::run(a),
+        args::Command::Lsp => crate::lsp::run().map(|()| Status::Ok),
     }
 }
 

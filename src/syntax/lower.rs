@@ -64,6 +64,9 @@ pub(crate) enum Place {
 pub(crate) struct Lower {
     /// The file the pairs were parsed from.
     pub(crate) file: FileId,
+    /// Drop the statements that fail to lower instead of failing their block: what is left
+    /// can still be expanded and validated (the errors are reported by a strict pass).
+    pub(crate) recover: bool,
 }
 
 /// Gathers the results of siblings: all values, or all errors.
@@ -119,6 +122,9 @@ impl Lower {
     /// The statements inside `pair` (a document or block), checked for `place`.
     pub(crate) fn body(&self, pair: Pair<'_, Rule>, place: Place) -> SourceResult<Vec<Item>> {
         let stmts = pair.into_inner().filter(|p| p.as_rule() != Rule::EOI);
+        if self.recover {
+            return Ok(stmts.filter_map(|p| self.stmt(p, place).ok()).collect());
+        }
         gather(stmts.map(|p| self.stmt(p, place)))
     }
 

@@ -28,67 +28,105 @@ pub struct EditParser;
 /// Parses one file of `sources` into a [`ast::Document`] (includes are left empty; use
 /// [`load`] to read them). Reports every syntax error found, recovering per statement.
 pub fn parse(sources: &SourceMap, file: FileId) -> SourceResult<ast::Document> {
+    match parse_recovering(sources, file) {
+        (Some(doc), errors) if errors.is_empty() => Ok(doc),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Like [`parse`], but when the parser recovered from syntax errors (by blanking the
+/// statements that failed) and the rest lowered, also returns the document of what parsed, so
+/// that later stages can check it in the same run (`reel check`, `reel lsp`). Byte offsets are
+/// those of the file: blanking keeps them. Unbalanced brackets give no document.
+pub fn parse_recovering(
+    sources: &SourceMap,
+    file: FileId,
+) -> (Option<ast::Document>, Vec<Diagnostic>) {
     let source = sources.get(file);
     let text = source.text().clone();
     let (bracket_errors, repairs) = errors::brackets_and_repairs(&text, file);
     if !bracket_errors.is_empty() {
         if repairs.is_empty() {
-            return Err(bracket_errors);
+            return (None, bracket_errors);
         }
         // Parse the repaired text too, so one run reports the file's other mistakes.
         let (fixed, inserts) = errors::repair(&text, &repairs);
         let mut all = bracket_errors;
-        if let Err(more) = parse_items(&fixed, file) {
-            all.extend(more.into_iter().map(|d| unshift_diagnostic(d, &inserts)));
-        }
+        let (_, more) = parse_items(&fixed, file);
+        all.extend(more.into_iter().map(|d| unshift_diagnostic(d, &inserts)));
         all.sort_by_key(|d| d.labels.first().map_or(0, |l| l.span.start));
-        return Err(all);
+        return (None, all);
     }
-    let items = parse_items(&text, file)?;
+    let (items, mut errors) = parse_items(&text, file);
+    let Some(items) = items else {
+        return (None, errors);
+    };
     let dir = source
         .path
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let data = data_source(&items, &dir)?;
-    let url_maps = url_maps(&items, &dir)?;
-    Ok(ast::Document {
+    let data = match data_source(&items, &dir) {
+        Ok(d) => d,
+        Err(more) => {
+            errors.extend(more);
+            return (None, errors);
+        }
+    };
+    let url_maps = match url_maps(&items, &dir) {
+        Ok(m) => m,
+        Err(more) => {
+            errors.extend(more);
+            return (None, errors);
+        }
+    };
+    let doc = ast::Document {
         file,
         items,
         files: vec![source.path.clone()],
         data,
         url_maps,
-    })
+    };
+    (Some(doc), errors)
 }
 
 /// Parses and lowers `text`, blanking each failing statement and trying again so that one
-/// run reports several errors.
-fn parse_items(text: &str, file: FileId) -> SourceResult<Vec<ast::Item>> {
-    let lower = lower::Lower { file };
+/// run reports several errors. The items are those of the text with the failing statements
+/// blanked, when it lowered; the errors are every syntax and lowering error.
+fn parse_items(text: &str, file: FileId) -> (Option<Vec<ast::Item>>, Vec<Diagnostic>) {
+    let lower = lower::Lower {
+        file,
+        recover: false,
+    };
     let mut work = text.to_string();
     let mut errors: Vec<Diagnostic> = Vec::new();
+    let by_start = |d: &Diagnostic| d.labels.first().map_or(0, |l| l.span.start);
     loop {
         match EditParser::parse(Rule::document, &work) {
             Ok(mut pairs) => {
                 let doc = pairs.next().expect("grammar: document");
-                let result = match lower.document(doc) {
-                    Ok(items) if errors.is_empty() => return Ok(items),
-                    Ok(_) => errors,
+                let items = match lower.document(doc.clone()) {
+                    Ok(items) => Some(items),
                     Err(more) => {
+                        // The strict pass's errors are the ones to report; the statements that
+                        // lowered are kept for the later stages.
                         errors.extend(more);
-                        errors
+                        let lenient = lower::Lower {
+                            file,
+                            recover: true,
+                        };
+                        lenient.document(doc).ok()
                     }
                 };
-                let mut errors = result;
-                errors.sort_by_key(|d| d.labels.first().map_or(0, |l| l.span.start));
-                return Err(errors);
+                errors.sort_by_key(by_start);
+                return (items, errors);
             }
             Err(e) => {
                 let (d, pos) = errors::from_pest(&e, &work, file);
                 errors.push(d);
                 if !errors::keep_going(errors.len()) || !errors::blank_statement(&mut work, pos) {
-                    errors.sort_by_key(|d| d.labels.first().map_or(0, |l| l.span.start));
-                    return Err(errors);
+                    errors.sort_by_key(by_start);
+                    return (None, errors);
                 }
             }
         }
@@ -182,17 +220,46 @@ fn literal_path_error(stmt: &str, span: Span) -> Diagnostic {
 /// returns the document with includes filled in. An include cycle is an error showing the
 /// chain. [`ast::Document::files`] lists every file read.
 pub fn load(sources: &SourceMap, path: &Path) -> SourceResult<ast::Document> {
-    let file = sources.load(path).map_err(|d| vec![d])?;
-    let mut doc = parse(sources, file)?;
+    match load_recovering(sources, path, None) {
+        (Some(doc), errors) if errors.is_empty() => Ok(doc),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// [`load`] with [`parse_recovering`]'s recovery for the file itself (its includes must
+/// parse). `text`: the file's text when it is not what is on disk (an editor's unsaved
+/// buffer); its includes are read from disk.
+pub fn load_recovering(
+    sources: &SourceMap,
+    path: &Path,
+    text: Option<&str>,
+) -> (Option<ast::Document>, Vec<Diagnostic>) {
+    let file = match text {
+        Some(text) => sources.add(path, text),
+        None => match sources.load(path) {
+            Ok(f) => f,
+            Err(d) => return (None, vec![d]),
+        },
+    };
+    let (doc, mut errors) = parse_recovering(sources, file);
+    let Some(mut doc) = doc else {
+        return (None, errors);
+    };
     let mut loader = Loader {
         sources,
         chain: vec![canonical(path)],
         files: vec![path.to_path_buf()],
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    doc.items = loader.items(std::mem::take(&mut doc.items), &dir)?;
+    match loader.items(std::mem::take(&mut doc.items), &dir) {
+        Ok(items) => doc.items = items,
+        Err(more) => {
+            errors.extend(more);
+            return (None, errors);
+        }
+    }
     doc.files = loader.files;
-    Ok(doc)
+    (Some(doc), errors)
 }
 
 /// State while resolving includes.

@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use minijinja::value::Kwargs;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
 use super::numfmt;
@@ -38,15 +39,31 @@ fn build(base: Option<PathBuf>) -> Environment<'static> {
     env.add_filter("slug", |s: &str| slug(s));
     env.add_filter("seconds", |v: Value| seconds_value(&v));
     env.add_filter("basename", |s: &str| basename(s).to_string());
+    // Keyword arguments are read first (minijinja strips a trailing `Kwargs`), so
+    // `money("CHF", locale="fr")` and `number(decimals=2)` work as well as positional ones.
     env.add_filter(
         "money",
-        |v: Value, currency: &str, decimals: Option<Value>, locale: Option<&str>| {
+        |v: Value,
+         currency: Option<&str>,
+         decimals: Option<Value>,
+         locale: Option<&str>,
+         kw: Kwargs| {
+            let currency = keyword("money", &kw, "currency", currency)?;
+            let decimals = keyword("money", &kw, "decimals", decimals)?;
+            let locale = keyword("money", &kw, "locale", locale)?;
+            kw.assert_all_used()?;
+            let currency = currency.ok_or_else(|| {
+                invalid("money: needs a currency, as in money(\"EUR\")".to_string())
+            })?;
             money_value(&v, currency, decimals.as_ref(), locale)
         },
     );
     env.add_filter(
         "number",
-        |v: Value, decimals: Option<Value>, locale: Option<&str>| {
+        |v: Value, decimals: Option<Value>, locale: Option<&str>, kw: Kwargs| {
+            let decimals = keyword("number", &kw, "decimals", decimals)?;
+            let locale = keyword("number", &kw, "locale", locale)?;
+            kw.assert_all_used()?;
             number_value(&v, decimals.as_ref(), locale)
         },
     );
@@ -313,6 +330,25 @@ fn amount_of(filter: &str, v: &Value) -> Result<f64, Error> {
 }
 
 /// The `decimals` argument: none, or a whole number from 0 to 12.
+/// A filter argument given by position or by name (`locale="fr"`), not both.
+fn keyword<'a, T>(
+    filter: &str,
+    kw: &'a Kwargs,
+    name: &'a str,
+    positional: Option<T>,
+) -> Result<Option<T>, Error>
+where
+    T: minijinja::value::ArgType<'a, Output = T>,
+{
+    let named: Option<T> = kw.get(name)?;
+    match (positional, named) {
+        (Some(_), Some(_)) => Err(invalid(format!(
+            "{filter}: `{name}` is given twice, by position and by name"
+        ))),
+        (p, n) => Ok(p.or(n)),
+    }
+}
+
 fn decimals_of(filter: &str, v: Option<&Value>) -> Result<Option<usize>, Error> {
     match v {
         None => Ok(None),
@@ -534,6 +570,27 @@ mod tests {
         );
         let e = render("{{ 'cheap'|money('USD') }}", Value::UNDEFINED).unwrap_err();
         assert!(e.contains("money: \"cheap\" is not a number"), "{e}");
+    }
+
+    #[test]
+    fn number_and_money_take_keyword_arguments() {
+        let nb = '\u{a0}';
+        let ctx = minijinja::context! { p => 1234.5, big => 3890000 };
+        assert_eq!(
+            render(
+                "{{ p|money('EUR', locale='fr') }}|{{ big|money(currency='CHF', decimals=0, locale='de-CH') }}|{{ p|number(decimals=1, locale='de') }}|{{ p|number(2, locale='en') }}",
+                ctx.clone()
+            ),
+            Ok(format!(
+                "1\u{202f}234,50{nb}€|CHF{nb}3’890’000|1.234,5|1,234.50"
+            ))
+        );
+        let e = render("{{ p|money('EUR', currency='USD') }}", ctx.clone()).unwrap_err();
+        assert!(e.contains("given twice"), "{e}");
+        let e = render("{{ p|number(places=2) }}", ctx.clone()).unwrap_err();
+        assert!(e.contains("places"), "{e}");
+        let e = render("{{ p|money(locale='fr') }}", ctx).unwrap_err();
+        assert!(e.contains("needs a currency"), "{e}");
     }
 
     #[test]

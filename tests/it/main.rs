@@ -11,6 +11,7 @@ mod fuzz;
 mod hostile;
 mod html;
 mod k8s;
+mod lsp;
 mod media;
 mod output;
 mod probe;

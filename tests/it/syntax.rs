@@ -557,3 +557,18 @@ proptest::proptest! {
         proptest::prop_assert_eq!(squeeze(&again), squeeze(&canonical), "{}", name);
     }
 }
+
+/// A syntax error (recovered), a lowering error and two validation errors: `reel check` lists
+/// all four in one run (the parser's recovery keeps what parsed for the later stages).
+#[test]
+fn check_reports_syntax_lowering_and_validation_errors_at_once() {
+    let dir = util::fixture("check_multi");
+    let (code, stdout, stderr) = util::run(util::reel(&dir).args(["check", "all_stages.edit"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("1 row checked: 4 errors"), "{stderr}");
+    settings("check_multi").bind(|| insta::assert_snapshot!("all_stages", stderr));
+    // `reel build` still refuses the file at the first stage that fails.
+    let (code, _, stderr) = util::run(util::reel(&dir).args(["build", "all_stages.edit"]));
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("fadee"), "{stderr}");
+}
