@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use cosmic_text::{Align, Attrs, Buffer, Family, Metrics, Shaping, Style, Weight, Wrap, fontdb};
 
 use super::super::fonts::{Face, FontState, face_by_id};
+use super::paragraph;
 use super::runs::fallback_runs;
 use super::{HAlign, TextStyle, VAlign, prepared_text};
 use crate::diagnostics::{Diagnostic, Warned};
@@ -193,6 +194,18 @@ fn shape(
     text: &str,
     runs: &[(std::ops::Range<usize>, usize)],
 ) -> Laid {
+    shape_in_pieces(state, style, primary, text, runs, paragraph::PIECE)
+}
+
+/// [`shape`], with paragraphs shaped in pieces of about `piece` bytes ([`paragraph`]).
+pub(super) fn shape_in_pieces(
+    state: &mut FontState,
+    style: &TextStyle,
+    primary: usize,
+    text: &str,
+    runs: &[(std::ops::Range<usize>, usize)],
+    piece: usize,
+) -> Laid {
     let inner_w = (style.box_size.0 as f32 - style.padding.left - style.padding.right).max(1.0);
     let size = style.size.max(1.0);
     let metrics = Metrics::new(size, (size * style.line_height).max(1.0));
@@ -224,8 +237,12 @@ fn shape(
         HAlign::Right => Align::Right,
     };
     buffer.set_rich_text(spans, &Attrs::new(), Shaping::Advanced, Some(align));
-    buffer.shape_until_scroll(system, false);
-    collect(&buffer, text, faces[primary].id)
+    let primary = faces[primary].id;
+    match paragraph::layout(system, &buffer, piece) {
+        Some(lines) => collect(&paragraph::runs(&lines, metrics.line_height), text, primary),
+        // Cancelled: nothing laid out; the caller sees the flag and stops.
+        None => collect(&[], "", primary),
+    }
 }
 
 /// The font runs, further split at spaces when `split_spaces` (word spacing applies to spaces
@@ -249,8 +266,8 @@ fn spans<'a>(
     })
 }
 
-/// Reads glyphs and lines out of a shaped buffer (buffer coordinates).
-fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
+/// Reads glyphs and lines out of the wrapped lines of `text` (buffer coordinates).
+fn collect(runs: &[paragraph::Run], text: &str, primary: fontdb::ID) -> Laid {
     let mut laid = Laid {
         glyphs: Vec::new(),
         lines: Vec::new(),
@@ -265,7 +282,7 @@ fn collect(buffer: &Buffer, text: &str, primary: fontdb::ID) -> Laid {
     // keeps numbering linear in the text (counting from the start for each glyph took
     // seconds for a 300k-character cell; issue 15).
     let mut cursor = CharCursor::default();
-    for run in buffer.layout_runs() {
+    for run in runs {
         let (mut left, mut right) = (f32::MAX, f32::MIN);
         let base = line_starts.get(run.line_i).copied().unwrap_or(0);
         if laid.glyphs.len() % super::super::CANCEL_EVERY < run.glyphs.len()

@@ -8,6 +8,7 @@
 mod draw;
 mod glyphs;
 mod layout;
+mod paragraph;
 mod runs;
 mod style;
 #[cfg(test)]

@@ -302,3 +302,50 @@ fn stroke_and_shadow_add_their_colours() {
         "{shadow:?} vs {stroke:?}"
     );
 }
+
+/// Glyphs of `text` laid out with paragraphs shaped in pieces of `piece` bytes: (glyph, x, y,
+/// char index), and the number of lines.
+fn pieces_layout(
+    text: &str,
+    box_size: (u32, u32),
+    piece: usize,
+) -> (Vec<(u16, f32, f32, usize)>, usize) {
+    let fonts = Fonts::bundled();
+    let mut state = fonts.lock();
+    let style = TextStyle {
+        size: 20.0,
+        ..TextStyle::new(text, box_size)
+    };
+    let primary = state.choose(&style.family, None, text).output;
+    let (runs, _) = super::runs::fallback_runs(&mut state, primary, None, text);
+    let laid = super::layout::shape_in_pieces(&mut state, &style, primary, text, &runs, piece);
+    let glyphs = laid
+        .glyphs
+        .iter()
+        .map(|g| (g.glyph, g.x, g.y, g.char_index))
+        .collect();
+    (glyphs, laid.lines.len())
+}
+
+#[test]
+fn a_paragraph_shaped_in_pieces_wraps_as_one() {
+    // Words of varied length, a fallback run (Greek is in Open Sans; the arrow is not), a
+    // newline, CJK without spaces (cut between ideographs), and a word wider than the box
+    // (broken at glyphs, and starting a piece). Pieces are cut inside a word only when it is
+    // longer than a piece: not tested, that word may wrap differently.
+    let mut text = String::new();
+    for i in 0..60 {
+        text.push_str(["tiny ", "medium-sized ", "Ωmega→ ", "averylongwordindeed "][i % 4]);
+    }
+    text.push('\n');
+    text.push_str(&"漢字仮名交じり文".repeat(20));
+    text.push(' ');
+    text.push_str(&"x".repeat(90));
+    let whole = pieces_layout(&text, (400, 2000), usize::MAX / 4);
+    assert!(whole.1 > 20, "{} lines", whole.1);
+    for piece in [333, 100] {
+        let pieces = pieces_layout(&text, (400, 2000), piece);
+        assert_eq!(pieces.1, whole.1, "lines with pieces of {piece}");
+        assert_eq!(pieces.0, whole.0, "glyphs with pieces of {piece}");
+    }
+}
