@@ -11,6 +11,7 @@ use tiny_skia::{
 
 use super::super::fonts::Face;
 use super::super::paint::{blur, rounded_rect, tint};
+use super::colr::ColorLayer;
 use super::glyphs::{decorate, outline_glyphs};
 use super::layout::{Laid, LineBox};
 use super::{Fill, TextStyle};
@@ -171,15 +172,21 @@ fn glyph_layer(
     let mut parsed: HashMap<fontdb::ID, Option<ttf_parser::Face>> = HashMap::new();
     let mut items: Vec<(tiny_skia::Path, Transform, f32)> = Vec::new();
     let mut images: Vec<(Pixmap, Transform, f32)> = Vec::new();
+    let mut colored: Vec<(ColorLayer, Transform, f32)> = Vec::new();
+    let foreground = match &style.fill {
+        Fill::Solid(c) => *c,
+        Fill::Gradient(g) => g.stops.first().map_or(tiny_skia::Color::WHITE, |s| s.1),
+    };
     for (range, look) in &frame.groups {
         let glyphs = laid.glyphs.get(range.clone()).unwrap_or_default();
         let mut pb = PathBuilder::new();
-        let bitmaps = outline_glyphs(&mut pb, faces, &mut parsed, glyphs);
+        let (layers, bitmaps) = outline_glyphs(&mut pb, faces, &mut parsed, glyphs, foreground);
         let path = pb.finish();
         let b = path
             .as_ref()
             .map(|p| p.bounds())
             .into_iter()
+            .chain(layers.iter().map(|l| l.path.bounds()))
             .chain(bitmaps.iter().filter_map(|b| b.rect()))
             .reduce(union);
         let Some(b) = b else { continue };
@@ -190,6 +197,7 @@ fn glyph_layer(
         if let Some(path) = path {
             items.push((path, t, look.alpha));
         }
+        colored.extend(layers.into_iter().map(|l| (l, t, look.alpha)));
         for bm in bitmaps {
             let placed = t.pre_translate(bm.x, bm.y).pre_scale(bm.scale, bm.scale);
             images.push((bm.image, placed, look.alpha));
@@ -205,10 +213,17 @@ fn glyph_layer(
     if let Some(path) = extra.finish() {
         items.push((path, Transform::identity(), 1.0));
     }
-    let image_bounds = images.iter().filter_map(|(img, t, _)| {
-        let r = Rect::from_xywh(0.0, 0.0, img.width() as f32, img.height() as f32)?;
-        r.transform(*t)
-    });
+    let image_bounds = images
+        .iter()
+        .filter_map(|(img, t, _)| {
+            let r = Rect::from_xywh(0.0, 0.0, img.width() as f32, img.height() as f32)?;
+            r.transform(*t)
+        })
+        .chain(
+            colored
+                .iter()
+                .filter_map(|(l, t, _)| l.path.bounds().transform(*t)),
+        );
     let (mut layer, x0, y0) = ink_pixmap(style, &items, image_bounds)?;
     for (path, t, alpha) in &items {
         let t = t.post_translate(-x0 as f32, -y0 as f32);
@@ -217,6 +232,13 @@ fn glyph_layer(
         } else {
             paint_faded(&mut layer, style, path, t, *alpha);
         }
+    }
+    for (l, t, alpha) in &colored {
+        let mut paint = Paint::default();
+        paint.set_color(super::super::paint::with_opacity(l.color, *alpha));
+        paint.anti_alias = true;
+        let t = t.post_translate(-x0 as f32, -y0 as f32);
+        layer.fill_path(&l.path, &paint, FillRule::Winding, t, None);
     }
     for (image, t, alpha) in &images {
         let paint = PixmapPaint {

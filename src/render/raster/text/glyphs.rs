@@ -1,12 +1,13 @@
-//! Glyph ink: outlines (in layer pixels) and colour bitmap images of placed glyphs, and the
-//! underline / line-through bars.
+//! Glyph ink: outlines (in layer pixels), colour layers ([`super::colr`]) and colour bitmap
+//! images of placed glyphs, and the underline / line-through bars.
 
 use std::collections::HashMap;
 
 use cosmic_text::fontdb;
-use tiny_skia::{PathBuilder, Pixmap, Rect};
+use tiny_skia::{Color, PathBuilder, Pixmap, Rect};
 
 use super::super::fonts::{Face, face_by_id};
+use super::colr::{self, ColorLayer};
 use super::layout::{Laid, PlacedGlyph};
 use super::{Decoration, TextStyle};
 
@@ -32,15 +33,19 @@ impl Bitmap {
     }
 }
 
-/// Adds the outlines of `glyphs` to `pb`, in layer pixels; returns the colour bitmaps of
-/// glyphs that have no outline but an embedded image (colour emoji), scaled to the font size.
+/// Adds the outlines of `glyphs` to `pb`, in layer pixels; returns the colour layers of
+/// glyphs the font has in colour (COLR, drawn in `foreground` where a layer asks for the text
+/// colour) and the colour bitmaps of glyphs that have no outline but an embedded image
+/// (colour emoji), scaled to the font size.
 pub(super) fn outline_glyphs<'a>(
     pb: &mut PathBuilder,
     faces: &'a [Face],
     parsed: &mut HashMap<fontdb::ID, Option<ttf_parser::Face<'a>>>,
     glyphs: &[PlacedGlyph],
-) -> Vec<Bitmap> {
+    foreground: Color,
+) -> (Vec<ColorLayer>, Vec<Bitmap>) {
     let mut bitmaps = Vec::new();
+    let mut colored = Vec::new();
     for (i, g) in glyphs.iter().enumerate() {
         if i % super::super::CANCEL_EVERY == 0 && super::super::cancelled() {
             break;
@@ -57,14 +62,16 @@ pub(super) fn outline_glyphs<'a>(
                 y: g.y,
             };
             let id = ttf_parser::GlyphId(g.glyph);
-            if face.outline_glyph(id, &mut sink).is_none()
+            if let Some(layers) = colr::layers(face, id, (g.x, g.y, g.size), foreground) {
+                colored.extend(layers);
+            } else if face.outline_glyph(id, &mut sink).is_none()
                 && let Some(b) = bitmap_glyph(face, id, g)
             {
                 bitmaps.push(b);
             }
         }
     }
-    bitmaps
+    (colored, bitmaps)
 }
 
 /// The embedded PNG image of a glyph (CBDT, sbix), placed at the glyph's pen position.

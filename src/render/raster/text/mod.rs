@@ -5,6 +5,7 @@
 //! Knows nothing of Shotstack assets: `raster::assets` maps text, title and rich-text onto a
 //! [`TextStyle`].
 
+mod colr;
 mod draw;
 mod glyphs;
 mod layout;

@@ -349,3 +349,50 @@ fn a_paragraph_shaped_in_pieces_wraps_as_one() {
         assert_eq!(pieces.0, whole.0, "glyphs with pieces of {piece}");
     }
 }
+
+/// A COLRv0 test font: 'A' and U+1F7E5 are a red square under a yellow bar, over a thin
+/// triangle outline for renderers without colour (tests/fixtures/fonts/mkcolr.py).
+fn colr_fonts() -> Fonts {
+    let fonts = Fonts::bundled();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fonts/reel-colr-test.ttf");
+    fonts.add_file(&path, "reel-colr-test.ttf").unwrap();
+    fonts
+}
+
+/// Pixels (alpha over 200) that are saturated `rgb` (each channel within 30).
+fn count_colour(p: &Pixmap, rgb: (u8, u8, u8)) -> usize {
+    p.pixels()
+        .iter()
+        .map(|c| c.demultiply())
+        .filter(|c| {
+            let close = |a: u8, b: u8| (a as i32 - b as i32).abs() < 30;
+            c.alpha() > 200
+                && close(c.red(), rgb.0)
+                && close(c.green(), rgb.1)
+                && close(c.blue(), rgb.2)
+        })
+        .count()
+}
+
+#[test]
+fn colr_glyphs_are_drawn_in_their_palette_colours() {
+    let fonts = colr_fonts();
+    for text in ["A", "\u{1F7E5}"] {
+        let style = TextStyle {
+            family: "Reel COLR Test".into(),
+            size: 80.0,
+            ..TextStyle::new(text, (160, 120))
+        };
+        let w = render_text(&style, &fonts);
+        assert!(w.warnings.is_empty(), "{:?}", w.warnings);
+        let p = w.output.unwrap().image;
+        // The square is 64×64 px at 80 px; the bar a quarter of it.
+        let red = count_colour(&p, (255, 0, 0));
+        let yellow = count_colour(&p, (255, 255, 0));
+        assert!(red > 1500, "{text}: {red} red pixels");
+        assert!(yellow > 700, "{text}: {yellow} yellow pixels");
+        // Not the monochrome outline in the white text fill.
+        assert_eq!(count_colour(&p, (255, 255, 255)), 0, "{text}: white ink");
+    }
+}
