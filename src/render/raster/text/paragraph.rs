@@ -3,6 +3,8 @@
 //! between them (issue 15: Ctrl-C and SIGTERM stop text layout within a second; cosmic-text
 //! shapes a paragraph in one uninterruptible call, seconds for a 1 MiB cell).
 //!
+//! Wrapping is done in pieces too ([`wrap_in_pieces`]).
+//!
 //! A piece ends after a space (else at a character that starts a cluster), so it holds whole
 //! words: cosmic-text shapes word by word, so the pieces' shaped words are the paragraph's,
 //! and wrapping the joined pieces is wrapping the paragraph. One difference remains: bidi
@@ -49,16 +51,67 @@ pub(super) fn layout(
         .iter()
         .map(|line| {
             let shaped = shape(system, line, piece)?;
-            Some(shaped.layout(
-                size,
-                width,
-                buffer.wrap(),
-                line.align(),
-                None,
-                Hinting::default(),
-            ))
+            let wrap = |l: &ShapeLine| {
+                l.layout(
+                    size,
+                    width,
+                    buffer.wrap(),
+                    line.align(),
+                    None,
+                    Hinting::default(),
+                )
+            };
+            wrap_in_pieces(shaped, wrap, (piece / 4).max(2))
         })
         .collect()
+}
+
+/// Wraps `shaped` with `wrap`, `words` words at a time with a look at the cancel flag between
+/// (wrapping a 1 MiB paragraph in one call takes most of a second): each piece's lines but
+/// its last are final, since a line's end depends only on where it starts and the word after
+/// it; the next piece starts at the word that starts that last line. A paragraph of several
+/// bidi runs, right to left, or whose last line starts inside a word (a word wider than the
+/// line, broken between glyphs) is wrapped in one call from there. `None` once cancelled.
+fn wrap_in_pieces(
+    mut shaped: ShapeLine,
+    wrap: impl Fn(&ShapeLine) -> Vec<LayoutLine>,
+    words: usize,
+) -> Option<Vec<LayoutLine>> {
+    let single = shaped.spans.len() == 1 && !shaped.rtl && !shaped.spans[0].level.is_rtl();
+    if !single || shaped.spans[0].words.len() <= words {
+        return Some(wrap(&shaped));
+    }
+    let all = std::mem::take(&mut shaped.spans[0].words);
+    let mut out = Vec::new();
+    let mut from = 0;
+    loop {
+        if super::super::cancelled() {
+            return None;
+        }
+        let to = (from + words).min(all.len());
+        shaped.spans[0].words = all[from..to].to_vec();
+        let mut lines = wrap(&shaped);
+        if to == all.len() {
+            out.extend(lines);
+            return Some(out);
+        }
+        // The word that starts the piece's last line, if the line starts at a word.
+        let start = lines.last().and_then(|l| l.glyphs.first()).map(|g| g.start);
+        let next = (from + 1..to)
+            .find(|&w| all[w].glyphs.first().map(|g| g.start) == start && !all[w].blank);
+        match next {
+            Some(w) if lines.len() > 1 => {
+                lines.pop();
+                out.extend(lines);
+                from = w;
+            }
+            _ => {
+                shaped.spans[0].words = all[from..].to_vec();
+                out.extend(wrap(&shaped));
+                return Some(out);
+            }
+        }
+    }
 }
 
 /// The visual lines of `layouts` placed top to bottom (`Buffer::layout_runs` without scroll).

@@ -303,7 +303,8 @@ fn stroke_and_shadow_add_their_colours() {
     );
 }
 
-/// Glyphs of `text` laid out with paragraphs shaped in pieces of `piece` bytes: (glyph, x, y,
+/// Glyphs of `text` laid out with paragraphs shaped in pieces of `piece` bytes (and wrapped
+/// `piece / 4` words at a time): (glyph, x, y,
 /// char index), and the number of lines.
 fn pieces_layout(
     text: &str,
