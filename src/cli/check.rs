@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::args::{AssetsArgs, BuildArgs, CheckArgs, InputArgs};
+use super::repeats::Repeats;
 use super::{Global, Reporter, Status};
 use crate::batch::{RowSet, Selection};
 use crate::diagnostics::{Diagnostic, SourceMap};
@@ -217,46 +218,19 @@ fn run(
     Ok(status)
 }
 
-/// Text warnings across rows: the first row with a message shows it in full (with its clip
-/// and cell); further rows with the same message are collapsed into one closing warning.
+/// Text warnings across rows ([`Repeats`]): the first row giving one shows it in full, the
+/// others are collapsed into one closing warning.
 #[derive(Default)]
-struct TextWarnings {
-    /// Message → rows (0-based data indices) that gave it, in order.
-    rows: HashMap<String, Vec<usize>>,
-    /// Messages in first-seen order.
-    order: Vec<String>,
-}
+struct TextWarnings(Repeats);
 
 impl TextWarnings {
     fn add(&mut self, row: usize, diags: Vec<Diagnostic>, reporter: &Reporter, project: &Project) {
-        let mut fresh = Vec::new();
-        for d in diags {
-            let rows = self.rows.entry(d.message.clone()).or_default();
-            if rows.last() == Some(&row) {
-                continue;
-            }
-            if rows.is_empty() {
-                self.order.push(d.message.clone());
-                fresh.push(d);
-            }
-            rows.push(row);
-        }
+        let fresh: Vec<Diagnostic> = diags.into_iter().filter(|d| self.0.add(row, d)).collect();
         reporter.emit(&fresh, &project.sources);
     }
 
     fn finish(self, reporter: &Reporter, project: &Project) {
-        let collapsed: Vec<Diagnostic> = self
-            .order
-            .iter()
-            .filter_map(|m| {
-                let rows = &self.rows[m];
-                (rows.len() > 1).then(|| {
-                    Diagnostic::warning(format!("{}: {m}", super::rows_phrase(&rows[1..])))
-                        .with_note(format!("also in row {} above", rows[0] + 1))
-                })
-            })
-            .collect();
-        reporter.emit(&collapsed, &project.sources);
+        reporter.emit(&self.0.collapsed(), &project.sources);
     }
 }
 

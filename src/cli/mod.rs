@@ -39,6 +39,7 @@ pub mod fonts;
 pub mod inspect;
 pub mod progress;
 pub mod render;
+mod repeats;
 mod report;
 pub mod still;
 mod studio;

@@ -76,7 +76,7 @@ pub struct Ui<'a> {
     seen: HashSet<(String, Option<crate::diagnostics::Span>)>,
     /// Warnings about a row's data (a label in another file than the template's, such as a
     /// cell): the rows that gave each, in first-seen order, collapsed into one closing line.
-    repeats: Vec<(Diagnostic, Vec<usize>)>,
+    repeats: super::repeats::Repeats,
     /// Rows finished, in flight, ETA.
     progress: Progress,
     /// When the render pass started (for the rate and the ETA).
@@ -109,7 +109,7 @@ impl<'a> Ui<'a> {
             sources,
             bars: (tty && !quiet).then(|| Bars::new(jobs)),
             seen: HashSet::new(),
-            repeats: Vec::new(),
+            repeats: Default::default(),
             progress: Progress::new(jobs),
             started: Instant::now(),
             cancel,
@@ -201,7 +201,7 @@ impl<'a> Ui<'a> {
         // A template warning repeats for every row: show each once.
         let fresh: Vec<Diagnostic> = diagnostics
             .iter()
-            .filter(|d| d.is_error() || self.seen.insert((d.message.clone(), d.span())))
+            .filter(|d| d.is_error() || self.seen.insert(super::repeats::key(d)))
             .cloned()
             .collect();
         match &self.bars {
@@ -217,15 +217,7 @@ impl<'a> Ui<'a> {
             !d.is_error() && files.len() > 1
         };
         for d in diagnostics.iter().filter(|d| from_data(d)) {
-            let key = (&d.message, d.span());
-            match self
-                .repeats
-                .iter_mut()
-                .find(|(r, _)| (&r.message, r.span()) == key)
-            {
-                Some((_, rows)) => rows.push(index),
-                None => self.repeats.push((d.clone(), vec![index])),
-            }
+            self.repeats.add(index, d);
         }
     }
 
@@ -283,16 +275,7 @@ impl<'a> Ui<'a> {
     pub fn finish(mut self) {
         self.notice_interrupt();
         // Data warnings seen in several rows: the first was shown in full, the rest in one line.
-        let collapsed: Vec<Diagnostic> = std::mem::take(&mut self.repeats)
-            .into_iter()
-            .filter(|(_, rows)| rows.len() > 1)
-            .map(|(d, mut rows)| {
-                // rows[0] arrived first: its warning is the one shown in full.
-                rows[1..].sort_unstable();
-                Diagnostic::warning(format!("{}: {}", super::rows_phrase(&rows[1..]), d.message))
-                    .with_note(format!("also in row {} above", rows[0] + 1))
-            })
-            .collect();
+        let collapsed = std::mem::take(&mut self.repeats).collapsed();
         if let Some(b) = &self.bars {
             for bar in &b.jobs {
                 bar.finish_and_clear();

@@ -74,6 +74,18 @@ pub struct Label {
     pub span: Span,
     /// What to say there (may be empty).
     pub message: String,
+    /// The data cell `span` is, when it is one: for the `row` and `column` fields of
+    /// `--message-format json`.
+    pub cell: Option<CellPlace>,
+}
+
+/// A data cell by its row and column, as a spreadsheet user names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CellPlace {
+    /// 1-based row (the header is not counted).
+    pub row: usize,
+    /// Column name (a CSV header, a JSON row's key).
+    pub column: String,
 }
 
 /// One problem found in the user's input: a template, a data file, a Shotstack JSON document or
@@ -121,8 +133,29 @@ impl Diagnostic {
         self.labels.push(Label {
             span,
             message: message.into(),
+            cell: None,
         });
         self
+    }
+
+    /// Adds a label at data cell `span`, which is `cell`.
+    pub fn with_cell_label(
+        mut self,
+        span: Span,
+        cell: CellPlace,
+        message: impl Into<String>,
+    ) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            cell: Some(cell),
+        });
+        self
+    }
+
+    /// The data cell of the first label that is one.
+    pub fn cell(&self) -> Option<&CellPlace> {
+        self.labels.iter().find_map(|l| l.cell.as_ref())
     }
 
     /// Adds a label at `span` if there is one.

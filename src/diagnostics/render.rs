@@ -34,7 +34,8 @@ pub fn render_text(diags: &[Diagnostic], sources: &SourceMap, config: RenderConf
 }
 
 /// Renders one diagnostic as a JSON object: severity, message, labels (file, byte range, 1-based
-/// line and column, message), notes, help.
+/// line and column, message, and `cell` {row, column} for a data cell), notes, help; and `row`
+/// and `column` (the data cell's 1-based row and column name) when a label is a data cell.
 pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
     let labels: Vec<_> = d
         .labels
@@ -42,23 +43,33 @@ pub fn render_json(d: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
         .map(|l| {
             let file = sources.get(l.span.file);
             let (line, column) = file.line_col(l.span.start as usize);
-            serde_json::json!({
+            let mut label = serde_json::json!({
                 "file": file.name,
                 "start": l.span.start,
                 "end": l.span.end,
                 "line": line,
                 "column": column,
                 "message": l.message,
-            })
+            });
+            if let Some(cell) = &l.cell {
+                label["cell"] = serde_json::json!({ "row": cell.row, "column": cell.column });
+            }
+            label
         })
         .collect();
-    serde_json::json!({
+    let mut out = serde_json::json!({
         "severity": d.severity,
         "message": d.message,
         "labels": labels,
         "notes": d.notes,
         "help": d.help,
-    })
+    });
+    // The data cell the problem came from, for a consumer that groups by row.
+    if let Some(cell) = d.cell() {
+        out["row"] = cell.row.into();
+        out["column"] = cell.column.clone().into();
+    }
+    out
 }
 
 fn write_one(d: &Diagnostic, cache: &mut SourceCache<'_>, config: RenderConfig, out: &mut Vec<u8>) {
@@ -356,6 +367,21 @@ mod tests {
         let json = render_json(&d, &map);
         assert_eq!(json["labels"][1]["line"], 2);
         assert_eq!(json["labels"][1]["column"], 6);
+        // A plain label is not a data cell: no row and column fields.
+        assert!(json.get("row").is_none(), "{json}");
+        let cell = crate::diagnostics::CellPlace {
+            row: 1,
+            column: "size".into(),
+        };
+        let d = Diagnostic::warning("too big").with_cell_label(Span::new(csv, 15..18), cell, "");
+        let json = render_json(&d, &map);
+        assert_eq!(json["row"], 1);
+        assert_eq!(json["column"], "size");
+        assert_eq!(json["labels"][0]["cell"]["column"], "size");
+        assert_eq!(
+            json["labels"][0]["column"], 6,
+            "the label's column stays the file's"
+        );
     }
 
     #[test]

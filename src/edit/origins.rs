@@ -5,7 +5,7 @@
 //! and later stages look a pointer up to label their diagnostics: the template span, and the data
 //! cell when the value came from a row.
 
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{CellPlace, Diagnostic, Span};
 
 /// The source of one value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,19 @@ pub struct CellRef {
     pub span: Span,
     /// How a spreadsheet user names it: `row 7, column "price"` (1-based row).
     pub describe: String,
+    /// The 1-based row and the column's name.
+    pub place: CellPlace,
+}
+
+impl CellRef {
+    /// Labels `diag` at this cell: "from row 7, column \"price\"".
+    pub fn label(&self, diag: Diagnostic) -> Diagnostic {
+        diag.with_cell_label(
+            self.span,
+            self.place.clone(),
+            format!("from {}", self.describe),
+        )
+    }
 }
 
 /// Origins of the values of one expanded document, by JSON pointer.
@@ -76,7 +89,7 @@ impl Origins {
             Some(o) => {
                 let d = diag.with_label(o.span, message);
                 match &o.cell {
-                    Some(c) => d.with_label(c.span, format!("from {}", c.describe)),
+                    Some(c) => c.label(d),
                     None => d,
                 }
             }

@@ -317,16 +317,27 @@ fn describe(index: usize, kind: &str, name: &str) -> String {
     format!("row {}, {kind} \"{name}\"", index + 1)
 }
 
+/// The cell of row `index` (0-based) named `name` (a `kind`: column, field) at `span`.
+fn cell_ref(span: Span, index: usize, kind: &str, name: &str) -> CellRef {
+    CellRef {
+        span,
+        describe: describe(index, kind, name),
+        place: crate::diagnostics::CellPlace {
+            row: index + 1,
+            column: name.to_string(),
+        },
+    }
+}
+
 /// A row from a JSON object and the spans of its members, in order.
 fn object_row(index: usize, map: serde_json::Map<String, Value>, spans: &[Span]) -> Row {
     let fields = map
         .into_iter()
         .enumerate()
         .map(|(i, (key, value))| {
-            let origin = spans.get(i).map(|&span| CellRef {
-                span,
-                describe: describe(index, "field", &key),
-            });
+            let origin = spans
+                .get(i)
+                .map(|&span| cell_ref(span, index, "field", &key));
             (key, Cell { value, origin })
         })
         .collect();
@@ -348,11 +359,12 @@ fn oversized(row: &Row, max: usize) -> Option<Diagnostic> {
                 origin.describe
             ))
             // Only the cell's first byte: the label of a huge span costs the report its size.
-            .with_label(
+            .with_cell_label(
                 Span {
                     end: origin.span.start + 1,
                     ..origin.span
                 },
+                origin.place.clone(),
                 "this cell starts here",
             )
             .with_help("shorten the cell, or raise the limit with `--max-cell BYTES`")

@@ -245,7 +245,7 @@ impl<'d> Expander<'_, '_, 'd, '_> {
                 .with_label(f.iter.span, format!("this is {what} ({shown}), not a list"))
                 .with_help(help);
             if let Some(c) = &cell {
-                d = d.with_label(c.span, format!("from {}", c.describe));
+                d = c.label(d);
             }
             self.errors.push(d);
             return;

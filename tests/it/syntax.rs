@@ -335,6 +335,10 @@ fn origins_point_at_template_and_cell() {
     let cell = CellRef {
         span: Span::new(data, 6..9),
         describe: "row 1, column \"first\"".into(),
+        place: reel::diagnostics::CellPlace {
+            row: 1,
+            column: "first".into(),
+        },
     };
     let row = Row {
         index: 0,

@@ -73,6 +73,18 @@ fn check_warns_when_a_rows_text_overflows_naming_row_and_cell() {
         "{}",
         overflow[0]
     );
+    // The data cell as fields of its own.
+    assert_eq!(overflow[0]["row"], 2, "{}", overflow[0]);
+    assert_eq!(overflow[0]["column"], "NAME", "{}", overflow[0]);
+    assert_eq!(overflow[1]["row"], 3, "{}", overflow[1]);
+    let cell = overflow[0]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["file"].as_str().is_some_and(|f| f.ends_with("names.csv")))
+        .expect("a label at the cell");
+    assert_eq!(cell["cell"]["row"], 2, "{cell}");
+    assert_eq!(cell["cell"]["column"], "NAME", "{cell}");
 }
 
 #[test]

@@ -110,6 +110,10 @@ fn values_from_data_are_coerced_silently() {
     let cell = CellRef {
         span: Span::new(FileId(1), 0..3),
         describe: "row 1, column \"o\"".into(),
+        place: crate::diagnostics::CellPlace {
+            row: 1,
+            column: "o".into(),
+        },
     };
     let origin = Origin {
         span,

@@ -48,8 +48,8 @@ thread_local! {
 
 /// Runs `draw` on this thread with `cancel` watched by the long loops of text layout and
 /// drawing (a 1 MiB cell takes seconds): once it is set they stop and the drawing fails with
-/// "drawing cancelled", so Ctrl-C and SIGTERM are answered within a second or so. Shaping a
-/// single huge paragraph (inside cosmic-text) is not interrupted.
+/// "drawing cancelled", so Ctrl-C and SIGTERM are answered within a second or so (a huge
+/// paragraph is shaped in pieces for this: `text::paragraph`).
 pub fn watching<T>(cancel: &crate::render::Cancel, draw: impl FnOnce() -> T) -> T {
     let before = CANCEL.with(|c| c.replace(Some(cancel.clone())));
     let out = draw();

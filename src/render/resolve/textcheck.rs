@@ -57,7 +57,7 @@ pub fn check_text(
                 Some(o) => {
                     let d = d.with_label(o.span, "this text");
                     match &o.cell {
-                        Some(cell) => d.with_label(cell.span, format!("from {}", cell.describe)),
+                        Some(cell) => cell.label(d),
                         None => d,
                     }
                 }

@@ -8,9 +8,8 @@ use std::path::Path;
 
 use csv::ByteRecord;
 
-use super::{Read, RowSource, describe, io_error};
+use super::{Read, RowSource, cell_ref, io_error};
 use crate::diagnostics::{Diagnostic, FileId, SourceMap, Span};
-use crate::edit::origins::CellRef;
 use crate::template::{Cell, Row};
 
 /// Bytes of already-parsed input kept before the tee drops them: a bound on its memory, big
@@ -173,10 +172,7 @@ impl CsvSource {
             .map(|((name, bytes), span)| {
                 let cell = Cell {
                     value: serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()),
-                    origin: Some(CellRef {
-                        span: Span::new(self.file, span),
-                        describe: describe(index, "column", name),
-                    }),
+                    origin: Some(cell_ref(Span::new(self.file, span), index, "column", name)),
                 };
                 (name.clone(), cell)
             })

@@ -547,7 +547,7 @@ fn display(v: &MjValue) -> String {
 /// Adds a label at the data cell a failing value came from, naming its row and column.
 fn with_cell(d: Diagnostic, cell: Option<&CellRef>) -> Diagnostic {
     match cell {
-        Some(c) => d.with_label(c.span, format!("from {}", c.describe)),
+        Some(c) => c.label(d),
         None => d,
     }
 }
