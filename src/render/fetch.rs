@@ -9,15 +9,15 @@
 //! flag, and the download cache is trimmed to a size, least recently used files first. It
 //! does not probe or interpret the files.
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError, mpsc};
+use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::Cancel;
 use super::cache::{self, Cache, CacheStats};
+use super::entry_lock;
 
 /// Limits of downloads and of the download cache. Each is a command-line flag (and an
 /// environment variable) of the commands that download: see `docs/batch.md`.
@@ -189,96 +189,26 @@ fn fetch_cached(url: &str, cache: &Cache, reach: Reach) -> Result<PathBuf, Fetch
         return Ok(path);
     }
     let path = cache_path(url, cache);
-    let slot = in_flight(&path);
-    let _one_at_a_time = lock_cancellable(&slot, cache.cancel(), url)?;
-    // The same across processes: a file lock per entry (released on exit, even kill -9).
-    let _one_process = lock_file_cancellable(&path, cache, url)?;
-    if path.is_file() {
-        // Most recently used: eviction goes by modification time.
-        let _ = fs::File::options()
-            .append(true)
-            .open(&path)
-            .and_then(|f| f.set_modified(SystemTime::now()));
-        return Ok(path);
-    }
-    download(url, &path, cache, reach)?;
-    CacheStats::bump(&cache.stats().downloads);
-    if let Some(dir) = path.parent() {
-        // A cache that cannot be trimmed only costs disk space.
-        let _ = evict(dir, cache.limits().cache_bytes, &path);
-    }
-    Ok(path)
-}
-
-/// Takes the file lock of cache entry `path`, waiting while another process holds it and
-/// giving up when `cancel` is set. `None` when no lock file can be made (a read-only cache):
-/// the download then only risks being done twice.
-fn lock_file_cancellable(
-    path: &Path,
-    cache: &Cache,
-    url: &str,
-) -> Result<Option<fs::File>, FetchError> {
-    let Some(name) = path.file_name() else {
-        return Ok(None);
-    };
-    let lock = cache.entry(
-        cache::DOWNLOAD_LOCKS,
-        &format!("{}.lock", name.to_string_lossy()),
-    );
-    let open = || {
-        if let Some(dir) = lock.parent() {
-            fs::create_dir_all(dir)?;
+    let lock = path.file_name().map_or_else(PathBuf::new, |name| {
+        cache.entry(
+            cache::DOWNLOAD_LOCKS,
+            &format!("{}.lock", name.to_string_lossy()),
+        )
+    });
+    let cancelled = || FetchError::Cancelled(url.to_string());
+    entry_lock::exclusively(&path, &lock, cache.cancel(), cancelled, || {
+        if path.is_file() {
+            entry_lock::mark_used(&path);
+            return Ok(path.clone());
         }
-        fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock)
-    };
-    let cancel = cache.cancel();
-    let Ok(file) = open() else {
-        return Ok(None);
-    };
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Some(file)),
-            Err(fs::TryLockError::WouldBlock) if cancel.is_cancelled() => {
-                return Err(FetchError::Cancelled(url.to_string()));
-            }
-            Err(fs::TryLockError::WouldBlock) => std::thread::sleep(CANCEL_POLL),
-            Err(fs::TryLockError::Error(_)) => return Ok(None),
+        download(url, &path, cache, reach)?;
+        CacheStats::bump(&cache.stats().downloads);
+        if let Some(dir) = path.parent() {
+            // A cache that cannot be trimmed only costs disk space.
+            let _ = evict(dir, cache.limits().cache_bytes, &path);
         }
-    }
-}
-
-/// The lock of one cache file: held while it is checked and downloaded.
-fn in_flight(path: &Path) -> Arc<Mutex<()>> {
-    static SLOTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
-    let mut slots = SLOTS
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // Slots nobody holds are dropped, so the table stays as small as the downloads running.
-    slots.retain(|_, slot| Arc::strong_count(slot) > 1);
-    slots.entry(path.to_owned()).or_default().clone()
-}
-
-/// Takes `slot`, giving up when `cancel` is set while another thread holds it.
-fn lock_cancellable<'a>(
-    slot: &'a Mutex<()>,
-    cancel: &Cancel,
-    url: &str,
-) -> Result<MutexGuard<'a, ()>, FetchError> {
-    loop {
-        match slot.try_lock() {
-            Ok(guard) => return Ok(guard),
-            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
-            Err(TryLockError::WouldBlock) if cancel.is_cancelled() => {
-                return Err(FetchError::Cancelled(url.to_string()));
-            }
-            Err(TryLockError::WouldBlock) => std::thread::sleep(CANCEL_POLL),
-        }
-    }
+        Ok(path.clone())
+    })
 }
 
 /// Downloads `url` to `path` on a helper thread, so that a cancel is answered at once even
@@ -507,6 +437,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     /// A server on 127.0.0.1 that counts the connections it accepts; its port.
     fn counting_server() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {

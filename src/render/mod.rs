@@ -5,6 +5,7 @@ pub mod assets;
 pub mod cache;
 pub mod cancel;
 pub mod compile;
+pub mod entry_lock;
 pub mod fetch;
 pub mod graph;
 pub mod job;

@@ -16,15 +16,14 @@
 //! waiting for a base leave it every core (ffmpeg's own thread choice). Bases beyond
 //! [`SHARED_BYTES`] are evicted least recently used first.
 
-use std::collections::{HashMap, HashSet};
-use std::fs;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, TryLockError};
-use std::time::{Duration, SystemTime};
 
 use super::cache::{self, Cache};
 use super::compile::shared::{Decision, Split, decide, key_text};
+use super::entry_lock;
 use super::job::{self, RenderJob, RenderOutcome};
 use super::run::{self, Progress, RunError};
 use super::timeline::{Source, Timeline};
@@ -42,8 +41,6 @@ pub const RAW_LIMIT: u64 = 512 << 20;
 /// Bytes of shared bases kept in the cache; the least recently used go first (never one used
 /// in the last hour: another run may be reading it).
 pub const SHARED_BYTES: u64 = 4 << 30;
-/// How often a wait for another maker checks the cancel flag.
-const POLL: Duration = Duration::from_millis(50);
 
 /// The shared bases of one batch run: how many rows it renders (the decision needs it),
 /// whether `--force` asked to make everything again, and which bases this run made.
@@ -154,17 +151,12 @@ fn on_base(
 ) -> Result<RenderPlan, RunError> {
     let path = ensure_base(split, options, cache, bases, on_progress, cancel)?;
     let top = split.on_base(&path);
-    let plan = compile(&top, options).map_err(|errors| RunError::Io {
-        what: "cannot compile the row on its shared base",
-        path: path.clone(),
-        source: std::io::Error::other(
-            errors
-                .into_iter()
-                .map(|d| d.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-    })?;
+    let plan = compile_for(
+        &top,
+        options,
+        "cannot compile the row on its shared base",
+        &path,
+    )?;
     bases.stats.rows_on_base.fetch_add(1, Ordering::Relaxed);
     Ok(plan)
 }
@@ -213,26 +205,49 @@ fn ensure_base(
         source,
     })?;
     let path = cache.entry(SHARED, &format!("{key}.nut"));
-    let slot = in_flight(&path);
-    let _one_thread = lock_slot(&slot, cancel)?;
-    let _one_process = lock_file(cache, &key, cancel)?;
-    let again = bases.force && !bases.made.lock().is_ok_and(|m| m.contains(&key));
-    if path.is_file() && !again {
-        // Most recently used, for whoever trims the cache.
-        let _ = fs::File::options()
-            .append(true)
-            .open(&path)
-            .and_then(|f| f.set_modified(SystemTime::now()));
-        return Ok(path);
-    }
-    // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
-    let whole = RenderOptions {
-        threads: None,
-        ..options.clone()
-    };
-    let mut plan = compile(&split.base, &whole).map_err(|errors| RunError::Io {
-        what: "cannot compile the shared base",
-        path: path.clone(),
+    let lock = cache.entry(SHARED_LOCKS, &format!("{key}.lock"));
+    entry_lock::exclusively(
+        &path,
+        &lock,
+        cancel,
+        || RunError::Cancelled,
+        || {
+            let again = bases.force && !bases.made.lock().is_ok_and(|m| m.contains(&key));
+            if path.is_file() && !again {
+                entry_lock::mark_used(&path);
+                return Ok(path.clone());
+            }
+            // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
+            let whole = RenderOptions {
+                threads: None,
+                ..options.clone()
+            };
+            let mut plan =
+                compile_for(&split.base, &whole, "cannot compile the shared base", &path)?;
+            lossless(&mut plan, split, &whole);
+            run::run(&plan, &path, on_progress, cancel)?;
+            if let Some(dir) = path.parent() {
+                let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
+            }
+            bases.stats.made.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut m) = bases.made.lock() {
+                m.insert(key.clone());
+            }
+            Ok(path.clone())
+        },
+    )
+}
+
+/// [`compile`], its errors worded as the failure to make `path` (`what`).
+fn compile_for(
+    timeline: &Timeline,
+    options: &RenderOptions,
+    what: &'static str,
+    path: &Path,
+) -> Result<RenderPlan, RunError> {
+    compile(timeline, options).map_err(|errors| RunError::Io {
+        what,
+        path: path.to_path_buf(),
         source: std::io::Error::other(
             errors
                 .into_iter()
@@ -240,17 +255,7 @@ fn ensure_base(
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-    })?;
-    lossless(&mut plan, split, &whole);
-    run::run(&plan, &path, on_progress, cancel)?;
-    if let Some(dir) = path.parent() {
-        let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
-    }
-    bases.stats.made.fetch_add(1, Ordering::Relaxed);
-    if let Ok(mut m) = bases.made.lock() {
-        m.insert(key);
-    }
-    Ok(path)
+    })
 }
 
 /// Replaces a plan's encoder arguments with the lossless intermediate's.
@@ -275,61 +280,4 @@ fn lossless(plan: &mut RenderPlan, split: &Split, options: &RenderOptions) {
     a.extend(["-f".to_owned(), "nut".to_owned()]);
     plan.encoder_args = a;
     plan.extension = "nut";
-}
-
-/// The in-process lock of one base.
-fn in_flight(path: &Path) -> Arc<Mutex<()>> {
-    static SLOTS: OnceLock<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>> = OnceLock::new();
-    let mut slots = SLOTS
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    slots.retain(|_, slot| Arc::strong_count(slot) > 1);
-    slots.entry(path.to_owned()).or_default().clone()
-}
-
-/// Takes `slot`, giving up when `cancel` is set while another thread holds it.
-fn lock_slot<'a>(
-    slot: &'a Mutex<()>,
-    cancel: &Cancel,
-) -> Result<std::sync::MutexGuard<'a, ()>, RunError> {
-    loop {
-        match slot.try_lock() {
-            Ok(guard) => return Ok(guard),
-            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
-            Err(TryLockError::WouldBlock) if cancel.is_cancelled() => {
-                return Err(RunError::Cancelled);
-            }
-            Err(TryLockError::WouldBlock) => std::thread::sleep(POLL),
-        }
-    }
-}
-
-/// The file lock of base `key` across processes (`None` in a read-only cache: then two
-/// processes may both make it, each renaming a complete file into place).
-fn lock_file(cache: &Cache, key: &str, cancel: &Cancel) -> Result<Option<fs::File>, RunError> {
-    let lock = cache.entry(SHARED_LOCKS, &format!("{key}.lock"));
-    let open = || {
-        if let Some(dir) = lock.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        fs::File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock)
-    };
-    let Ok(file) = open() else {
-        return Ok(None);
-    };
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Some(file)),
-            Err(fs::TryLockError::WouldBlock) if cancel.is_cancelled() => {
-                return Err(RunError::Cancelled);
-            }
-            Err(fs::TryLockError::WouldBlock) => std::thread::sleep(POLL),
-            Err(fs::TryLockError::Error(_)) => return Ok(None),
-        }
-    }
 }
