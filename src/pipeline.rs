@@ -467,15 +467,6 @@ pub fn settings_hash(options: &RenderOptions) -> blake3::Hash {
     blake3::hash(text.as_bytes())
 }
 
-/// [`settings_hash`] with the font set's digest: installing a font re-renders what it changes
-/// (`reel render` and `reel watch` alike).
-pub fn settings_hash_with_fonts(options: &RenderOptions, fonts_digest: &str) -> blake3::Hash {
-    let mut h = blake3::Hasher::new();
-    h.update(settings_hash(options).as_bytes());
-    h.update(fonts_digest.as_bytes());
-    h.finalize()
-}
-
 /// The output file extension for `edit` under `options` (a still with `--frame`).
 pub fn extension(edit: &Edit, options: &RenderOptions) -> &'static str {
     // A still output format keeps its own extension; `--frame` on a video writes a PNG.

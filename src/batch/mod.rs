@@ -31,7 +31,7 @@ use blake3::Hash;
 use crate::diagnostics::{Diagnostic, SourceResult, Warned};
 use crate::render::Cancel;
 
-pub use manifest::{FileHashes, Key, Manifest, Reason};
+pub use manifest::{Facts, FileHashes, Key, Manifest, Reason};
 pub use select::{RowSet, Selection, Shard};
 pub use summary::{RowReport, RowStatus, Summary};
 
@@ -114,6 +114,8 @@ pub struct Config {
     pub template_hash: Hash,
     /// blake3 of the render settings that change the output, with reel's version.
     pub settings_hash: Hash,
+    /// Answers the font facts rows recorded (which fonts they drew with, could draw with).
+    pub facts: Facts,
 }
 
 impl Config {
@@ -218,7 +220,7 @@ pub fn run<S: Source>(
     for w in warnings {
         on_event(Event::Warning(w));
     }
-    let hashes = FileHashes::default();
+    let hashes = FileHashes::with_facts(config.facts.clone());
     let ctx = plan::Context {
         config,
         manifest: &manifest,

@@ -136,6 +136,7 @@ fn config(out: &Path) -> Config {
         dry_run: false,
         template_hash: manifest::hash_parts([b"template".as_slice()]),
         settings_hash: manifest::hash_parts([b"settings".as_slice()]),
+        facts: Facts::default(),
     }
 }
 

@@ -452,9 +452,13 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         frame: None,
         max_duration: Some(args.input.max_duration),
     };
-    let fonts = args.input.fonts.fonts();
-    // The font set is part of the settings: installing a font re-renders what it changes.
-    let settings_hash = crate::pipeline::settings_hash_with_fonts(&options, &fonts.set_digest());
+    let fonts = std::sync::Arc::new(args.input.fonts.fonts());
+    // Rows record the fonts they drew with: installing a font re-renders what it changes.
+    let settings_hash = crate::pipeline::settings_hash(&options);
+    let facts = {
+        let fonts = fonts.clone();
+        batch::Facts::new(move |name| fonts.fact_digest(name))
+    };
     let config = batch::Config {
         out_dir: args.output.clone(),
         jobs: settings.jobs,
@@ -463,6 +467,7 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         dry_run: args.dry_run,
         template_hash: project.template_hash(),
         settings_hash,
+        facts,
     };
     // Rows render on a shared base of what they all draw alike when it pays; the number of
     // rows to render is set once the batch is planned (see `execute`).

@@ -60,9 +60,9 @@ struct Options {
     limits: crate::render::fetch::FetchLimits,
     /// `--url-map`.
     url_maps: Vec<(String, PathBuf)>,
-    /// The font set's digest ([`crate::render::raster::Fonts::set_digest`]), part of the
-    /// settings: installing a font re-renders, as in `reel render`.
-    fonts_digest: String,
+    /// Answers the font facts rows recorded: installing a font re-renders the rows it
+    /// changes, as in `reel render`.
+    facts: crate::batch::Facts,
 }
 
 impl Options {
@@ -103,7 +103,7 @@ impl Options {
             max_cell: usize::try_from(args.input.max_cell).unwrap_or(usize::MAX),
             limits: args.net.limits(),
             url_maps: args.input.url_map.clone(),
-            fonts_digest: String::new(),
+            facts: crate::batch::Facts::default(),
         })
     }
 }
@@ -156,8 +156,9 @@ where
     let settings = Settings {
         out_dir: options.out_dir.clone(),
         selection: options.selection.clone(),
-        settings: pipeline::settings_hash_with_fonts(&options.render, &options.fonts_digest),
+        settings: pipeline::settings_hash(&options.render),
         jobs: options.jobs,
+        facts: options.facts.clone(),
     };
     let reporter = Reporter::new(global);
     let trace = options.trace;
@@ -392,7 +393,10 @@ pub fn run(args: WatchArgs, global: &Global) -> anyhow::Result<Status> {
         }
     };
     let fonts = Arc::new(args.input.fonts.fonts());
-    options.fonts_digest = fonts.set_digest();
+    options.facts = {
+        let fonts = fonts.clone();
+        crate::batch::Facts::new(move |name| fonts.fact_digest(name))
+    };
     let studio = options
         .serve
         .map(|_| studio(&options, &fonts))

@@ -30,12 +30,14 @@ pub fn decide(
     }
 }
 
-/// The files (normalised) the last good render of `output` read; none if there is none.
+/// The files (normalised) the last good render of `output` read; none if there is none. Font
+/// facts (`reel:fonts/…`) are not files: the manifest checks them, nothing watches them.
 pub fn files_read<'a>(manifest: &'a Manifest, output: &str) -> impl Iterator<Item = PathBuf> + 'a {
     manifest
         .get(output)
         .into_iter()
         .flat_map(move |e| manifest.files_of(e))
+        .filter(|(p, _)| !crate::render::raster::is_fact(Path::new(p)))
         .map(|(p, _)| normalize(Path::new(p)))
 }
 

@@ -220,3 +220,90 @@ fn still_uses_the_system_fonts_like_render() {
     }
     assert!(system.contains("Noto Sans CJK"), "{system}");
 }
+
+/// Installing a font re-renders only the rows it changes (issue 10): rows record the
+/// discovered fonts they drew with, the faces of the families they asked for, and, when text
+/// fell back or drew a box, the whole font set.
+#[test]
+fn a_new_font_re_renders_only_the_rows_it_changes() {
+    if !crate::util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let template = r##"{
+  "timeline": { "tracks": [{ "clips": [{
+    "asset": { "type": "text", "text": "{{ NAME }}", "width": 400, "height": 100,
+               "font": { "family": "{{ FAMILY }}", "size": 48, "color": "#ffffff" } },
+    "start": 0, "length": 1 }] }] },
+  "output": { "format": "png", "size": { "width": 480, "height": 270 } }
+}"##;
+    std::fs::write(dir.path().join("card.json"), template).unwrap();
+    // Row 1: a bundled font; row 2: a family only the --font-path font has; row 3: a
+    // character no font covers (a box).
+    std::fs::write(
+        dir.path().join("names.csv"),
+        "NAME,FAMILY\nAna,Open Sans\nA,Reel COLR Test\nAna ꯀ,Open Sans\n",
+    )
+    .unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fonts");
+    let fonts = dir.path().join("fonts");
+    std::fs::create_dir(&fonts).unwrap();
+    std::fs::copy(fixtures.join("reel-colr-test.ttf"), fonts.join("colr.ttf")).unwrap();
+    let render = || {
+        let mut cmd = reel(dir.path());
+        cmd.env("REEL_CACHE_DIR", dir.path().join("cache"))
+            .args(["render", "card.json", "-d", "names.csv", "-o", "out"])
+            .args(["--ignore-system-fonts", "--font-path", "fonts"]);
+        let (code, _, err) = run(&mut cmd);
+        assert_eq!(code, 0, "{err}");
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("out/summary.json")).unwrap())
+                .unwrap();
+        let rows = summary["rows"].as_array().unwrap().clone();
+        let status: Vec<String> = rows
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect();
+        (status, rows)
+    };
+    let (status, _) = render();
+    assert_eq!(status, ["rendered", "rendered", "rendered"]);
+    let (status, _) = render();
+    assert_eq!(status, ["skipped", "skipped", "skipped"], "nothing changed");
+
+    // An unrelated family: only the row with a box could now be drawn differently.
+    std::fs::copy(
+        fixtures.join("reel-other-test.ttf"),
+        fonts.join("other.ttf"),
+    )
+    .unwrap();
+    let (status, rows) = render();
+    assert_eq!(status, ["skipped", "skipped", "rendered"], "{rows:?}");
+    assert!(
+        rows[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fonts changed"),
+        "{rows:?}"
+    );
+
+    // A new face of the family row 2 asked for may change its pick.
+    std::fs::copy(
+        fixtures.join("reel-colr-test-bold.ttf"),
+        fonts.join("colr-bold.ttf"),
+    )
+    .unwrap();
+    let (status, rows) = render();
+    assert_eq!(status, ["skipped", "rendered", "rendered"], "{rows:?}");
+    assert!(
+        rows[1]["reason"].as_str().unwrap().contains("reelcolrtest"),
+        "{rows:?}"
+    );
+
+    // The font row 2 drew with changes.
+    let mut bytes = std::fs::read(fonts.join("colr.ttf")).unwrap();
+    bytes.extend_from_slice(&[0; 4]);
+    std::fs::write(fonts.join("colr.ttf"), bytes).unwrap();
+    let (status, rows) = render();
+    assert_eq!(status[..2], ["skipped", "rendered"], "{rows:?}");
+}

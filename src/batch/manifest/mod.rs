@@ -19,7 +19,7 @@ mod disk;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use blake3::Hash;
@@ -76,6 +76,9 @@ pub enum Reason {
     AssetChanged(String),
     /// A file the last render read is gone.
     AssetMissing(String),
+    /// The discovered fonts it drew with, or could draw with, changed (a font fact:
+    /// `reel:fonts/family/KEY` or `reel:fonts/set`).
+    FontsChanged(String),
     /// Nothing changed: skipped.
     UpToDate,
 }
@@ -91,6 +94,7 @@ impl fmt::Display for Reason {
             Reason::DataChanged => f.write_str("data changed"),
             Reason::AssetChanged(p) => write!(f, "asset changed: {p}"),
             Reason::AssetMissing(p) => write!(f, "asset missing: {p}"),
+            Reason::FontsChanged(what) => write!(f, "fonts changed: {what}"),
             Reason::UpToDate => f.write_str("up to date"),
         }
     }
@@ -233,7 +237,14 @@ impl Manifest {
             };
         }
         for (path, old) in self.files_of(entry) {
-            match hashes.get(Path::new(path)) {
+            let now = hashes.get(Path::new(path));
+            if let Some(fact) = path.strip_prefix(crate::render::raster::FACT_PREFIX) {
+                if now != Some(old) {
+                    return Reason::FontsChanged(describe_fact(fact));
+                }
+                continue;
+            }
+            match now {
                 None => return Reason::AssetMissing(shorten(path)),
                 Some(now) if now != old => return Reason::AssetChanged(shorten(path)),
                 Some(_) => {}
@@ -270,6 +281,14 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// A font fact for people: `family roboto`, `a font was added or removed`.
+fn describe_fact(fact: &str) -> String {
+    match fact.strip_prefix("family/") {
+        Some(key) => format!("the faces of family `{key}`"),
+        None => "the font set (text fell back to another font)".into(),
+    }
+}
+
 /// A path as users like to read it: relative to the current directory when inside it.
 pub fn shorten(path: &str) -> String {
     let p = Path::new(path);
@@ -279,21 +298,63 @@ pub fn shorten(path: &str) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
+/// Answers the current digest of a font fact (`reel:fonts/…`, see
+/// [`crate::render::raster::FontUse`]) from the font set; none: a fact has no hash, so the
+/// rows that recorded one render again.
+#[derive(Clone, Default)]
+pub struct Facts(Option<Arc<dyn Fn(&str) -> Option<String> + Send + Sync>>);
+
+impl Facts {
+    /// Facts answered by `digest`.
+    pub fn new(digest: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Facts {
+        Facts(Some(Arc::new(digest)))
+    }
+
+    fn digest(&self, name: &str) -> Option<String> {
+        self.0.as_ref().and_then(|f| f(name))
+    }
+}
+
+impl fmt::Debug for Facts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Facts(..)"
+        } else {
+            "Facts(none)"
+        })
+    }
+}
+
 /// blake3 of files, each hashed at most once per run (a batch reads the same assets for
-/// every row). Shared between worker threads.
+/// every row), and of font facts. Shared between worker threads.
 #[derive(Debug, Default)]
 pub struct FileHashes {
     /// Path → content hash (`None`: unreadable).
     cache: Mutex<HashMap<PathBuf, Option<Hash>>>,
+    /// Answers font facts.
+    facts: Facts,
 }
 
 impl FileHashes {
-    /// The content hash of `path`, or `None` when it cannot be read.
+    /// Hashes files, and font facts with `facts`.
+    pub fn with_facts(facts: Facts) -> FileHashes {
+        FileHashes {
+            facts,
+            ..FileHashes::default()
+        }
+    }
+
+    /// The content hash of `path` (of a font fact's digest), or `None` when it cannot be read.
     pub fn get(&self, path: &Path) -> Option<Hash> {
         if let Some(h) = self.cache.lock().expect("hash cache").get(path) {
             return *h;
         }
-        let hash = hash_file(path);
+        let hash = if crate::render::raster::is_fact(path) {
+            let digest = self.facts.digest(path.to_str().unwrap_or_default());
+            digest.map(|d| blake3::hash(d.as_bytes()))
+        } else {
+            hash_file(path)
+        };
         self.cache
             .lock()
             .expect("hash cache")
@@ -388,6 +449,60 @@ mod tests {
         hashes.clear();
         let why = m.decide("a.mp4", &k, true, &hashes);
         assert!(matches!(why, Reason::AssetMissing(_)), "{why}");
+    }
+
+    #[test]
+    fn decide_checks_font_facts_against_the_font_set() {
+        let facts = Arc::new(Mutex::new(HashMap::from([
+            ("reel:fonts/family/roboto".to_string(), "r1".to_string()),
+            ("reel:fonts/set".to_string(), "s1".to_string()),
+        ])));
+        let current = {
+            let facts = facts.clone();
+            move || {
+                let facts = facts.clone();
+                FileHashes::with_facts(Facts::new(move |n| facts.lock().unwrap().get(n).cloned()))
+            }
+        };
+        let hashes = current();
+        let k = key("edit", "tpl", "hd");
+        let fact = |name: &str| (name.to_string(), hashes.get(Path::new(name)).unwrap());
+        let mut m = Manifest::default();
+        m.insert("plain.png", 0, k, vec![fact("reel:fonts/family/roboto")]);
+        let fell_back = vec![fact("reel:fonts/family/roboto"), fact("reel:fonts/set")];
+        m.insert("box.png", 1, k, fell_back);
+        let decide = |m: &Manifest, out: &str| m.decide(out, &k, true, &current());
+        assert_eq!(decide(&m, "plain.png"), Reason::UpToDate);
+        assert_eq!(decide(&m, "box.png"), Reason::UpToDate);
+
+        // A font of another family: only the row that fell back renders.
+        facts
+            .lock()
+            .unwrap()
+            .insert("reel:fonts/set".into(), "s2".into());
+        assert_eq!(decide(&m, "plain.png"), Reason::UpToDate);
+        let why = decide(&m, "box.png");
+        assert!(
+            matches!(&why, Reason::FontsChanged(w) if w.contains("font set")),
+            "{why}"
+        );
+
+        // A new face of the family both asked for.
+        facts
+            .lock()
+            .unwrap()
+            .insert("reel:fonts/family/roboto".into(), "r2".into());
+        let why = decide(&m, "plain.png");
+        assert!(
+            matches!(&why, Reason::FontsChanged(w) if w.contains("`roboto`")),
+            "{why}"
+        );
+
+        // Without a font set to ask, a fact is unknown: the row renders.
+        assert!(matches!(
+            m.decide("plain.png", &k, true, &FileHashes::default()),
+            Reason::FontsChanged(_)
+        ));
     }
 
     #[test]

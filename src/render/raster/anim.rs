@@ -43,6 +43,8 @@ pub struct Animation {
     duration: f64,
     /// Draw a typewriter caret.
     caret: bool,
+    /// What it draws with in the discovered font set.
+    pub fonts: super::FontUse,
 }
 
 /// The animation of `asset`, if it has one (see [`super::rasterize`] for the arguments);
@@ -120,6 +122,7 @@ fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation
             };
         }
     };
+    let fonts = text::font_use(&style, &faces, Some(&laid));
     let by_word = match spec.unit {
         Some(AnimationUnit::Word) => true,
         Some(AnimationUnit::Character) => false,
@@ -158,6 +161,7 @@ fn build(fonts: &Fonts, style: TextStyle, spec: Spec) -> Warned<Result<Animation
         direction,
         duration,
         caret: spec.caret,
+        fonts,
     };
     Warned {
         output: Ok(anim),

@@ -115,28 +115,12 @@ impl Fonts {
                     return String::new();
                 }
                 state.discover();
-                let mut files: Vec<&Path> = state
+                let files: Vec<&Path> = state
                     .faces
                     .iter()
                     .filter_map(|f| f.path.as_deref())
                     .collect();
-                files.sort();
-                files.dedup();
-                let mut hasher = blake3::Hasher::new();
-                for path in files {
-                    hasher.update(path.as_os_str().as_encoded_bytes());
-                    if let Ok(meta) = std::fs::metadata(path) {
-                        hasher.update(&meta.len().to_le_bytes());
-                        let mtime = meta
-                            .modified()
-                            .ok()
-                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                            .map_or(0, |d| d.as_nanos());
-                        hasher.update(&mtime.to_le_bytes());
-                    }
-                    hasher.update(b"\0");
-                }
-                hasher.finalize().to_hex().to_string()
+                super::font_use::files_digest(files)
             })
             .clone()
     }

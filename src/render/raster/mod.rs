@@ -12,6 +12,7 @@ mod discover;
 mod fallback;
 mod family;
 mod fit;
+mod font_use;
 mod fonts;
 mod html;
 #[cfg(test)]
@@ -37,6 +38,7 @@ use crate::render::access::Gate;
 pub use anim::{Animation, animate};
 pub use discover::{FontEntry, env_font_paths};
 pub use fit::check_text;
+pub use font_use::{FACT_PREFIX, FontUse, is_fact};
 pub use fonts::{FontChoice, FontOptions, Fonts, Origin};
 pub use paint::parse_color;
 
@@ -79,12 +81,15 @@ pub struct Layer {
     pub width: u32,
     /// Height of the layer's box in pixels (equals the image height).
     pub height: u32,
+    /// What a text layer drew with in the discovered font set (empty for other layers).
+    pub fonts: FontUse,
 }
 
 impl Layer {
     /// Wraps a pixmap.
     pub fn new(image: Pixmap) -> Layer {
         Layer {
+            fonts: FontUse::default(),
             width: image.width(),
             height: image.height(),
             image,

@@ -75,7 +75,8 @@ pub fn is_layer(asset: &Asset) -> bool {
 /// 1: the drawing when the revision was added.
 /// 2: middle-aligned text centres its ink, not its line boxes.
 /// 3: html pages get a CSS reset and reel's fonts; html5 pages run on reel's clock.
-pub const LAYER_REVISION: u32 = 3;
+/// 4: text layers list the discovered fonts they drew with (`.fonts.json`) for the manifest.
+pub const LAYER_REVISION: u32 = 4;
 
 /// The cache address of a layer. Pure.
 pub fn layer_key(
@@ -114,6 +115,9 @@ pub fn layer(
         .cache
         .entry(cache::LAYERS, &format!("{key}.warnings.json"));
     let reads = ctx.cache.entry(cache::LAYERS, &format!("{key}.reads.json"));
+    // The font files and facts a text layer drew with: the key holds the discovered set, so
+    // they hold while the layer does.
+    let font_reads = ctx.cache.entry(cache::LAYERS, &format!("{key}.fonts.json"));
     let unchanged = || match stored_reads(&reads) {
         Some(files) => {
             ctx.note_reads(&files);
@@ -124,6 +128,9 @@ pub fn layer(
     if let Some((width, height)) = png_size(&png)
         && (!reads_files(asset) || unchanged())
     {
+        if let Ok(bytes) = std::fs::read(&font_reads) {
+            ctx.note_reads(&serde_json::from_slice::<Vec<PathBuf>>(&bytes).unwrap_or_default());
+        }
         // The drawing's warnings (font fallbacks, missing glyphs) hold on every render.
         return Warned {
             output: Ok(Source::Layer { png, width, height }),
@@ -146,6 +153,7 @@ pub fn layer(
         if reads_files(asset) {
             store_reads(&files, &reads)?;
         }
+        store_font_reads(&layer.fonts, &font_reads, ctx)?;
         store(&layer, &png)?;
         CacheStats::bump(&ctx.cache.stats().layers_written);
         Ok(Source::Layer {
@@ -265,11 +273,13 @@ pub fn animation(
     let mut key = blake3::Hasher::new();
     key.update(layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes).as_bytes());
     key.update(format!("|{}|{clip_length}|plan", ctx.fps).as_bytes());
-    let dir = ctx.cache.entry(
-        cache::LAYERS,
-        &format!("{}.frames", key.finalize().to_hex()),
-    );
+    let key = key.finalize().to_hex();
+    let dir = ctx.cache.entry(cache::LAYERS, &format!("{key}.frames"));
+    let font_reads = ctx.cache.entry(cache::LAYERS, &format!("{key}.fonts.json"));
     if let Some(source) = stored_sequence(&dir) {
+        if let Ok(bytes) = std::fs::read(&font_reads) {
+            ctx.note_reads(&serde_json::from_slice::<Vec<PathBuf>>(&bytes).unwrap_or_default());
+        }
         return Some(Warned::new(Ok(source)));
     }
     let anim = raster::watching(ctx.cache.cancel(), || {
@@ -281,6 +291,8 @@ pub fn animation(
         let clip_frames = (clip_length * fps).ceil().clamp(1.0, 1e12) as usize;
         let plan = Plan::new(&anim, clip_frames, fps);
         let cancel = ctx.cache.cancel();
+        // Before the frames: a sequence in the cache implies its font list is there too.
+        store_font_reads(&anim.fonts, &font_reads, ctx)?;
         let source = write_sequence(&dir, plan, |j| {
             // Checked per frame: a long animation takes minutes to draw.
             if cancel.is_cancelled() {
@@ -493,6 +505,23 @@ fn stored_reads(path: &Path) -> Option<Vec<PathBuf>> {
         files.push(file);
     }
     Some(files)
+}
+
+/// Notes the font files and facts a text layer drew with and lists them beside it (`path`),
+/// for its cache hits.
+fn store_font_reads(
+    fonts: &raster::FontUse,
+    path: &Path,
+    ctx: &LayerContext<'_>,
+) -> Result<(), Diagnostic> {
+    let reads = fonts.reads();
+    if reads.is_empty() {
+        return Ok(());
+    }
+    ctx.note_reads(&reads);
+    // Paths: serialising cannot fail.
+    let bytes = serde_json::to_vec(&reads).unwrap_or_default();
+    cache::write_atomic(path, &bytes).map_err(|e| cannot_write(path, &e))
 }
 
 /// Lists the files a layer read, with their content hashes, beside it.

@@ -68,6 +68,8 @@ pub struct Settings {
     pub settings: blake3::Hash,
     /// `-j`: rows rendered at once (at least 1).
     pub jobs: usize,
+    /// Answers the font facts rows recorded, as in `reel render`.
+    pub facts: crate::batch::Facts,
 }
 
 /// Something to show the user.
@@ -198,6 +200,7 @@ where
         for w in warnings {
             on_event(Event::Warning(w));
         }
+        let facts = settings.facts.clone();
         Session {
             load,
             on_event,
@@ -205,7 +208,7 @@ where
             project: None,
             inputs: Inputs::default(),
             manifest,
-            hashes: FileHashes::default(),
+            hashes: FileHashes::with_facts(facts),
             gallery,
             rows: Vec::new(),
             builds: 0,

@@ -143,6 +143,7 @@ fn session_with(w: &World, rows: Option<&str>, gallery: Option<Arc<Mutex<Gallery
         },
         settings: blake3::hash(b"preview"),
         jobs: 1,
+        facts: Default::default(),
     };
     let (data, broken, template) = (w.rows.clone(), w.broken.clone(), w.root.join("t.edit"));
     let load = move || {
@@ -337,6 +338,7 @@ fn the_same_diagnostic_for_several_rows_is_shown_once() {
         selection: Selection::default(),
         settings: blake3::hash(b"preview"),
         jobs: 1,
+        facts: Default::default(),
     };
     let (data, template) = (w.rows.clone(), w.root.join("t.edit"));
     let load = move || Ok(Fake::new(data.clone(), template.clone()));

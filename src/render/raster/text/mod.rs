@@ -21,6 +21,7 @@ use cosmic_text::fontdb;
 use unicode_normalization::UnicodeNormalization;
 
 use super::Layer;
+use super::font_use::FontUse;
 use super::fonts::{Face, Fonts};
 use crate::diagnostics::{Diagnostic, Warned};
 
@@ -31,20 +32,43 @@ pub use style::*;
 /// Lays out and draws `style` into a layer of `style.box_size`.
 pub fn render_text(style: &TextStyle, fonts: &Fonts) -> Warned<Result<Layer, Diagnostic>> {
     // Lay out under the lock, draw without it: drawing only needs the (shared) font bytes.
-    let (laid, faces, fitted) = {
+    let (laid, faces, fitted, used) = {
         let mut state = fonts.lock();
         let fitted = super::fit::fitted(&mut state, style);
         let laid = layout(&mut state, fitted.as_ref().unwrap_or(style));
         let faces = used_faces(&state.faces, laid.output.as_ref().ok());
-        (laid, faces, fitted)
+        let used = font_use(style, &faces, laid.output.as_ref().ok());
+        (laid, faces, fitted, used)
     };
     let style = fitted.as_ref().unwrap_or(style);
     let pixmap = laid
         .output
         .and_then(|l| draw(&faces, style, &l, &Frame::rest(&l)));
     Warned {
-        output: pixmap.map(Layer::new),
+        output: pixmap.map(|p| Layer {
+            fonts: used,
+            ..Layer::new(p)
+        }),
         warnings: laid.warnings,
+    }
+}
+
+/// What `laid` drew with among the discovered fonts: their files, the requested family, and
+/// whether a glyph came from another face than the primary or is a missing-glyph box.
+pub(crate) fn font_use(style: &TextStyle, faces: &[Face], laid: Option<&Laid>) -> FontUse {
+    let Some(laid) = laid else {
+        return FontUse::default();
+    };
+    let mut files: Vec<std::path::PathBuf> = faces.iter().filter_map(|f| f.path.clone()).collect();
+    files.sort();
+    files.dedup();
+    FontUse {
+        files,
+        families: vec![super::family::split(&style.family).key],
+        fell_back: laid
+            .glyphs
+            .iter()
+            .any(|g| g.font != laid.primary || g.glyph == 0),
     }
 }
 
