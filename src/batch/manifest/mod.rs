@@ -302,7 +302,10 @@ pub fn shorten(path: &str) -> String {
 /// [`crate::render::raster::FontUse`]) from the font set; none: a fact has no hash, so the
 /// rows that recorded one render again.
 #[derive(Clone, Default)]
-pub struct Facts(Option<Arc<dyn Fn(&str) -> Option<String> + Send + Sync>>);
+pub struct Facts(Option<Arc<FactFn>>);
+
+/// How [`Facts`] answers: the fact's name → its digest now.
+type FactFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl Facts {
     /// Facts answered by `digest`.
