@@ -23,7 +23,8 @@ pub struct Timeline {
     pub soundtrack: Option<Soundtrack>,
     /// Output format and encoder settings.
     pub output: OutputSpec,
-    /// Every local file the render reads (media, layers, fonts), for manifests and watch mode.
+    /// Every local file the render reads (media, layers, fonts), for manifests and watch mode,
+    /// and the font facts its text depends on (`reel:fonts/…`, see [`crate::render::raster::FontUse`]).
     pub files: Vec<PathBuf>,
 }
 

@@ -102,6 +102,7 @@ pub fn layer(
     clip_box: Option<(u32, u32)>,
     ctx: &LayerContext<'_>,
 ) -> Warned<Result<Source, Diagnostic>> {
+    note_page_fonts(asset, ctx);
     let mut key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
     if reads_files(asset) {
         // The same markup in another folder reads other files.
@@ -317,6 +318,7 @@ fn html5_animation(
     clip_length: f64,
     ctx: &LayerContext<'_>,
 ) -> Warned<Result<Source, Diagnostic>> {
+    note_page_fonts(asset, ctx);
     let base = ctx.access.base_dir().to_string_lossy();
     let key = layer_key(asset, clip_box, ctx.canvas, ctx.font_hashes);
     let key = blake3::hash(format!("{key}|{base}|{}|{clip_length}|html5", ctx.fps).as_bytes());
@@ -505,6 +507,18 @@ fn stored_reads(path: &Path) -> Option<Vec<PathBuf>> {
         files.push(file);
     }
     Some(files)
+}
+
+/// Chromium may draw an html page's text with any installed font (fontconfig), not through
+/// reel's font set: an html layer depends on the whole discovered set.
+fn note_page_fonts(asset: &Asset, ctx: &LayerContext<'_>) {
+    if matches!(asset, Asset::Html(_) | Asset::Html5(_)) {
+        let all = raster::FontUse {
+            fell_back: true,
+            ..raster::FontUse::default()
+        };
+        ctx.note_reads(&all.reads());
+    }
 }
 
 /// Notes the font files and facts a text layer drew with and lists them beside it (`path`),
