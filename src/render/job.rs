@@ -78,6 +78,15 @@ pub(crate) fn plan_cancellable(
                 .with_help("check its `position` and `offset` (offsets are fractions of the canvas: 1 moves a whole width)");
             warnings.push(resolve::label_at(&ctx, &ptr, d));
         }
+        if let Some(at) = job.options.frame.filter(|&at| at > timeline.duration) {
+            warnings.push(
+                Diagnostic::warning(format!(
+                    "the frame asked for, at {at} s, is after the end of the video ({} s): the last frame is shown",
+                    timeline.duration
+                ))
+                .with_help("`reel still --at` counts seconds from the start of the timeline"),
+            );
+        }
         let plan = compile(&timeline, &job.options)?;
         Ok((timeline, plan))
     });

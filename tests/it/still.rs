@@ -270,3 +270,41 @@ fn still_inside_a_repeating_text_cycle_matches_the_render() {
         &[0.3, 1.0, 2.12, 3.28],
     );
 }
+
+#[test]
+fn a_still_after_the_end_shows_the_last_frame_and_says_so() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let edit = serde_json::json!({
+        "timeline": {"background": "#000000", "tracks": [{"clips": [
+            {"asset": {"type": "shape", "shape": "rectangle", "fill": {"color": "#ff0000"},
+                       "rectangle": {"width": 320, "height": 180}},
+             "start": 0, "length": 1},
+            {"asset": {"type": "shape", "shape": "rectangle", "fill": {"color": "#0000ff"},
+                       "rectangle": {"width": 320, "height": 180}},
+             "start": 1, "length": 1}]}]},
+        "output": {"format": "mp4", "size": {"width": 320, "height": 180}, "fps": 25}
+    });
+    std::fs::write(dir.path().join("s.json"), edit.to_string()).unwrap();
+    let run = |at: &str| {
+        util::run(util::reel(dir.path()).args(["still", "s.json", "--at", at, "-o", "s.png"]))
+    };
+    let (code, _, err) = run("2");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !err.contains("after the end"),
+        "the end itself is no warning: {err}"
+    );
+    let (code, _, err) = run("99");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("at 99 s, is after the end of the video (2 s)"),
+        "{err}"
+    );
+    // The last frame: blue, not black.
+    let rgb = image_rgb(&dir.path().join("s.png"));
+    let (r, g, b) = (rgb[0], rgb[1], rgb[2]);
+    assert!(b > 200 && r < 60 && g < 60, "last frame pixel {r},{g},{b}");
+}
