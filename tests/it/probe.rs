@@ -2,25 +2,11 @@
 //! by ffmpeg: the same facts where it answers, `None` (ffprobe's turn) where it must not.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use reel::render::cache::{Cache, CacheStats};
 use reel::render::probe::{self, MediaInfo};
 
-use crate::util::have_ffmpeg;
-
-/// Makes `name` in `dir` from lavfi `inputs` with `out_args`.
-fn make(dir: &Path, name: &str, inputs: &[&str], out_args: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-v", "error", "-y"]);
-    for i in inputs {
-        cmd.args(["-f", "lavfi", "-i", i]);
-    }
-    let ok = cmd.args(out_args).arg(&path).status().expect("ffmpeg");
-    assert!(ok.success(), "ffmpeg could not make {name}");
-    path
-}
+use crate::util::{have_ffmpeg, lavfi};
 
 /// Asserts the in-process facts equal ffprobe's (durations to the microsecond ffprobe prints).
 fn same_as_ffprobe(path: &Path) -> MediaInfo {
@@ -70,7 +56,7 @@ fn in_process_probe_agrees_with_ffprobe() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let pic = |name: &str, pix: &str| {
-        make(
+        lavfi(
             d,
             name,
             &["testsrc2=s=297x161"],
@@ -97,7 +83,7 @@ fn in_process_probe_agrees_with_ffprobe() {
     let x264 = ["-c:v", "libx264", "-preset", "ultrafast"];
     let video = |name: &str, inputs: &[&str], extra: &[&str]| {
         let args: Vec<&str> = x264.iter().chain(extra).copied().collect();
-        make(d, name, inputs, &args)
+        lavfi(d, name, inputs, &args)
     };
     let av = ["testsrc2=s=160x90:r=30000/1001:d=1.3", "sine=d=1.3:r=48000"];
     let i = same_as_ffprobe(&video(
@@ -113,13 +99,13 @@ fn in_process_probe_agrees_with_ffprobe() {
     same_as_ffprobe(&video("v422.m4v", &odd, &["-pix_fmt", "yuv422p"]));
     let one = video("one.mp4", &odd, &["-frames:v", "1", "-pix_fmt", "yuv420p"]);
     assert!(same_as_ffprobe(&one).is_still);
-    let aac = make(d, "a.m4a", &["sine=d=0.7:r=44100"], &["-c:a", "aac"]);
+    let aac = lavfi(d, "a.m4a", &["sine=d=0.7:r=44100"], &["-c:a", "aac"]);
     assert!(!same_as_ffprobe(&aac).has_video);
     for (name, rate, ch) in [("s.mp3", "44100", "2"), ("m.mp3", "22050", "1")] {
-        let mp3 = make(d, name, &["sine=d=2.1"], &["-ar", rate, "-ac", ch]);
+        let mp3 = lavfi(d, name, &["sine=d=2.1"], &["-ar", rate, "-ac", ch]);
         assert!(same_as_ffprobe(&mp3).duration.unwrap() > 2.0);
     }
-    let tagged = make(
+    let tagged = lavfi(
         d,
         "tagged.mp3",
         &["sine=d=1"],
@@ -130,14 +116,14 @@ fn in_process_probe_agrees_with_ffprobe() {
     // Left to ffprobe: other codecs and containers, 10-bit, rotation, patterns, animation.
     let mut ffprobes = vec![
         video("deep.mp4", &odd, &["-pix_fmt", "yuv420p10le"]),
-        make(d, "v.webm", &odd, &["-c:v", "libvpx-vp9", "-b:v", "100k"]),
-        make(d, "a.wav", &["sine=d=0.5"], &[]),
-        make(d, "a.gif", &odd, &[]),
-        make(d, "mpeg4.mp4", &odd, &["-c:v", "mpeg4"]),
-        make(d, "anim.png", &odd, &["-f", "apng"]),
+        lavfi(d, "v.webm", &odd, &["-c:v", "libvpx-vp9", "-b:v", "100k"]),
+        lavfi(d, "a.wav", &["sine=d=0.5"], &[]),
+        lavfi(d, "a.gif", &odd, &[]),
+        lavfi(d, "mpeg4.mp4", &odd, &["-c:v", "mpeg4"]),
+        lavfi(d, "anim.png", &odd, &["-f", "apng"]),
         // Small enough for ffmpeg's `jpeg_pipe` (larger ones are `image2`).
-        make(d, "tiny.jpg", &["color=s=16x16"], &["-frames:v", "1"]),
-        make(d, "opus.mp4", &["sine=d=0.5"], &["-c:a", "libopus"]),
+        lavfi(d, "tiny.jpg", &["color=s=16x16"], &["-frames:v", "1"]),
+        lavfi(d, "opus.mp4", &["sine=d=0.5"], &["-c:a", "libopus"]),
         rotated(&video("rot.mp4", &odd, &["-pix_fmt", "yuv420p"])),
     ];
     let pattern = d.join("a%d.png");
@@ -156,7 +142,7 @@ fn broken_files_are_left_to_ffprobe_which_words_the_error() {
     }
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::new(dir.path().join("cache"));
-    let png = make(
+    let png = lavfi(
         dir.path(),
         "a.png",
         &["testsrc2=s=64x64"],

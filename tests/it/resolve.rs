@@ -16,20 +16,7 @@ use reel::render::fetch;
 use reel::render::probe::{self, ProbeError};
 use reel::render::run::{self, FfmpegJob, RunError, SideFrame};
 
-use crate::util::have_ffmpeg;
-
-/// Generates a tiny media file with ffmpeg's lavfi sources: `lavfi` inputs then output args.
-fn lavfi(dir: &Path, name: &str, inputs: &[&str], out_args: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-v", "error", "-y"]);
-    for i in inputs {
-        cmd.args(["-f", "lavfi", "-i", i]);
-    }
-    let ok = cmd.args(out_args).arg(&path).status().expect("ffmpeg");
-    assert!(ok.success(), "ffmpeg could not make {name}");
-    path
-}
+use crate::util::{have_ffmpeg, lavfi};
 
 /// 160×90 25 fps video with a sine tone, 1 s.
 fn tiny_video(dir: &Path) -> PathBuf {

@@ -75,6 +75,20 @@ pub(crate) fn have_chromium() -> bool {
     ok
 }
 
+/// Makes `name` in `dir` with ffmpeg from lavfi `inputs` (sources such as
+/// `testsrc2=s=160x90:d=1`) and `out_args`; its path.
+pub(crate) fn lavfi(dir: &Path, name: &str, inputs: &[&str], out_args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let mut cmd = Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-y"]);
+    for i in inputs {
+        cmd.args(["-f", "lavfi", "-i", i]);
+    }
+    let ok = cmd.args(out_args).arg(&path).status().expect("ffmpeg");
+    assert!(ok.success(), "ffmpeg could not make {name}");
+    path
+}
+
 /// Runs ffmpeg quietly; panics with its stderr on failure.
 pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("ffmpeg")
