@@ -3,19 +3,18 @@
 //! does): rows and their data, a failed row, stills of the right moment while scrubbing, and
 //! live updates after a save without a reload.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use reel::render::raster::cdp;
 use serde_json::{Value as Json, json};
 
 use crate::util;
 use crate::watch::{Watch, chromium, edit, http_get, png, rendered};
+
+/// How long one DevTools command may wait for its reply.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A row per colour; the picture shows for the first second, then blue for the next.
 const TEMPLATE: &str = r##"// Studio test: the picture until 1 s, then blue.
@@ -136,24 +135,12 @@ fn the_state_lists_rows_and_a_scrub_returns_the_right_moment() {
     assert!(String::from_utf8_lossy(&body).contains("missing.png"));
 }
 
-/// A headless Chromium on its DevTools pipe.
-struct Browser {
-    child: Child,
-    to: std::io::PipeWriter,
-    from: mpsc::Receiver<Json>,
-    next_id: u64,
-    session: Option<String>,
-    _profile: tempfile::TempDir,
-}
+/// Headless Chromium on a page, driven through reel's own DevTools client.
+struct Browser(cdp::Browser);
 
 impl Browser {
     fn launch(exe: &Path) -> Browser {
-        let profile = tempfile::tempdir().unwrap();
-        let (cmd_r, cmd_w) = std::io::pipe().unwrap();
-        let (evt_r, evt_w) = std::io::pipe().unwrap();
-        let (r, w) = (cmd_r.as_raw_fd(), evt_w.as_raw_fd());
-        let mut cmd = Command::new(exe);
-        cmd.args([
+        let args = [
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -162,79 +149,21 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
-            "--remote-debugging-pipe",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("about:blank")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        // SAFETY: only async-signal-safe calls between fork and exec (see cdp.rs).
-        unsafe {
-            cmd.pre_exec(move || {
-                let a = libc::fcntl(r, libc::F_DUPFD, 10);
-                let b = libc::fcntl(w, libc::F_DUPFD, 10);
-                if a < 0 || b < 0 || libc::dup2(a, 3) < 0 || libc::dup2(b, 4) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                libc::close(a);
-                libc::close(b);
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("start chromium");
-        drop((cmd_r, evt_w));
-        let (tx, from) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(evt_r);
-            let mut buf = Vec::new();
-            while reader.read_until(0, &mut buf).is_ok_and(|n| n > 0) {
-                buf.pop_if(|b| *b == 0);
-                if let Ok(msg) = serde_json::from_slice::<Json>(&buf)
-                    && tx.send(msg).is_err()
-                {
-                    break;
-                }
-                buf.clear();
-            }
-        });
-        let mut b = Browser {
-            child,
-            to: cmd_w,
-            from,
-            next_id: 0,
-            session: None,
-            _profile: profile,
-        };
-        let target = b.call("Target.createTarget", json!({"url": "about:blank"}));
-        let attached = b.call(
-            "Target.attachToTarget",
-            json!({"targetId": target["targetId"], "flatten": true}),
-        );
-        b.session = attached["sessionId"].as_str().map(str::to_string);
-        b
+        ]
+        .map(String::from);
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        let mut b = cdp::Browser::launch(exe, &args, deadline).expect("start chromium");
+        b.open_page().expect("a page in chromium");
+        Browser(b)
     }
 
-    /// Sends a command and returns its result (events are ignored).
+    /// Sends a command and returns its result (events are ignored), waiting at most
+    /// [`CALL_TIMEOUT`] for the reply.
     fn call(&mut self, method: &str, params: Json) -> Json {
-        self.next_id += 1;
-        let mut msg = json!({"id": self.next_id, "method": method, "params": params});
-        if let Some(s) = &self.session {
-            msg["sessionId"] = Json::String(s.clone());
-        }
-        let mut bytes = msg.to_string().into_bytes();
-        bytes.push(0);
-        self.to.write_all(&bytes).unwrap();
-        let until = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = until.saturating_duration_since(Instant::now());
-            let reply = self.from.recv_timeout(left).expect("a reply from chromium");
-            if reply["id"] == self.next_id {
-                assert!(reply.get("error").is_none(), "{method}: {reply}");
-                return reply["result"].clone();
-            }
-        }
+        self.0.set_deadline(Instant::now() + CALL_TIMEOUT);
+        self.0
+            .call(method, params, &mut |_, _| {})
+            .unwrap_or_else(|d| panic!("{method}: {}", d.message))
     }
 
     /// Evaluates `expr` in the page and returns its value.
@@ -257,13 +186,6 @@ impl Browser {
         }
         let dom = self.eval("document.body.outerHTML");
         panic!("{what}: not seen in the page:\n{dom}");
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -21,7 +21,7 @@ use crate::diagnostics::Diagnostic;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// The sending half of a connection: commands go to the attached page when a session is set.
-pub(crate) struct Conn {
+pub struct Conn {
     /// Chromium's fd 3.
     to: PipeWriter,
     /// The id of the next command.
@@ -32,7 +32,7 @@ pub(crate) struct Conn {
 
 impl Conn {
     /// Sends `method` with `params`; returns the command id.
-    pub(crate) fn send(&mut self, method: &str, params: Json) -> Result<u64, Diagnostic> {
+    pub fn send(&mut self, method: &str, params: Json) -> Result<u64, Diagnostic> {
         self.next_id += 1;
         let mut msg = json!({"id": self.next_id, "method": method, "params": params});
         if let Some(s) = &self.session {
@@ -48,9 +48,9 @@ impl Conn {
 }
 
 /// A running headless Chromium and its DevTools pipe.
-pub(crate) struct Browser {
+pub struct Browser {
     /// Commands.
-    pub(crate) conn: Conn,
+    pub conn: Conn,
     /// Replies and events, parsed by a reader thread.
     from: mpsc::Receiver<Json>,
     /// The browser process.
@@ -64,11 +64,7 @@ pub(crate) struct Browser {
 impl Browser {
     /// Starts `exe` with `args` plus the pipe and a fresh profile; everything must finish
     /// before `deadline`.
-    pub(crate) fn launch(
-        exe: &Path,
-        args: &[String],
-        deadline: Instant,
-    ) -> Result<Self, Diagnostic> {
+    pub fn launch(exe: &Path, args: &[String], deadline: Instant) -> Result<Self, Diagnostic> {
         let profile = tempfile::tempdir()
             .map_err(|e| lost("cannot create a profile folder for Chromium", &e))?;
         let (cmd_r, cmd_w) =
@@ -135,12 +131,12 @@ impl Browser {
     }
 
     /// When everything must be done.
-    pub(crate) fn deadline(&self) -> Instant {
+    pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// Moves the deadline (a shorter wait for one call, then back).
-    pub(crate) fn set_deadline(&mut self, deadline: Instant) {
+    pub fn set_deadline(&mut self, deadline: Instant) {
         self.deadline = deadline;
     }
 
@@ -160,7 +156,7 @@ impl Browser {
 
     /// Sends a command and waits for its reply, handing every event that arrives meanwhile to
     /// `on_event`. Returns the reply's `result`; a protocol error is an error.
-    pub(crate) fn call(
+    pub fn call(
         &mut self,
         method: &str,
         params: Json,
@@ -185,7 +181,7 @@ impl Browser {
     }
 
     /// Attaches to a new blank page; later commands go to it.
-    pub(crate) fn open_page(&mut self) -> Result<(), Diagnostic> {
+    pub fn open_page(&mut self) -> Result<(), Diagnostic> {
         let mut ignore = |_: &mut Conn, _: &Json| {};
         let target = self.call(
             "Target.createTarget",
@@ -207,7 +203,7 @@ impl Browser {
     }
 
     /// Asks Chromium to exit, and kills it if it does not within [`CLOSE_GRACE`].
-    pub(crate) fn close(mut self) {
+    pub fn close(mut self) {
         self.conn.session = None;
         let _ = self.conn.send("Browser.close", json!({}));
         let until = Instant::now() + CLOSE_GRACE;

@@ -7,7 +7,7 @@
 
 mod anim;
 mod assets;
-mod cdp;
+pub mod cdp;
 mod discover;
 mod fallback;
 mod family;
