@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::{Diagnostic, SourceResult};
 use crate::render::graph::{FilterGraph, Pad};
 use crate::render::probe;
-use crate::render::timeline::{Canvas, Format, Fps, MediaInfo, Timeline};
+use crate::render::timeline::{self, Canvas, Format, Fps, MediaInfo, Timeline};
 
 /// Pointers of the clips placed entirely off the canvas for all of their time (they draw
 /// nothing): resolve warns about them at the clip. Pure.
@@ -215,6 +215,81 @@ pub fn compile(timeline: &Timeline, options: &RenderOptions) -> SourceResult<Ren
         return Err(cx.errors);
     }
     Ok(output::finish(cx, &spec, video, sound))
+}
+
+/// Compiles frames `[f0, f1)` of the timeline's picture alone (no sound), encoded as the
+/// output format asks (`mp4`/`webm`), for a segment joined later by stream copy. The graph
+/// computes from the latest frame at or before `f0` where no moving clip (a video, drawn
+/// frames) is cut, so every input is opened at its own start or trimmed at demux time; a
+/// `trim` then keeps exactly `f1 - f0` frames. Pure.
+pub fn compile_window(
+    timeline: &Timeline,
+    options: &RenderOptions,
+    (f0, f1): (usize, usize),
+) -> SourceResult<RenderPlan> {
+    let mut cx = Ctx::new(timeline, options);
+    let (f0, f1) = (f0.min(cx.frames), f1.min(cx.frames));
+    let format = timeline.output.format;
+    if f1 <= f0 || format.is_still() || matches!(format, Format::Mp3 | Format::Gif) {
+        return Err(vec![Diagnostic::error(format!(
+            "cannot compile frames {f0}..{f1} of a {format:?} output as a video segment"
+        ))]);
+    }
+    let spec = output::Spec::frames(&cx, f0, f1);
+    cx.window = (seek_start(&cx, f0), f1);
+    let video = visual::compose(&mut cx);
+    if !cx.errors.is_empty() {
+        return Err(cx.errors);
+    }
+    Ok(output::finish(cx, &spec, Some(video), None))
+}
+
+/// The latest frame at or before `f0` that cuts no clip the window could not start inside: a
+/// window may start inside a still picture at rest (outside its transitions, no effect or
+/// tween), never inside a video, drawn frames, a matte or a moving picture (their streams and
+/// motion count frames from the clip's start). Inputs of clips starting later are trimmed at
+/// demux time. Pure.
+fn seek_start(cx: &Ctx, f0: usize) -> usize {
+    let canvas = (cx.tl.canvas.width, cx.tl.canvas.height);
+    let spans: Vec<(usize, usize, usize, usize)> = cx
+        .tl
+        .tracks
+        .iter()
+        .flatten()
+        .map(|c| {
+            let (k0, k1) = (
+                cx.frame_at(c.start),
+                cx.frame_at(c.start + c.length).min(cx.frames),
+            );
+            let still = c.kind != timeline::ClipKind::Luma
+                && match &c.source {
+                    timeline::Source::Media { info, .. } => {
+                        info.is_still || c.media.speed <= 0.0 || !info.has_video
+                    }
+                    timeline::Source::Layer { .. } | timeline::Source::None => true,
+                    timeline::Source::Frames { .. } => false,
+                };
+            let fitted = layout::geometry(c, canvas, 1.0, 1.0).map_or(canvas, |g| g.content);
+            let m = motion::Motion::new(c, canvas, fitted);
+            let (kx, ky) = m.skew(0.0);
+            if !still || m.whole_clip() || kx != 0.0 || ky != 0.0 {
+                // Cut nowhere inside.
+                return (k0, k1, k1, k1);
+            }
+            // At rest from the end of the in transition to the start of the out one.
+            let rest0 = (k0 + cx.frame_at(m.d_in)).min(k1);
+            let rest1 = k1.saturating_sub(cx.frame_at(m.d_out)).max(rest0);
+            (k0, k1, rest0, rest1)
+        })
+        .collect();
+    let mut w = f0;
+    while let Some(&(k0, ..)) = spans
+        .iter()
+        .find(|&&(k0, k1, r0, r1)| k0 < w && w < k1 && !(r0 <= w && w < r1))
+    {
+        w = k0;
+    }
+    w
 }
 
 /// Compile state shared by the parts: the graph being built, the inputs, the canvas.

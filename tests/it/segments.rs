@@ -1,0 +1,247 @@
+//! Integration tests: video segments (issue 16). A window of frames compiled alone, batch rows
+//! that encode only the frames they change, and one render split into segments, each checked
+//! frame by frame against the single-process render with real ffmpeg.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reel::render::compile::{RenderOptions, compile_window};
+use reel::render::timeline::*;
+
+use crate::util::{self, ffmpeg};
+
+const W: u32 = 160;
+const H: u32 = 90;
+
+/// A `secs` long 25 fps clip of lavfi `src` at W×H, lossless, with a tone.
+fn video(dir: &Path, name: &str, src: &str, secs: f64) -> PathBuf {
+    let p = dir.join(name);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("{src}=s={W}x{H}:r=25:d={secs}"),
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=frequency=330:sample_rate=48000:duration={secs}"),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        p.to_str().unwrap(),
+    ]);
+    p
+}
+
+fn media(path: &Path, start: f64, length: f64, info: MediaInfo, visual: Visual) -> TimedClip {
+    TimedClip {
+        pointer: "/timeline/tracks/0/clips/0".into(),
+        start,
+        length,
+        kind: if info.is_still {
+            ClipKind::Image
+        } else {
+            ClipKind::Video
+        },
+        source: Source::Media {
+            path: path.to_path_buf(),
+            info,
+        },
+        visual,
+        media: MediaParams::default(),
+    }
+}
+
+fn moving(secs: f64) -> MediaInfo {
+    MediaInfo {
+        duration: secs,
+        width: W,
+        height: H,
+        fps: 25.0,
+        has_video: true,
+        has_audio: true,
+        is_still: false,
+        has_alpha: false,
+        image2: false,
+    }
+}
+
+/// Every frame of a video as grey bytes (W×H).
+pub(crate) fn grey_frames(v: &Path, w: u32, h: u32) -> Vec<Vec<u8>> {
+    let raw = ffmpeg(&[
+        "-i",
+        v.to_str().unwrap(),
+        "-map",
+        "0:v:0",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-",
+    ]);
+    raw.chunks_exact((w * h) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// PSNR (dB) of two grey frames; identical frames are 100 dB.
+pub(crate) fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        100.0
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+}
+
+/// `got` shows frames `first..` of `want`, frame for frame: each frame at least `min_db` dB
+/// from its own frame of `want` and nearer to it than to the neighbours there.
+#[track_caller]
+pub(crate) fn assert_frames_match(got: &[Vec<u8>], want: &[Vec<u8>], first: usize, min_db: f64) {
+    for (i, g) in got.iter().enumerate() {
+        let k = first + i;
+        let own = psnr(g, &want[k]);
+        assert!(
+            own >= min_db,
+            "frame {k}: {own:.1} dB against the full render"
+        );
+        for n in [k.checked_sub(1), Some(k + 1)].into_iter().flatten() {
+            if let Some(w) = want.get(n).filter(|w| *w != &want[k]) {
+                let other = psnr(g, w);
+                assert!(
+                    own > other,
+                    "frame {k} looks like frame {n} ({other:.1} dB) more than itself ({own:.1} dB)"
+                );
+            }
+        }
+    }
+}
+
+/// Runs a plan with ffmpeg into `out`.
+fn run_plan(plan: &reel::render::RenderPlan, out: &Path) {
+    let st = Command::new("ffmpeg")
+        .args(["-loglevel", "error"])
+        .args(plan.to_args(out))
+        .output()
+        .expect("spawn");
+    assert!(
+        st.status.success(),
+        "{}\n{}",
+        plan.to_shell(out),
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+/// Video packet times (seconds) of a file, in presentation order.
+pub(crate) fn video_times(v: &Path) -> Vec<f64> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .arg(v)
+        .output()
+        .expect("ffprobe");
+    let mut t: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t
+}
+
+#[test]
+fn a_window_of_frames_compiles_alone_frame_exact() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = video(dir.path(), "a.mp4", "testsrc2", 3.0);
+    let b = video(dir.path(), "b.mp4", "testsrc2", 3.0);
+    let logo = dir.path().join("logo.png");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=orange:s=40x40",
+        "-frames:v",
+        "1",
+        logo.to_str().unwrap(),
+    ]);
+    let still = MediaInfo {
+        duration: 0.0,
+        width: 40,
+        height: 40,
+        fps: 0.0,
+        has_video: true,
+        has_audio: false,
+        is_still: true,
+        has_alpha: false,
+        image2: false,
+    };
+    let mut fading = Visual::default();
+    fading.opacity = Anim::Const(0.7);
+    fading.transition_in = Transition::parse("fade");
+    fading.transition_out = Transition::parse("fadeFast");
+    let mut second = media(&b, 2.0, 2.0, moving(3.0), Visual::default());
+    second.media.trim = 0.5;
+    let tl = Timeline {
+        canvas: Canvas {
+            width: W,
+            height: H,
+            fps: Fps { num: 25, den: 1 },
+        },
+        duration: 4.0,
+        background: Color::BLACK,
+        tracks: vec![
+            vec![media(&logo, 1.0, 2.4, still, fading)],
+            vec![media(&a, 0.0, 2.0, moving(3.0), Visual::default()), second],
+        ],
+        soundtrack: None,
+        output: OutputSpec {
+            quality: Quality::VeryHigh,
+            ..OutputSpec::default()
+        },
+        files: Vec::new(),
+    };
+    let opts = RenderOptions::default();
+    let full = dir.path().join("full.mp4");
+    run_plan(&reel::render::compile(&tl, &opts).unwrap(), &full);
+    let want = grey_frames(&full, W, H);
+    assert_eq!(want.len(), 100);
+    // Windows: from the start; one starting inside a video (computed from its start, then
+    // trimmed); one starting where the second video starts (seeked at demux time) inside
+    // the picture at rest; one inside the picture's fade out.
+    for (f0, f1) in [(0, 30), (30, 62), (50, 75), (75, 100)] {
+        let plan = compile_window(&tl, &opts, (f0, f1)).unwrap();
+        assert_eq!(plan.frames, (f1 - f0) as u64);
+        assert_eq!(plan.maps.len(), 1, "video only");
+        if f0 == 50 {
+            let b_input = plan.inputs.iter().find(|i| i.path == b).unwrap();
+            assert!(b_input.args_before_i.contains(&"-ss".to_owned()));
+            assert!(plan.inputs.iter().all(|i| i.path != a), "a ends before 50");
+        }
+        let out = dir.path().join(format!("w{f0}.mp4"));
+        run_plan(&plan, &out);
+        let got = grey_frames(&out, W, H);
+        assert_eq!(got.len(), f1 - f0, "window {f0}..{f1}");
+        let times = video_times(&out);
+        assert!((times[0]).abs() < 1e-6, "{times:?}");
+        assert_frames_match(&got, &want, f0, 35.0);
+    }
+    // Not a video format: an error, not a plan.
+    let mut gif = tl.clone();
+    gif.output.format = Format::Gif;
+    assert!(compile_window(&gif, &opts, (0, 10)).is_err());
+}
