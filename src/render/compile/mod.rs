@@ -19,6 +19,7 @@ mod look;
 mod luma;
 mod motion;
 mod output;
+pub mod segments;
 pub mod shared;
 mod visual;
 

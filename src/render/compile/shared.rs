@@ -266,7 +266,7 @@ pub fn decide(tl: &Timeline, row: &[&str], rows: usize, options: &RenderOptions)
 }
 
 /// Whether a clip plays sound in the mix (as `audio::clip_sound` takes it).
-fn makes_sound(c: &TimedClip) -> bool {
+pub(crate) fn makes_sound(c: &TimedClip) -> bool {
     matches!(c.kind, ClipKind::Video | ClipKind::Audio)
         && matches!(&c.source, Source::Media { info, .. } if info.has_audio)
         && c.media.speed > 0.0
@@ -274,7 +274,7 @@ fn makes_sound(c: &TimedClip) -> bool {
 }
 
 /// Frames of the whole timeline (as `compile` counts them).
-fn frame_count(tl: &Timeline) -> usize {
+pub(crate) fn frame_count(tl: &Timeline) -> usize {
     ((tl.duration * tl.canvas.fps.as_f64()) - 1e-6)
         .ceil()
         .max(1.0) as usize
