@@ -491,6 +491,17 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         &data_warnings,
         Some(&bases),
     )?;
+    let stats = &bases.stats;
+    let made = |n: &std::sync::atomic::AtomicUsize| n.load(std::sync::atomic::Ordering::Relaxed);
+    if made(&stats.rows_on_base) + made(&stats.rows_in_segments) > 0 {
+        eprintln!(
+            "shared: {} base(s) and {} segment(s) made; {} row(s) on a base, {} of them encoding only their own frames",
+            made(&stats.made),
+            made(&stats.segments_made),
+            made(&stats.rows_on_base) + made(&stats.rows_in_segments),
+            made(&stats.rows_in_segments),
+        );
+    }
     Ok(if cancel.is_cancelled() {
         Status::Interrupted
     } else {

@@ -245,3 +245,260 @@ fn a_window_of_frames_compiles_alone_frame_exact() {
     gif.output.format = Format::Gif;
     assert!(compile_window(&gif, &opts, (0, 10)).is_err());
 }
+
+/// A 4 s batch scene (320×180, 25 fps): a row title over the first 1.5 s, a logo and a video
+/// every row shows alike, a soundtrack; 3 rows; its own cache.
+struct Scene {
+    dir: tempfile::TempDir,
+}
+
+const SCENE: &str = r##"{
+  "timeline": {
+    "background": "#000000",
+    "soundtrack": { "src": "assets/music.mp3", "effect": "fadeInFadeOut", "volume": 0.5 },
+    "tracks": [
+      { "clips": [
+        { "asset": { "type": "text", "text": "Hello, {{ NAME }}!", "width": 200, "height": 28,
+                     "font": { "family": "DejaVu Sans Bold", "size": 16, "color": "#ffffff" },
+                     "background": { "color": "#000000", "opacity": 0.6 } },
+          "start": 0, "length": 1.5, "position": "center", "transition": { "in": "fade" } },
+        { "asset": { "type": "image", "src": "assets/logo.png" },
+          "start": 0, "length": 4, "fit": "none", "position": "bottomLeft", "opacity": 0.8 }
+      ] },
+      { "clips": [
+        { "asset": { "type": "video", "src": "assets/clip.mp4" }, "start": 0, "length": 4 }
+      ] }
+    ]
+  },
+  "output": { "format": "mp4", "size": { "width": 320, "height": 180 }, "fps": 25 }
+}"##;
+
+impl Scene {
+    fn new() -> Scene {
+        let s = Scene {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        std::fs::create_dir(s.path("assets")).unwrap();
+        std::fs::write(s.path("scene.json"), SCENE).unwrap();
+        std::fs::write(s.path("names.csv"), "NAME\nJane\nAhmed\nZoë\n").unwrap();
+        s.clip("null");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=orange:s=64x64",
+            "-frames:v",
+            "1",
+            s.path("assets/logo.png").to_str().unwrap(),
+        ]);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=220:sample_rate=44100:duration=5",
+            "-ac",
+            "2",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+            s.path("assets/music.mp3").to_str().unwrap(),
+        ]);
+        s
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The scene's video (5 s of lavfi `testsrc2` through `vf` at 30 fps with a tone).
+    fn clip(&self, vf: &str) {
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=30:duration=5",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=5",
+            "-vf",
+            vf,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ac",
+            "2",
+            "-shortest",
+            self.path("assets/clip.mp4").to_str().unwrap(),
+        ]);
+    }
+
+    fn reel(&self, args: &[&str]) -> String {
+        let mut c = util::reel(self.dir.path());
+        c.env("REEL_CACHE_DIR", self.path("cache")).args(args);
+        let (code, _, err) = util::run(&mut c);
+        assert_eq!(code, 0, "{err}");
+        err
+    }
+
+    /// Renders rows `rows` of the batch into `out` with `-j 2`; reel's stderr.
+    fn render(&self, out: &str, rows: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "render",
+            "scene.json",
+            "--data",
+            "names.csv",
+            "-o",
+            out,
+            "-j",
+            "2",
+            "--rows",
+            rows,
+        ];
+        args.extend(extra);
+        self.reel(&args)
+    }
+
+    /// Cache files in `shared/` ending in `suffix`.
+    fn cached(&self, suffix: &str) -> Vec<PathBuf> {
+        let Ok(dir) = std::fs::read_dir(self.path("cache/shared")) else {
+            return Vec::new();
+        };
+        let mut v: Vec<PathBuf> = dir
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(suffix))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// The decoded sound of a video as 16-bit stereo samples at 48 kHz.
+fn samples(v: &Path) -> Vec<i16> {
+    ffmpeg(&[
+        "-i",
+        v.to_str().unwrap(),
+        "-map",
+        "0:a",
+        "-f",
+        "s16le",
+        "-ac",
+        "2",
+        "-ar",
+        "48000",
+        "-",
+    ])
+    .chunks_exact(2)
+    .map(|b| i16::from_le_bytes([b[0], b[1]]))
+    .collect()
+}
+
+/// Start times of a file's streams (video, audio), seconds.
+fn starts(v: &Path) -> Vec<String> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,start_time,duration",
+        ])
+        .args(["-of", "csv=p=0"])
+        .arg(v)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Row `name` of `got` against the same row rendered whole in `want`: the same frames at the
+/// same times (each frame ≥ 35 dB and nearest its own), the same sound in sync.
+fn assert_row_matches(s: &Scene, got: &str, want: &str, name: &str) {
+    let (a, b) = (
+        s.path(got).join(format!("{name}.mp4")),
+        s.path(want).join(format!("{name}.mp4")),
+    );
+    let (fa, fb) = (grey_frames(&a, 320, 180), grey_frames(&b, 320, 180));
+    assert_eq!(fa.len(), 100, "{name}");
+    assert_eq!(fa.len(), fb.len(), "{name}");
+    assert_frames_match(&fa, &fb, 0, 35.0);
+    assert_eq!(video_times(&a), video_times(&b), "{name}: frame times");
+    assert_eq!(
+        starts(&a),
+        starts(&b),
+        "{name}: stream starts and durations"
+    );
+    let (sa, sb) = (samples(&a), samples(&b));
+    assert!(!sa.is_empty());
+    assert_eq!(sa.len(), sb.len(), "{name}: sound length");
+    let worst = sa
+        .iter()
+        .zip(&sb)
+        .map(|(x, y)| (i32::from(*x) - i32::from(*y)).abs())
+        .max()
+        .unwrap_or(0);
+    assert!(worst <= 64, "{name}: sound differs by up to {worst}");
+}
+
+#[test]
+fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let s = Scene::new();
+    let note = s.reel(&["graph", "scene.json", "--data", "names.csv", "--row", "2"]);
+    assert!(
+        note.contains("segments: each row encodes 39 of 100 frames itself"),
+        "{note}"
+    );
+    // Single renders: the full graph, every frame encoded.
+    for row in ["1", "2", "3"] {
+        s.render("full", row, &[]);
+    }
+    assert!(s.cached(".mp4").is_empty(), "single renders made segments");
+    // 3 rows at 2 jobs: the shared segment and the sound are made once.
+    let err = s.render("out", "1-3", &[]);
+    assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
+    assert!(
+        err.contains("3 of them encoding only their own frames"),
+        "{err}"
+    );
+    let segments = s.cached(".mp4");
+    assert_eq!(segments.len(), 1, "{segments:?}");
+    assert!(segments[0].to_string_lossy().contains("-v39-100-"));
+    assert_eq!(s.cached(".m4a").len(), 1);
+    for name in ["row-0001", "row-0002", "row-0003"] {
+        assert_row_matches(&s, "out", "full", name);
+    }
+    // The sound is stream-copied from the one encode: every row's is the same.
+    let one = samples(&s.path("out/row-0001.mp4"));
+    assert_eq!(one, samples(&s.path("out/row-0003.mp4")));
+    let left: Vec<_> = std::fs::read_dir(s.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("segments") || n.contains(".part"))
+        .collect();
+    assert!(left.is_empty(), "work files left: {left:?}");
+
+    // `--force` makes the segments again, once.
+    let err = s.render("out", "1-3", &["--force"]);
+    assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
+
+    // An invariant asset changes: a new base and new segments, and the rows follow it.
+    s.clip("negate");
+    let err = s.render("out", "1-3", &[]);
+    assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
+    assert_eq!(s.cached(".mp4").len(), 2);
+    std::fs::remove_dir_all(s.path("full")).unwrap();
+    s.render("full", "2", &[]);
+    assert_row_matches(&s, "out", "full", "row-0002");
+}

@@ -126,7 +126,10 @@ fn a_title_in_the_first_seconds_leaves_the_rest_to_one_shared_segment() {
     assert_eq!(p.shared_frames(), 149);
     assert!(!p.row_sound, "the soundtrack is the base's");
     let line = RowEncode::Parts(p).describe();
-    assert!(line.contains("each row encodes 101 of 250 frames"), "{line}");
+    assert!(
+        line.contains("each row encodes 101 of 250 frames"),
+        "{line}"
+    );
     assert!(line.contains("the sound is encoded once"), "{line}");
 }
 
@@ -189,6 +192,10 @@ fn a_row_clip_with_sound_mixes_the_sound_per_row() {
     let tl = timeline(vec![title(0, 0.0, 2.0), talk]);
     let p = parts(encode(&tl, 5));
     assert!(p.row_sound);
-    assert_eq!(p.parts, vec![own(0, 51), shared(51, 250)], "sound draws nothing");
+    assert_eq!(
+        p.parts,
+        vec![own(0, 51), shared(51, 250)],
+        "sound draws nothing"
+    );
     assert!(RowEncode::Parts(p).describe().contains("per row"));
 }
