@@ -18,11 +18,11 @@ use std::sync::atomic::Ordering;
 
 use super::cache::Cache;
 use super::compile::compile_window;
-use super::compile::segments::RowParts;
+use super::compile::segments::{RowParts, balanced_cuts};
 use super::compile::shared::Split;
 use super::entry_lock;
 use super::run::{self, FfmpegJob, Progress, RunError, RunReport, SideFrame};
-use super::shared::{self, SHARED, SHARED_BYTES, SHARED_LOCKS, SharedBases};
+use super::shared::{self, BaseStats, SHARED, SHARED_BYTES, SHARED_LOCKS, SharedBases};
 use super::timeline::{Format, Timeline};
 use super::verify::Expect;
 use super::{Cancel, RenderOptions, RenderPlan};
@@ -84,6 +84,80 @@ pub fn render_row(
         on_progress,
         cancel,
     )
+}
+
+/// Renders `timeline` (compiled whole as `full`) into `out` in up to `n` segments of about
+/// equal cost encoded at once, each ffmpeg with its share of the cores, the sound mixed once
+/// beside them, joined by stream copy; then the side frames. `Ok(None)` when it cannot be
+/// split (not an mp4 of the whole timeline, or no frame to cut at): render it whole.
+#[allow(clippy::too_many_arguments)]
+pub fn render_split(
+    timeline: &Timeline,
+    full: &RenderPlan,
+    n: usize,
+    options: &RenderOptions,
+    out: &Path,
+    side_frames: &[SideFrame],
+    stats: &BaseStats,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<Option<RunReport>, RunError> {
+    if full.format != Format::Mp4 || timeline.output.range.is_some() || options.preview {
+        return Ok(None);
+    }
+    let cuts = balanced_cuts(timeline, options, n);
+    if cuts.len() < 2 {
+        return Ok(None);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let parts = RenderOptions {
+        threads: options.threads.or(Some((cores / cuts.len()).max(1) as u32)),
+        ..options.clone()
+    };
+    let work = work_dir(out)?;
+    let plans = cuts
+        .iter()
+        .map(|&r| window_plan(timeline, &parts, r, out))
+        .collect::<Result<Vec<_>, _>>()?;
+    let files: Vec<PathBuf> = (0..plans.len())
+        .map(|i| work.path().join(format!("part-{i}.mp4")))
+        .collect();
+    let sound = (full.maps.len() > 1)
+        .then(|| sound_plan(timeline, &parts, out))
+        .transpose()?;
+    let sound_file = work.path().join("sound.m4a");
+    let results: Vec<Result<RunReport, RunError>> = std::thread::scope(|s| {
+        let mut running: Vec<_> = plans
+            .iter()
+            .zip(&files)
+            .map(|(plan, file)| s.spawn(move || run::run(plan, file, &mut |_| {}, cancel)))
+            .collect();
+        if let Some(plan) = &sound {
+            let file = &sound_file;
+            running.push(s.spawn(move || run::run(plan, file, &mut |_| {}, cancel)));
+        }
+        running
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(RunError::Cancelled)))
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    stats.split_videos.fetch_add(1, Ordering::Relaxed);
+    stats.split_parts.fetch_add(cuts.len(), Ordering::Relaxed);
+    let frames = cuts.last().map_or(0, |c| c.1);
+    join(
+        &files,
+        sound.is_some().then_some(sound_file.as_path()),
+        out,
+        (frames, timeline.canvas.fps.as_f64()),
+        side_frames,
+        &work,
+        on_progress,
+        cancel,
+    )
+    .map(Some)
 }
 
 /// A directory for a render's own parts, beside its output (removed when dropped).

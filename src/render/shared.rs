@@ -49,6 +49,8 @@ pub const SHARED_BYTES: u64 = 4 << 30;
 pub struct SharedBases {
     rows: AtomicUsize,
     force: bool,
+    /// Parts a single render is split into (`--segments`; 0 or 1: not split).
+    segments: usize,
     /// Keys of the bases and segments this run made.
     made: Mutex<HashSet<String>>,
     /// Bases made and used by this run, for tests and `--verbose`.
@@ -66,6 +68,10 @@ pub struct BaseStats {
     pub segments_made: AtomicUsize,
     /// Rows that encoded only their own frames and joined the shared segments.
     pub rows_in_segments: AtomicUsize,
+    /// Videos rendered in parallel segments (`--segments`).
+    pub split_videos: AtomicUsize,
+    /// Segments of those videos.
+    pub split_parts: AtomicUsize,
 }
 
 impl SharedBases {
@@ -77,6 +83,13 @@ impl SharedBases {
             force,
             ..SharedBases::default()
         }
+    }
+
+    /// With a render that is not drawn on a shared base split into `n` segments rendered at
+    /// once (`--segments`; 0 or 1: one process).
+    pub fn with_segments(mut self, n: usize) -> SharedBases {
+        self.segments = n;
+        self
     }
 
     /// Sets the number of rows to render (known once the batch is planned).
@@ -126,6 +139,41 @@ pub fn render_edit_shared(
     let output = planned.output.and_then(|(timeline, full)| {
         let cache = job.cache.clone().with_cancel(cancel);
         let plan = match decision(&timeline, job, bases.rows()) {
+            Decision::Full(_) if bases.segments > 1 => {
+                let out = job::output_path(&job.out_path, full.extension);
+                let frames = job::side_frames(edit, &full, &out);
+                let made = super::segments::render_split(
+                    &timeline,
+                    &full,
+                    bases.segments,
+                    &job.options,
+                    &out,
+                    &frames,
+                    &bases.stats,
+                    on_progress,
+                    cancel,
+                );
+                match made {
+                    Ok(Some(report)) => {
+                        return Ok(RenderOutcome {
+                            output: report.output,
+                            side_files: report.side_files,
+                            seconds: report.seconds,
+                            files: timeline.files,
+                        });
+                    }
+                    Ok(None) => full,
+                    Err(e @ RunError::Cancelled) => {
+                        return Err(vec![job::run_diagnostic(e, &timeline, job.origins)]);
+                    }
+                    Err(e) => {
+                        warnings.push(Diagnostic::warning(format!(
+                            "the render could not be split into segments, so it renders in one process: {e}"
+                        )));
+                        full
+                    }
+                }
+            }
             Decision::Full(_) => full,
             Decision::Shared(split) => {
                 if let RowEncode::Parts(parts) = row_parts(&split, bases.rows(), &job.options) {

@@ -423,12 +423,17 @@ fn starts(v: &Path) -> Vec<String> {
 /// Row `name` of `got` against the same row rendered whole in `want`: the same frames at the
 /// same times (each frame ≥ 35 dB and nearest its own), the same sound in sync.
 fn assert_row_matches(s: &Scene, got: &str, want: &str, name: &str) {
+    assert_video_matches(s, got, want, name, 100);
+}
+
+/// [`assert_row_matches`] for a video of `frames` frames.
+fn assert_video_matches(s: &Scene, got: &str, want: &str, name: &str, frames: usize) {
     let (a, b) = (
         s.path(got).join(format!("{name}.mp4")),
         s.path(want).join(format!("{name}.mp4")),
     );
     let (fa, fb) = (grey_frames(&a, 320, 180), grey_frames(&b, 320, 180));
-    assert_eq!(fa.len(), 100, "{name}");
+    assert_eq!(fa.len(), frames, "{name}");
     assert_eq!(fa.len(), fb.len(), "{name}");
     assert_frames_match(&fa, &fb, 0, 35.0);
     assert_eq!(video_times(&a), video_times(&b), "{name}: frame times");
@@ -501,4 +506,65 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
     std::fs::remove_dir_all(s.path("full")).unwrap();
     s.render("full", "2", &[]);
     assert_row_matches(&s, "out", "full", "row-0002");
+}
+
+/// 6 s: a title and a logo over a video at 30 fps (0-3 s) and a greyscale one trimmed, fading
+/// in at 2.5 s; a soundtrack. No row data: one video.
+const LONG: &str = r##"{
+  "timeline": {
+    "soundtrack": { "src": "assets/music.mp3", "effect": "fadeInFadeOut", "volume": 0.5 },
+    "tracks": [
+      { "clips": [
+        { "asset": { "type": "text", "text": "Hello!", "width": 200, "height": 28,
+                     "font": { "family": "DejaVu Sans Bold", "size": 16, "color": "#ffffff" },
+                     "background": { "color": "#000000", "opacity": 0.6 } },
+          "start": 0, "length": 2.5, "position": "center", "transition": { "in": "fade" } },
+        { "asset": { "type": "image", "src": "assets/logo.png" },
+          "start": 0, "length": 6, "fit": "none", "position": "bottomLeft", "opacity": 0.8 }
+      ] },
+      { "clips": [
+        { "asset": { "type": "video", "src": "assets/clip.mp4", "trim": 0.4 }, "start": 2.5,
+          "length": 3.5, "filter": "greyscale", "transition": { "in": "fade" } }
+      ] },
+      { "clips": [
+        { "asset": { "type": "video", "src": "assets/clip.mp4" }, "start": 0, "length": 3 }
+      ] }
+    ]
+  },
+  "output": { "format": "mp4", "size": { "width": 320, "height": 180 }, "fps": 25 }
+}"##;
+
+#[test]
+fn one_render_in_parallel_segments_matches_the_single_process_render() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let s = Scene::new();
+    std::fs::write(s.path("long.json"), LONG).unwrap();
+    let err = s.reel(&[
+        "render",
+        "long.json",
+        "-o",
+        "one",
+        "-j",
+        "1",
+        "--segments",
+        "1",
+    ]);
+    assert!(!err.contains("segments:"), "{err}");
+    let err = s.reel(&["render", "long.json", "-o", "seg", "--segments", "3"]);
+    assert!(
+        err.contains("segments: 1 video(s) rendered in 3 segments at once"),
+        "{err}"
+    );
+    // Frame-exact, same times, and the sound (mixed once) sample for sample in sync.
+    assert_video_matches(&s, "seg", "one", "row-0001", 150);
+    let (a, b) = (s.path("seg/row-0001.mp4"), s.path("one/row-0001.mp4"));
+    assert_eq!(samples(&a), samples(&b));
+    let left: Vec<_> = std::fs::read_dir(s.path("seg"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("segments") || n.contains(".part"))
+        .collect();
+    assert!(left.is_empty(), "work files left: {left:?}");
 }

@@ -228,7 +228,7 @@ pub fn compile_window(
     options: &RenderOptions,
     (f0, f1): (usize, usize),
 ) -> SourceResult<RenderPlan> {
-    let mut cx = Ctx::new(timeline, options);
+    let cx = Ctx::new(timeline, options);
     let (f0, f1) = (f0.min(cx.frames), f1.min(cx.frames));
     let format = timeline.output.format;
     if f1 <= f0 || format.is_still() || matches!(format, Format::Mp3 | Format::Gif) {
@@ -237,12 +237,72 @@ pub fn compile_window(
         ))]);
     }
     let spec = output::Spec::frames(&cx, f0, f1);
+    let entered = enter_at(timeline, &cx, f0);
+    let mut cx = Ctx::new(&entered, options);
     cx.window = (seek_start(&cx, f0), f1);
     let video = visual::compose(&mut cx);
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }
     Ok(output::finish(cx, &spec, Some(video), None))
+}
+
+/// The frame a window starting at `f0` is computed from ([`compile_window`]): `f0` itself
+/// when no clip it cuts needs earlier frames. Pure.
+pub fn window_start(timeline: &Timeline, options: &RenderOptions, f0: usize) -> usize {
+    let cx = Ctx::new(timeline, options);
+    let entered = enter_at(timeline, &cx, f0);
+    seek_start(&Ctx::new(&entered, options), f0.min(cx.frames))
+}
+
+/// `tl` with every video clip at rest at frame `w` (no effect, tween or skew; past its in
+/// transition and before its out one; a plain video, not a matte) that `w` cuts inside
+/// replaced by its part from `w` on: it starts at `w` and is trimmed further at demux time,
+/// so a window starting at `w` opens it there instead of decoding from its start. Output
+/// frame `k` still shows source time `trim + (k - k0) / fps × speed`; the cut is made only
+/// where that time falls on a source frame (a 30 fps video at 25 fps: every 5 frames), so
+/// the demuxer's seek lands on the very frame. Pure.
+fn enter_at(tl: &Timeline, cx: &Ctx, w: usize) -> Timeline {
+    let mut out = tl.clone();
+    let canvas = (tl.canvas.width, tl.canvas.height);
+    let fps = cx.fps();
+    for c in out.tracks.iter_mut().flatten() {
+        let timeline::Source::Media { info, .. } = &c.source else {
+            continue;
+        };
+        if c.kind != timeline::ClipKind::Video
+            || !info.has_video
+            || info.is_still
+            || c.media.speed <= 0.0
+        {
+            continue;
+        }
+        let (k0, k1) = (
+            cx.frame_at(c.start),
+            cx.frame_at(c.start + c.length).min(cx.frames),
+        );
+        if !(k0 < w && w < k1) {
+            continue;
+        }
+        let fitted = layout::geometry(c, canvas, 1.0, 1.0).map_or(canvas, |g| g.content);
+        let m = motion::Motion::new(c, canvas, fitted);
+        let (kx, ky) = m.skew(0.0);
+        let rest = k0 + cx.frame_at(m.d_in) <= w && w + cx.frame_at(m.d_out) < k1;
+        if m.whole_clip() || kx != 0.0 || ky != 0.0 || !rest {
+            continue;
+        }
+        let shift = (w - k0) as f64 / fps * c.media.speed;
+        let source_frames = shift * info.fps;
+        if info.fps <= 0.0 || (source_frames - source_frames.round()).abs() > 1e-6 {
+            continue;
+        }
+        let end = c.start + c.length;
+        c.media.trim += shift;
+        c.start = w as f64 / fps;
+        c.length = end - c.start;
+        c.visual.transition_in = None;
+    }
+    out
 }
 
 /// The latest frame at or before `f0` that cuts no clip the window could not start inside: a

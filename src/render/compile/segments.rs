@@ -11,7 +11,9 @@
 //!
 //! [`balanced_cuts`] splits `[0, frames)` into `n` parts of about equal cost (per-frame cost of
 //! the clips drawn there), only at frames where [`super::compile_window`] can start a window
-//! without computing earlier frames.
+//! without computing earlier frames: outside moving pictures, drawn frames and transitions;
+//! inside a video at rest only where the cut falls on one of its source frames. A single long
+//! render is encoded in those parts at once and joined (`--segments`).
 
 use super::RenderOptions;
 use super::shared::{Split, frame_count, makes_sound};
@@ -189,6 +191,60 @@ pub fn row_parts(split: &Split, rows: usize, options: &RenderOptions) -> RowEnco
         ));
     }
     RowEncode::Parts(p)
+}
+
+/// Cost of encoding one frame, in the units of [`super::shared::cost`] (full-canvas frames
+/// decoded and composed): x264 at the output's preset costs about as much as decoding and
+/// drawing a full canvas of video twice (measured on the reference scene, docs/performance.md).
+const ENCODE: f64 = 2.0;
+
+/// Splits the output frames into at most `n` consecutive ranges of about equal cost (each
+/// frame: its encode plus the clips drawn in it), cut only where [`super::window_start`] says
+/// a window starts without earlier frames, each at least [`MIN_SHARED`] long. One range when
+/// no cut is possible. Pure.
+pub fn balanced_cuts(tl: &Timeline, options: &RenderOptions, n: usize) -> Vec<(usize, usize)> {
+    let frames = frame_count(tl);
+    let fps = tl.canvas.fps.as_f64();
+    let canvas = (tl.canvas.width, tl.canvas.height);
+    let mut cost = vec![ENCODE; frames];
+    for c in tl.tracks.iter().flatten() {
+        if matches!(c.kind, ClipKind::Audio | ClipKind::Luma) || matches!(c.source, Source::None) {
+            continue;
+        }
+        let (k0, k1) = clip_frames(c, fps, frames);
+        if k1 > k0 {
+            let per = super::shared::cost(c, canvas, fps) / (k1 - k0) as f64;
+            cost[k0..k1].iter_mut().for_each(|x| *x += per);
+        }
+    }
+    let mut prefix = vec![0.0; frames + 1];
+    for k in 0..frames {
+        prefix[k + 1] = prefix[k] + cost[k];
+    }
+    let total = prefix[frames];
+    let min_len = ((MIN_SHARED * fps).ceil() as usize).max(1);
+    let mut cuts = vec![0];
+    for i in 1..n.max(1) {
+        let target = total * i as f64 / n as f64;
+        let last = *cuts.last().unwrap_or(&0);
+        let t = prefix.partition_point(|&p| p < target).min(frames);
+        let ok = |w: usize| {
+            w >= last + min_len && w + min_len <= frames && super::window_start(tl, options, w) == w
+        };
+        let found = (0..=frames / n).find_map(|d| {
+            [t.checked_sub(d), Some(t + d)]
+                .into_iter()
+                .flatten()
+                .find(|&w| ok(w))
+        });
+        if let Some(w) = found {
+            cuts.push(w);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.push(frames);
+    cuts.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
 #[cfg(test)]

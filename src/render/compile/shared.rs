@@ -349,7 +349,7 @@ fn extent(c: &TimedClip, canvas: (u32, u32), fps: f64) -> Option<Rect> {
 /// Work of drawing one clip, in full-canvas frame units: frames × its share of the canvas
 /// (at least 5 %) × what each frame costs (decoding a video, moving a picture; a still that
 /// does not move is overlaid from one prepared frame).
-fn cost(c: &TimedClip, canvas: (u32, u32), fps: f64) -> f64 {
+pub(crate) fn cost(c: &TimedClip, canvas: (u32, u32), fps: f64) -> f64 {
     let frames = c.length * fps;
     let area = match extent(c, canvas, fps) {
         Some((x0, y0, x1, y1)) => {

@@ -199,3 +199,45 @@ fn a_row_clip_with_sound_mixes_the_sound_per_row() {
     );
     assert!(RowEncode::Parts(p).describe().contains("per row"));
 }
+
+#[test]
+fn balanced_cuts_split_at_equal_cost_where_a_window_can_start() {
+    let opts = RenderOptions::default();
+    // A 10 s video at 30 fps at rest and the soundtrack: two halves, at a source frame.
+    let mut tl = timeline(Vec::new());
+    tl.tracks.remove(0);
+    if let Source::Media { info, .. } = &mut tl.tracks[0][0].source {
+        info.fps = 30.0;
+    }
+    assert_eq!(balanced_cuts(&tl, &opts, 2), vec![(0, 125), (125, 250)]);
+    let four = balanced_cuts(&tl, &opts, 4);
+    assert_eq!(four.len(), 4);
+    for (a, _) in &four {
+        // 25 fps output, 30 fps source: a cut every 5 output frames lands on a source frame.
+        assert_eq!(a % 5, 0, "{four:?}");
+    }
+    // A picture zooming in over 2-7 s cannot be entered mid-way: the cut goes after it.
+    let mut photo = clip(
+        "/timeline/tracks/0/clips/0",
+        ClipKind::Image,
+        Source::Media {
+            path: PathBuf::from("/m/p.png"),
+            info: info(true, false),
+        },
+        2.0,
+        5.0,
+    );
+    photo.visual.effect = crate::render::timeline::Effect::parse("zoomIn");
+    let mut zoomed = tl.clone();
+    zoomed.tracks.insert(0, vec![photo]);
+    let cuts = balanced_cuts(&zoomed, &opts, 2);
+    assert_eq!(cuts.len(), 2);
+    assert!(
+        cuts[0].1 <= 50 || cuts[0].1 >= 175,
+        "a cut inside the zoom: {cuts:?}"
+    );
+    // A video moving as a whole (an effect) is never cut: one range.
+    let mut moving = tl.clone();
+    moving.tracks[0][0].visual.effect = crate::render::timeline::Effect::parse("slideLeft");
+    assert_eq!(balanced_cuts(&moving, &opts, 3), vec![(0, 250)]);
+}
