@@ -482,11 +482,10 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
     };
     // Rows render on a shared base of what they all draw alike when it pays; the number of
     // rows to render is set once the batch is planned (see `execute`).
-    let bases = crate::render::shared::SharedBases::new(0, args.force).with_segments(segments(
-        args.segments,
-        settings.jobs,
-        default_jobs(),
-    ));
+    let bases = crate::render::shared::SharedBases::new(0, args.force).with_segments(
+        segments(args.segments, settings.jobs, default_jobs()),
+        args.segments.is_none(),
+    );
     let renderer = crate::pipeline::Renderer {
         project: &project,
         options,

@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering;
 
 use super::cache::Cache;
 use super::compile::compile_window;
-use super::compile::segments::{RowParts, balanced_cuts};
+use super::compile::segments::{RowParts, balanced_cuts, largest_share};
 use super::compile::shared::Split;
 use super::entry_lock;
 use super::run::{self, FfmpegJob, Progress, RunError, RunReport, SideFrame};
@@ -86,15 +86,22 @@ pub fn render_row(
     )
 }
 
+/// Largest estimated share of a video's cost in one segment for automatic segments to pay:
+/// with the sound and the per-process work (measured +10–30 % CPU) and ffmpeg's own threads
+/// (Amdahl fit: 1.4× on 2 cores, 2.0× on 8), a part must be under about 0.6 of the whole
+/// to finish before one process on every core does (docs/performance.md).
+pub const AUTO_MAX_SHARE: f64 = 0.6;
+
 /// Renders `timeline` (compiled whole as `full`) into `out` in up to `n` segments of about
 /// equal cost encoded at once, each ffmpeg with its share of the cores, the sound mixed once
 /// beside them, joined by stream copy; then the side frames. `Ok(None)` when it cannot be
-/// split (not an mp4 of the whole timeline, or no frame to cut at): render it whole.
+/// split (not an mp4 of the whole timeline, or no frame to cut at) or, chosen `auto`matically,
+/// would not pay: render it whole.
 #[allow(clippy::too_many_arguments)]
 pub fn render_split(
     timeline: &Timeline,
     full: &RenderPlan,
-    n: usize,
+    (n, auto): (usize, bool),
     options: &RenderOptions,
     out: &Path,
     side_frames: &[SideFrame],
@@ -106,7 +113,7 @@ pub fn render_split(
         return Ok(None);
     }
     let cuts = balanced_cuts(timeline, options, n);
-    if cuts.len() < 2 {
+    if cuts.len() < 2 || (auto && largest_share(timeline, &cuts) > AUTO_MAX_SHARE) {
         return Ok(None);
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);

@@ -51,6 +51,8 @@ pub struct SharedBases {
     force: bool,
     /// Parts a single render is split into (`--segments`; 0 or 1: not split).
     segments: usize,
+    /// The segments were chosen automatically: split only where it pays.
+    segments_auto: bool,
     /// Keys of the bases and segments this run made.
     made: Mutex<HashSet<String>>,
     /// Bases made and used by this run, for tests and `--verbose`.
@@ -87,8 +89,11 @@ impl SharedBases {
 
     /// With a render that is not drawn on a shared base split into `n` segments rendered at
     /// once (`--segments`; 0 or 1: one process).
-    pub fn with_segments(mut self, n: usize) -> SharedBases {
+    /// With `auto` (not asked for), a video is split only when its costliest part is a small
+    /// enough share ([`super::segments::AUTO_MAX_SHARE`]).
+    pub fn with_segments(mut self, n: usize, auto: bool) -> SharedBases {
         self.segments = n;
+        self.segments_auto = auto;
         self
     }
 
@@ -145,7 +150,7 @@ pub fn render_edit_shared(
                 let made = super::segments::render_split(
                     &timeline,
                     &full,
-                    bases.segments,
+                    (bases.segments, bases.segments_auto),
                     &job.options,
                     &out,
                     &frames,

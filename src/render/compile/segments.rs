@@ -194,8 +194,9 @@ pub fn row_parts(split: &Split, rows: usize, options: &RenderOptions) -> RowEnco
 }
 
 /// Cost of encoding one frame, in the units of [`super::shared::cost`] (full-canvas frames
-/// decoded and composed): x264 at the output's preset costs about as much as decoding and
-/// drawing a full canvas of video twice (measured on the reference scene, docs/performance.md).
+/// decoded and composed). An estimate: the encode is most of a reference-scene row's CPU time
+/// (issue 16), and a split only needs the ratio roughly right (per-part costs measured in
+/// docs/performance.md).
 const ENCODE: f64 = 2.0;
 
 /// Splits the output frames into at most `n` consecutive ranges of about equal cost (each
@@ -205,22 +206,7 @@ const ENCODE: f64 = 2.0;
 pub fn balanced_cuts(tl: &Timeline, options: &RenderOptions, n: usize) -> Vec<(usize, usize)> {
     let frames = frame_count(tl);
     let fps = tl.canvas.fps.as_f64();
-    let canvas = (tl.canvas.width, tl.canvas.height);
-    let mut cost = vec![ENCODE; frames];
-    for c in tl.tracks.iter().flatten() {
-        if matches!(c.kind, ClipKind::Audio | ClipKind::Luma) || matches!(c.source, Source::None) {
-            continue;
-        }
-        let (k0, k1) = clip_frames(c, fps, frames);
-        if k1 > k0 {
-            let per = super::shared::cost(c, canvas, fps) / (k1 - k0) as f64;
-            cost[k0..k1].iter_mut().for_each(|x| *x += per);
-        }
-    }
-    let mut prefix = vec![0.0; frames + 1];
-    for k in 0..frames {
-        prefix[k + 1] = prefix[k] + cost[k];
-    }
+    let prefix = cost_prefix(tl);
     let total = prefix[frames];
     let min_len = ((MIN_SHARED * fps).ceil() as usize).max(1);
     let mut cuts = vec![0];
@@ -245,6 +231,39 @@ pub fn balanced_cuts(tl: &Timeline, options: &RenderOptions, n: usize) -> Vec<(u
     cuts.dedup();
     cuts.push(frames);
     cuts.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// The estimated share of the whole video's cost in its costliest part of `cuts`. Pure.
+pub fn largest_share(tl: &Timeline, cuts: &[(usize, usize)]) -> f64 {
+    let prefix = cost_prefix(tl);
+    let total = prefix.last().copied().unwrap_or(0.0).max(1e-9);
+    cuts.iter()
+        .map(|&(a, b)| (prefix[b.min(prefix.len() - 1)] - prefix[a.min(prefix.len() - 1)]) / total)
+        .fold(0.0, f64::max)
+}
+
+/// Cumulative estimated cost before each frame (`frames + 1` entries): each frame's encode
+/// plus the clips drawn in it.
+fn cost_prefix(tl: &Timeline) -> Vec<f64> {
+    let frames = frame_count(tl);
+    let fps = tl.canvas.fps.as_f64();
+    let canvas = (tl.canvas.width, tl.canvas.height);
+    let mut cost = vec![ENCODE; frames];
+    for c in tl.tracks.iter().flatten() {
+        if matches!(c.kind, ClipKind::Audio | ClipKind::Luma) || matches!(c.source, Source::None) {
+            continue;
+        }
+        let (k0, k1) = clip_frames(c, fps, frames);
+        if k1 > k0 {
+            let per = super::shared::cost(c, canvas, fps) / (k1 - k0) as f64;
+            cost[k0..k1].iter_mut().for_each(|x| *x += per);
+        }
+    }
+    let mut prefix = vec![0.0; frames + 1];
+    for k in 0..frames {
+        prefix[k + 1] = prefix[k] + cost[k];
+    }
+    prefix
 }
 
 #[cfg(test)]

@@ -210,6 +210,9 @@ fn balanced_cuts_split_at_equal_cost_where_a_window_can_start() {
         info.fps = 30.0;
     }
     assert_eq!(balanced_cuts(&tl, &opts, 2), vec![(0, 125), (125, 250)]);
+    let half = largest_share(&tl, &[(0, 125), (125, 250)]);
+    assert!((half - 0.5).abs() < 1e-9, "{half}");
+    assert!((largest_share(&tl, &[(0, 250)]) - 1.0).abs() < 1e-9);
     let four = balanced_cuts(&tl, &opts, 4);
     assert_eq!(four.len(), 4);
     for (a, _) in &four {
