@@ -190,10 +190,12 @@ fn a_window_of_frames_compiles_alone_frame_exact() {
         has_alpha: false,
         image2: false,
     };
-    let mut fading = Visual::default();
-    fading.opacity = Anim::Const(0.7);
-    fading.transition_in = Transition::parse("fade");
-    fading.transition_out = Transition::parse("fadeFast");
+    let fading = Visual {
+        opacity: Anim::Const(0.7),
+        transition_in: Transition::parse("fade"),
+        transition_out: Transition::parse("fadeFast"),
+        ..Visual::default()
+    };
     let mut second = media(&b, 2.0, 2.0, moving(3.0), Visual::default());
     second.media.trim = 0.5;
     let tl = Timeline {
