@@ -167,16 +167,22 @@ pub fn render_split(
     .map(Some)
 }
 
-/// A directory for a render's own parts, beside its output (removed when dropped).
+/// A directory for a render's own parts, beside its output (removed when dropped, or by the
+/// next run's clean-up of dead writers' `.part` files).
 pub(crate) fn work_dir(out: &Path) -> Result<tempfile::TempDir, RunError> {
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    // Named like a `.part` file (`NAME.HOST-PID-N.part.segments`): a run after a kill -9
+    // removes it with the other strays of dead writers (`part::clean_stray`).
+    let named = super::part::part_path(&out.with_extension("segments"));
+    let name = named.file_name().unwrap_or_default().to_owned();
     std::fs::create_dir_all(dir)
         .and_then(|()| {
             tempfile::Builder::new()
-                .prefix(".reel-segments-")
+                .prefix(&name)
+                .rand_bytes(0)
                 .tempdir_in(dir)
         })
         .map_err(|source| RunError::Io {

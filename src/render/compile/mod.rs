@@ -219,10 +219,11 @@ pub fn compile(timeline: &Timeline, options: &RenderOptions) -> SourceResult<Ren
 }
 
 /// Compiles frames `[f0, f1)` of the timeline's picture alone (no sound), encoded as the
-/// output format asks (`mp4`/`webm`), for a segment joined later by stream copy. The graph
-/// computes from the latest frame at or before `f0` where no moving clip (a video, drawn
-/// frames) is cut, so every input is opened at its own start or trimmed at demux time; a
-/// `trim` then keeps exactly `f1 - f0` frames. Pure.
+/// output format asks (`mp4`/`webm`), for a segment joined later by stream copy. Videos at
+/// rest at `f0` are entered there (seeked at demux time, [`enter_at`]); the graph computes from
+/// the latest frame at or before `f0` that cuts no clip needing earlier frames
+/// ([`window_start`]: moving pictures, drawn frames, transitions), so every input is opened at
+/// its own start or trimmed at demux time; a `trim` then keeps exactly `f1 - f0` frames. Pure.
 pub fn compile_window(
     timeline: &Timeline,
     options: &RenderOptions,
