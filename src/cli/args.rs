@@ -420,6 +420,12 @@ pub struct RenderArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Split each video into N segments of about equal cost rendered at once and joined by
+    /// stream copy (default: half the cores with `-j 1` on more than 2 cores, else off; 1 =
+    /// off).
+    #[arg(long, value_name = "N")]
+    pub segments: Option<usize>,
+
     #[command(flatten)]
     /// Download limits.
     pub net: NetArgs,

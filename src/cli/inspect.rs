@@ -59,6 +59,10 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
                 if rows == 1 { "" } else { "s" },
                 decision.describe()
             );
+            if let crate::render::compile::shared::Decision::Shared(split) = &decision {
+                let encode = crate::render::compile::segments::row_parts(split, rows, &job.options);
+                eprintln!("note: {}", encode.describe());
+            }
             println!("{}", plan.to_shell(&out.with_extension(plan.extension)));
             Ok(Status::Ok)
         }

@@ -63,6 +63,17 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Segments per video: as asked, else automatic only for one job at a time on more than 2
+/// cores (half the cores, at most 8: each segment's ffmpeg keeps two threads); 0 = off.
+/// Measured on 2 cores (docs/performance.md) they do not pay there.
+pub fn segments(asked: Option<usize>, jobs: usize, cores: usize) -> usize {
+    match asked {
+        Some(n) => n,
+        None if jobs == 1 && cores > 2 => (cores / 2).min(8),
+        None => 0,
+    }
+}
+
 /// Terminal output of one batch: bars on a terminal, plain lines otherwise, JSON lines on
 /// stdout with `--message-format json`.
 pub struct Ui<'a> {
@@ -471,7 +482,10 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
     };
     // Rows render on a shared base of what they all draw alike when it pays; the number of
     // rows to render is set once the batch is planned (see `execute`).
-    let bases = crate::render::shared::SharedBases::new(0, args.force);
+    let bases = crate::render::shared::SharedBases::new(0, args.force).with_segments(
+        segments(args.segments, settings.jobs, default_jobs()),
+        args.segments.is_none(),
+    );
     let renderer = crate::pipeline::Renderer {
         project: &project,
         options,
@@ -491,6 +505,24 @@ pub fn run(args: RenderArgs, global: &Global) -> anyhow::Result<Status> {
         &data_warnings,
         Some(&bases),
     )?;
+    let stats = &bases.stats;
+    let made = |n: &std::sync::atomic::AtomicUsize| n.load(std::sync::atomic::Ordering::Relaxed);
+    if made(&stats.rows_on_base) + made(&stats.rows_in_segments) > 0 {
+        eprintln!(
+            "shared: {} base(s) and {} segment(s) made; {} row(s) on a base, {} of them encoding only their own frames",
+            made(&stats.made),
+            made(&stats.segments_made),
+            made(&stats.rows_on_base) + made(&stats.rows_in_segments),
+            made(&stats.rows_in_segments),
+        );
+    }
+    if made(&stats.split_videos) > 0 {
+        eprintln!(
+            "segments: {} video(s) rendered in {} segments at once",
+            made(&stats.split_videos),
+            made(&stats.split_parts)
+        );
+    }
     Ok(if cancel.is_cancelled() {
         Status::Interrupted
     } else {

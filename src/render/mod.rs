@@ -14,6 +14,7 @@ pub mod probe;
 pub mod raster;
 pub mod resolve;
 pub mod run;
+pub mod segments;
 pub mod shared;
 pub mod timeline;
 pub mod urlmap;

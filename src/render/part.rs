@@ -94,7 +94,13 @@ pub fn clean_stray(dir: &Path, exclusive: bool) -> Vec<Removed> {
             exclusive
         };
         let path = entry.path();
-        if stale && path.is_file() && std::fs::remove_file(&path).is_ok() {
+        // A directory so named holds a render's segments (`render::segments`).
+        let remove = |p: &Path| match (p.is_file(), p.is_dir()) {
+            (true, _) => std::fs::remove_file(p).is_ok(),
+            (false, true) => std::fs::remove_dir_all(p).is_ok(),
+            _ => false,
+        };
+        if stale && remove(&path) {
             removed.push(Removed { path, owner });
         }
     }
@@ -226,5 +232,19 @@ mod tests {
             "another host's file once alone: {removed:?}"
         );
         assert!(files[1].exists() && files[3].exists());
+        // A dead writer's segment directory goes with its files; a live writer's stays.
+        let segs = dir.path().join("v.segments");
+        let (gone, live) = (
+            part_path_of(&segs, tag, dead, 3),
+            part_path_of(&segs, tag, std::process::id(), 4),
+        );
+        for d in [&gone, &live] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("part-0.mp4"), b"x").unwrap();
+        }
+        let removed = clean_stray(dir.path(), false);
+        assert_eq!(removed.len(), 1, "{removed:?}");
+        assert_eq!(removed[0].path, gone);
+        assert!(!gone.exists() && live.join("part-0.mp4").exists());
     }
 }

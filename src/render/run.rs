@@ -215,6 +215,25 @@ pub fn run_job(
     finish(job, &target, &args, on_progress, cancel)
 }
 
+/// [`run_job`], verifying the streams and duration of `expect` (a join of segments).
+pub fn run_job_expecting(
+    job: &FfmpegJob,
+    out: &Path,
+    expect: Expect,
+    on_progress: &mut dyn FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<RunReport, RunError> {
+    let part = part_path(out);
+    let mut args = job.args.clone();
+    args.push(super::probe::file_url(&part));
+    let target = Target {
+        out,
+        part: &part,
+        expect,
+    };
+    finish(job, &target, &args, on_progress, cancel)
+}
+
 /// Where a run writes and what the result must be.
 struct Target<'a> {
     /// The final name.

@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::cache::{self, Cache};
+use super::compile::segments::{RowEncode, row_parts};
 use super::compile::shared::{Decision, Split, decide, key_text};
 use super::entry_lock;
 use super::job::{self, RenderJob, RenderOutcome};
@@ -48,6 +49,11 @@ pub const SHARED_BYTES: u64 = 4 << 30;
 pub struct SharedBases {
     rows: AtomicUsize,
     force: bool,
+    /// Parts a single render is split into (`--segments`; 0 or 1: not split).
+    segments: usize,
+    /// The segments were chosen automatically: split only where it pays.
+    segments_auto: bool,
+    /// Keys of the bases and segments this run made.
     made: Mutex<HashSet<String>>,
     /// Bases made and used by this run, for tests and `--verbose`.
     pub stats: BaseStats,
@@ -60,6 +66,14 @@ pub struct BaseStats {
     pub made: AtomicUsize,
     /// Rows rendered on a base.
     pub rows_on_base: AtomicUsize,
+    /// Shared segments (and shared sounds) encoded.
+    pub segments_made: AtomicUsize,
+    /// Rows that encoded only their own frames and joined the shared segments.
+    pub rows_in_segments: AtomicUsize,
+    /// Videos rendered in parallel segments (`--segments`).
+    pub split_videos: AtomicUsize,
+    /// Segments of those videos.
+    pub split_parts: AtomicUsize,
 }
 
 impl SharedBases {
@@ -73,6 +87,16 @@ impl SharedBases {
         }
     }
 
+    /// With a render that is not drawn on a shared base split into `n` segments rendered at
+    /// once (`--segments`; 0 or 1: one process).
+    /// With `auto` (not asked for), a video is split only when its costliest part is a small
+    /// enough share ([`super::segments::AUTO_MAX_SHARE`]).
+    pub fn with_segments(mut self, n: usize, auto: bool) -> SharedBases {
+        self.segments = n;
+        self.segments_auto = auto;
+        self
+    }
+
     /// Sets the number of rows to render (known once the batch is planned).
     pub fn set_rows(&self, rows: usize) {
         self.rows.store(rows, Ordering::Relaxed);
@@ -81,6 +105,19 @@ impl SharedBases {
     /// Rows the run renders.
     pub fn rows(&self) -> usize {
         self.rows.load(Ordering::Relaxed)
+    }
+
+    /// Whether the cache entry `key` must be made (again) now: it is missing, or `--force`
+    /// asked for fresh entries and this run has not made it yet.
+    pub(crate) fn must_make(&self, key: &str, path: &Path) -> bool {
+        !path.is_file() || (self.force && !self.made.lock().is_ok_and(|m| m.contains(key)))
+    }
+
+    /// Records that this run made the entry `key`.
+    pub(crate) fn note_made(&self, key: &str) {
+        if let Ok(mut m) = self.made.lock() {
+            m.insert(key.to_owned());
+        }
     }
 }
 
@@ -107,8 +144,74 @@ pub fn render_edit_shared(
     let output = planned.output.and_then(|(timeline, full)| {
         let cache = job.cache.clone().with_cancel(cancel);
         let plan = match decision(&timeline, job, bases.rows()) {
+            Decision::Full(_) if bases.segments > 1 => {
+                let out = job::output_path(&job.out_path, full.extension);
+                let frames = job::side_frames(edit, &full, &out);
+                let made = super::segments::render_split(
+                    &timeline,
+                    &full,
+                    (bases.segments, bases.segments_auto),
+                    &job.options,
+                    &out,
+                    &frames,
+                    &bases.stats,
+                    on_progress,
+                    cancel,
+                );
+                match made {
+                    Ok(Some(report)) => {
+                        return Ok(RenderOutcome {
+                            output: report.output,
+                            side_files: report.side_files,
+                            seconds: report.seconds,
+                            files: timeline.files,
+                        });
+                    }
+                    Ok(None) => full,
+                    Err(e @ RunError::Cancelled) => {
+                        return Err(vec![job::run_diagnostic(e, &timeline, job.origins)]);
+                    }
+                    Err(e) => {
+                        warnings.push(Diagnostic::warning(format!(
+                            "the render could not be split into segments, so it renders in one process: {e}"
+                        )));
+                        full
+                    }
+                }
+            }
             Decision::Full(_) => full,
             Decision::Shared(split) => {
+                if let RowEncode::Parts(parts) = row_parts(&split, bases.rows(), &job.options) {
+                    let out = job::output_path(&job.out_path, "mp4");
+                    let frames = job::side_frames(edit, &full, &out);
+                    let made = super::segments::render_row(
+                        &split,
+                        &parts,
+                        &job.options,
+                        &cache,
+                        bases,
+                        &out,
+                        &frames,
+                        on_progress,
+                        cancel,
+                    );
+                    match made {
+                        Ok(report) => {
+                            return Ok(RenderOutcome {
+                                output: report.output,
+                                side_files: report.side_files,
+                                seconds: report.seconds,
+                                files: timeline.files,
+                            });
+                        }
+                        Err(e @ RunError::Cancelled) => {
+                            return Err(vec![job::run_diagnostic(e, &timeline, job.origins)]);
+                        }
+                        Err(e) => warnings.push(Diagnostic::warning(format!(
+                            "the row could not be joined from segments, so it encodes every frame itself: {e}"
+                        ))),
+                    }
+                }
                 match on_base(&split, &job.options, &cache, bases, on_progress, cancel) {
                     Ok(plan) => plan,
                     Err(e @ RunError::Cancelled) => {
@@ -185,7 +288,7 @@ pub fn base_key(split: &Split, options: &RenderOptions) -> std::io::Result<Strin
 /// The intermediate of `split`, made now unless the cache has it (or `--force` asked for a
 /// fresh one and this run has not made it yet). Waits while another thread or process makes
 /// the same one.
-fn ensure_base(
+pub(crate) fn ensure_base(
     split: &Split,
     options: &RenderOptions,
     cache: &Cache,
@@ -212,8 +315,7 @@ fn ensure_base(
         cancel,
         || RunError::Cancelled,
         || {
-            let again = bases.force && !bases.made.lock().is_ok_and(|m| m.contains(&key));
-            if path.is_file() && !again {
+            if !bases.must_make(&key, &path) {
                 entry_lock::mark_used(&path);
                 return Ok(path.clone());
             }
@@ -230,16 +332,14 @@ fn ensure_base(
                 let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
             }
             bases.stats.made.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut m) = bases.made.lock() {
-                m.insert(key.clone());
-            }
+            bases.note_made(&key);
             Ok(path.clone())
         },
     )
 }
 
 /// [`compile`], its errors worded as the failure to make `path` (`what`).
-fn compile_for(
+pub(crate) fn compile_for(
     timeline: &Timeline,
     options: &RenderOptions,
     what: &'static str,

@@ -17,6 +17,7 @@ mod output;
 mod probe;
 mod render;
 mod resolve;
+mod segments;
 mod shared;
 mod still;
 mod studio;

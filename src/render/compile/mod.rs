@@ -19,6 +19,7 @@ mod look;
 mod luma;
 mod motion;
 mod output;
+pub mod segments;
 pub mod shared;
 mod visual;
 
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostics::{Diagnostic, SourceResult};
 use crate::render::graph::{FilterGraph, Pad};
 use crate::render::probe;
-use crate::render::timeline::{Canvas, Format, Fps, MediaInfo, Timeline};
+use crate::render::timeline::{self, Canvas, Format, Fps, MediaInfo, Timeline};
 
 /// Pointers of the clips placed entirely off the canvas for all of their time (they draw
 /// nothing): resolve warns about them at the clip. Pure.
@@ -215,6 +216,142 @@ pub fn compile(timeline: &Timeline, options: &RenderOptions) -> SourceResult<Ren
         return Err(cx.errors);
     }
     Ok(output::finish(cx, &spec, video, sound))
+}
+
+/// Compiles frames `[f0, f1)` of the timeline's picture alone (no sound), encoded as the
+/// output format asks (`mp4`/`webm`), for a segment joined later by stream copy. Videos at
+/// rest at `f0` are entered there (seeked at demux time, [`enter_at`]); the graph computes from
+/// the latest frame at or before `f0` that cuts no clip needing earlier frames
+/// ([`window_start`]: moving pictures, drawn frames, transitions), so every input is opened at
+/// its own start or trimmed at demux time; a `trim` then keeps exactly `f1 - f0` frames. Pure.
+pub fn compile_window(
+    timeline: &Timeline,
+    options: &RenderOptions,
+    (f0, f1): (usize, usize),
+) -> SourceResult<RenderPlan> {
+    let cx = Ctx::new(timeline, options);
+    let (f0, f1) = (f0.min(cx.frames), f1.min(cx.frames));
+    let format = timeline.output.format;
+    if f1 <= f0 || format.is_still() || matches!(format, Format::Mp3 | Format::Gif) {
+        return Err(vec![Diagnostic::error(format!(
+            "cannot compile frames {f0}..{f1} of a {format:?} output as a video segment"
+        ))]);
+    }
+    let spec = output::Spec::frames(&cx, f0, f1);
+    let entered = enter_at(timeline, &cx, f0);
+    let mut cx = Ctx::new(&entered, options);
+    cx.window = (seek_start(&cx, f0), f1);
+    let video = visual::compose(&mut cx);
+    if !cx.errors.is_empty() {
+        return Err(cx.errors);
+    }
+    Ok(output::finish(cx, &spec, Some(video), None))
+}
+
+/// The frame a window starting at `f0` is computed from ([`compile_window`]): `f0` itself
+/// when no clip it cuts needs earlier frames. Pure.
+pub fn window_start(timeline: &Timeline, options: &RenderOptions, f0: usize) -> usize {
+    let cx = Ctx::new(timeline, options);
+    let entered = enter_at(timeline, &cx, f0);
+    seek_start(&Ctx::new(&entered, options), f0.min(cx.frames))
+}
+
+/// `tl` with every video clip at rest at frame `w` (no effect, tween or skew; past its in
+/// transition and before its out one; a plain video, not a matte) that `w` cuts inside
+/// replaced by its part from `w` on: it starts at `w` and is trimmed further at demux time,
+/// so a window starting at `w` opens it there instead of decoding from its start. Output
+/// frame `k` still shows source time `trim + (k - k0) / fps × speed`; the cut is made only
+/// where that time falls on a source frame (a 30 fps video at 25 fps: every 5 frames), so
+/// the demuxer's seek lands on the very frame. Pure.
+fn enter_at(tl: &Timeline, cx: &Ctx, w: usize) -> Timeline {
+    let mut out = tl.clone();
+    let canvas = (tl.canvas.width, tl.canvas.height);
+    let fps = cx.fps();
+    for c in out.tracks.iter_mut().flatten() {
+        let timeline::Source::Media { info, .. } = &c.source else {
+            continue;
+        };
+        if c.kind != timeline::ClipKind::Video
+            || !info.has_video
+            || info.is_still
+            || c.media.speed <= 0.0
+        {
+            continue;
+        }
+        let (k0, k1) = (
+            cx.frame_at(c.start),
+            cx.frame_at(c.start + c.length).min(cx.frames),
+        );
+        if !(k0 < w && w < k1) {
+            continue;
+        }
+        let fitted = layout::geometry(c, canvas, 1.0, 1.0).map_or(canvas, |g| g.content);
+        let m = motion::Motion::new(c, canvas, fitted);
+        let (kx, ky) = m.skew(0.0);
+        let rest = k0 + cx.frame_at(m.d_in) <= w && w + cx.frame_at(m.d_out) < k1;
+        if m.whole_clip() || kx != 0.0 || ky != 0.0 || !rest {
+            continue;
+        }
+        let shift = (w - k0) as f64 / fps * c.media.speed;
+        let source_frames = shift * info.fps;
+        if info.fps <= 0.0 || (source_frames - source_frames.round()).abs() > 1e-6 {
+            continue;
+        }
+        let end = c.start + c.length;
+        c.media.trim += shift;
+        c.start = w as f64 / fps;
+        c.length = end - c.start;
+        c.visual.transition_in = None;
+    }
+    out
+}
+
+/// The latest frame at or before `f0` that cuts no clip the window could not start inside: a
+/// window may start inside a still picture at rest (outside its transitions, no effect or
+/// tween), never inside a video, drawn frames, a matte or a moving picture (their streams and
+/// motion count frames from the clip's start). Inputs of clips starting later are trimmed at
+/// demux time. Pure.
+fn seek_start(cx: &Ctx, f0: usize) -> usize {
+    let canvas = (cx.tl.canvas.width, cx.tl.canvas.height);
+    let spans: Vec<(usize, usize, usize, usize)> = cx
+        .tl
+        .tracks
+        .iter()
+        .flatten()
+        .map(|c| {
+            let (k0, k1) = (
+                cx.frame_at(c.start),
+                cx.frame_at(c.start + c.length).min(cx.frames),
+            );
+            let still = c.kind != timeline::ClipKind::Luma
+                && match &c.source {
+                    timeline::Source::Media { info, .. } => {
+                        info.is_still || c.media.speed <= 0.0 || !info.has_video
+                    }
+                    timeline::Source::Layer { .. } | timeline::Source::None => true,
+                    timeline::Source::Frames { .. } => false,
+                };
+            let fitted = layout::geometry(c, canvas, 1.0, 1.0).map_or(canvas, |g| g.content);
+            let m = motion::Motion::new(c, canvas, fitted);
+            let (kx, ky) = m.skew(0.0);
+            if !still || m.whole_clip() || kx != 0.0 || ky != 0.0 {
+                // Cut nowhere inside.
+                return (k0, k1, k1, k1);
+            }
+            // At rest from the end of the in transition to the start of the out one.
+            let rest0 = (k0 + cx.frame_at(m.d_in)).min(k1);
+            let rest1 = k1.saturating_sub(cx.frame_at(m.d_out)).max(rest0);
+            (k0, k1, rest0, rest1)
+        })
+        .collect();
+    let mut w = f0;
+    while let Some(&(k0, ..)) = spans
+        .iter()
+        .find(|&&(k0, k1, r0, r1)| k0 < w && w < k1 && !(r0 <= w && w < r1))
+    {
+        w = k0;
+    }
+    w
 }
 
 /// Compile state shared by the parts: the graph being built, the inputs, the canvas.

@@ -57,6 +57,16 @@ impl Spec {
         }
     }
 
+    /// Frames `[first, end)` of the picture alone, in the output's format (a segment).
+    pub(super) fn frames(cx: &Ctx, first: usize, end: usize) -> Spec {
+        Spec {
+            format: cx.tl.output.format,
+            first,
+            end,
+            mute: true,
+        }
+    }
+
     /// The one frame `[k, k + 1)` a still output shows, which the graph alone computes.
     pub(super) fn still_window(&self) -> Option<(usize, usize)> {
         self.format.is_still().then_some((self.first, self.end))

@@ -266,7 +266,7 @@ pub fn decide(tl: &Timeline, row: &[&str], rows: usize, options: &RenderOptions)
 }
 
 /// Whether a clip plays sound in the mix (as `audio::clip_sound` takes it).
-fn makes_sound(c: &TimedClip) -> bool {
+pub(crate) fn makes_sound(c: &TimedClip) -> bool {
     matches!(c.kind, ClipKind::Video | ClipKind::Audio)
         && matches!(&c.source, Source::Media { info, .. } if info.has_audio)
         && c.media.speed > 0.0
@@ -274,7 +274,7 @@ fn makes_sound(c: &TimedClip) -> bool {
 }
 
 /// Frames of the whole timeline (as `compile` counts them).
-fn frame_count(tl: &Timeline) -> usize {
+pub(crate) fn frame_count(tl: &Timeline) -> usize {
     ((tl.duration * tl.canvas.fps.as_f64()) - 1e-6)
         .ceil()
         .max(1.0) as usize
@@ -349,7 +349,7 @@ fn extent(c: &TimedClip, canvas: (u32, u32), fps: f64) -> Option<Rect> {
 /// Work of drawing one clip, in full-canvas frame units: frames × its share of the canvas
 /// (at least 5 %) × what each frame costs (decoding a video, moving a picture; a still that
 /// does not move is overlaid from one prepared frame).
-fn cost(c: &TimedClip, canvas: (u32, u32), fps: f64) -> f64 {
+pub(crate) fn cost(c: &TimedClip, canvas: (u32, u32), fps: f64) -> f64 {
     let frames = c.length * fps;
     let area = match extent(c, canvas, fps) {
         Some((x0, y0, x1, y1)) => {
