@@ -104,7 +104,8 @@ pub fn render_edit(
 ) -> Warned<SourceResult<RenderOutcome>> {
     let planned = plan_cancellable(edit, job, cancel);
     let warnings = planned.warnings;
-    let output = planned.output.and_then(|(timeline, plan)| {
+    let output = planned.output.and_then(|(timeline, mut plan)| {
+        fast_still(&mut plan, &job.options);
         let out = output_path(&job.out_path, plan.extension);
         let frames = side_frames(edit, &plan, &out);
         match run::run_plan(&plan, &out, &frames, on_progress, cancel) {
@@ -118,6 +119,16 @@ pub fn render_edit(
         }
     });
     Warned { output, warnings }
+}
+
+/// A single frame asked for (`reel still`, `watch --frame`, the studio's scrubber) is a PNG
+/// wanted now: deflate it at level 1 instead of ffmpeg's default 9, which takes ~25 ms of
+/// CPU for 1280x720 (a tenth of the whole still) to save ~20% of the file. Same pixels.
+pub(crate) fn fast_still(plan: &mut RenderPlan, options: &RenderOptions) {
+    if options.frame.is_some() && plan.format == crate::render::timeline::Format::Png {
+        plan.encoder_args
+            .extend(["-compression_level".to_owned(), "1".to_owned()]);
+    }
 }
 
 /// `out` with the extension `ext`: kept if it has it, replaced if it has another media
