@@ -58,6 +58,20 @@ impl Stamp {
         Stamp::of(self.0.iter().map(|(p, _)| p.as_path()))
     }
 
+    /// These files, each as `before` saw it when it has it (files new to this load keep
+    /// their state now).
+    fn seen_before(self, before: &Stamp) -> Stamp {
+        Stamp(
+            self.0
+                .into_iter()
+                .map(|(p, now)| {
+                    let seen = before.0.iter().find(|(b, _)| *b == p).map(|(_, s)| *s);
+                    (p, seen.unwrap_or(now))
+                })
+                .collect(),
+        )
+    }
+
     fn digest(&self) -> blake3::Hash {
         blake3::hash(format!("{:?}", self.0).as_bytes())
     }
@@ -141,7 +155,11 @@ impl Stills {
             Some(l) => l,
             None => {
                 let project = (self.load)().map_err(|d| first(&d))?;
-                let stamp = stamp.unwrap_or_else(|| Stamp::of(inputs(&project)));
+                let after = Stamp::of(inputs(&project));
+                let stamp = match stamp {
+                    Some(before) => after.seen_before(&before),
+                    None => after,
+                };
                 loaded.insert(Loaded {
                     stamp,
                     project: Arc::new(project),

@@ -291,7 +291,7 @@ fn save_png(path: &Path, color: &str) {
 }
 
 #[test]
-fn a_still_asked_during_the_build_after_an_asset_save_shows_the_new_asset() {
+fn a_still_after_an_asset_or_template_save_shows_it_even_during_the_build() {
     if !util::have_ffmpeg() {
         return;
     }
@@ -320,6 +320,18 @@ fn a_still_asked_during_the_build_after_an_asset_save_shows_the_new_asset() {
     let lines = w.build_that_renders();
     assert_eq!(rendered(&lines), ["a.mp4"], "{lines:?}");
     assert!(near(still(0.5), [255, 255, 0]));
+    // A template save is seen by the next still too (the loaded template is kept only while
+    // its file is unchanged).
+    assert!(near(still(1.5), [0, 0, 255]));
+    edit(
+        &dir.path().join("t.edit"),
+        "image \"blue.png\"",
+        "image \"green.png\"",
+    );
+    let px = still(1.5);
+    assert!(near(px, [0, 255, 0]), "the saved template: {px:?}");
+    let lines = w.build_that_renders();
+    assert_eq!(rendered(&lines), ["a.mp4", "b.mp4"], "{lines:?}");
 }
 
 /// A one-row project whose output is `size` (`180x320`): red until 1 s, then blue.
