@@ -13,9 +13,11 @@ use super::{Global, Reporter, Status};
 use crate::diagnostics::{SourceResult, Warned};
 use crate::pipeline::{BuiltRow, Project};
 use crate::render::cache::Cache;
-use crate::render::job::{RenderJob, RenderOutcome, render_edit};
+use crate::render::job::{RenderJob, RenderOutcome, output_path, render_edit};
 use crate::render::raster::Fonts;
-use crate::render::{Cancel, RenderOptions};
+use crate::render::resolve::{ResolveContext, resolve};
+use crate::render::run::run_plan;
+use crate::render::{Cancel, RenderOptions, Timeline, compile};
 
 /// One frame of a built row at `at` seconds, full quality, written to `out` (its extension
 /// set to the still format's): the path `reel still` and the `watch --serve` scrubber share.
@@ -42,6 +44,55 @@ pub fn render_still(
         sources: Some(&project.sources),
     };
     render_edit(&built.edit, &job, &mut |_| {}, &Cancel::new())
+}
+
+/// The resolved timeline of a built row (media probed, text and HTML layers drawn), as a
+/// render resolves it: what the studio keeps between scrub requests, since it does not
+/// depend on the moment shown.
+pub fn resolve_row(
+    project: &Project,
+    built: &BuiltRow,
+    fonts: &Fonts,
+    cache: Cache,
+    max_duration: Option<f64>,
+) -> SourceResult<Timeline> {
+    let ctx = ResolveContext {
+        base_dir: project.base_dir.clone(),
+        cache,
+        fonts,
+        origins: Some(&built.origins),
+        sources: Some(&project.sources),
+        max_duration: max_duration.unwrap_or(crate::edit::DEFAULT_MAX_DURATION),
+    };
+    resolve(&built.edit, &ctx).output
+}
+
+/// [`render_still`] from an already resolved timeline: compile the frame at `at` and run
+/// ffmpeg, nothing read or probed again.
+pub fn still_of_timeline(
+    timeline: &Timeline,
+    origins: Option<&crate::edit::Origins>,
+    at: f64,
+    out: &Path,
+) -> SourceResult<RenderOutcome> {
+    let options = RenderOptions {
+        frame: Some(at),
+        ..RenderOptions::default()
+    };
+    let mut plan = compile(timeline, &options)?;
+    crate::render::job::fast_still(&mut plan, &options);
+    let out = output_path(out, plan.extension);
+    match run_plan(&plan, &out, &[], &mut |_| {}, &Cancel::new()) {
+        Ok(report) => Ok(RenderOutcome {
+            output: report.output,
+            side_files: report.side_files,
+            seconds: report.seconds,
+            files: timeline.files.clone(),
+        }),
+        Err(e) => Err(vec![crate::render::job::run_diagnostic(
+            e, timeline, origins,
+        )]),
+    }
 }
 
 /// Runs `reel still`.

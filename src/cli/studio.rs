@@ -1,22 +1,27 @@
-//! The studio page's stills and timelines for `reel watch --serve` ([`Studio`]): each request
-//! loads the template as it is on disk now (milliseconds), builds the row, and renders the
-//! frame through [`super::still::render_still`], the path `reel still` takes. Stills are kept
-//! in a small LRU keyed by the row's built Edit, the frame and the page's revision, so
+//! The studio page's stills and timelines for `reel watch --serve` ([`Stills`]). A request
+//! reuses what the last one built while nothing it depends on changed: the loaded template and
+//! data (kept while their files' sizes and modification times stay the same), each row's built
+//! Edit, and each row's resolved timeline (media probed, layers drawn; kept while every file it
+//! read stays the same, so a saved asset is seen at once, even before the build it starts has
+//! finished). The frame is then compiled and rendered through
+//! [`super::still::still_of_timeline`], the path `reel still` takes. Stills are kept in a small
+//! LRU keyed by the row's built Edit, the state of the files it read and the frame, so
 //! scrubbing back over a moment costs nothing.
 
-use std::collections::VecDeque;
-use std::path::Path;
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use serde_json::{Value as Json, json};
 
-use super::still::render_still;
+use super::still::{resolve_row, still_of_timeline};
 use crate::diagnostics::Diagnostic;
 use crate::pipeline::{BuiltRow, Project};
+use crate::render::Timeline;
 use crate::render::cache::Cache;
 use crate::render::raster::Fonts;
-use crate::render::resolve::{ResolveContext, resolve};
 use crate::render::timeline::Source;
 use crate::watch::serve::Studio;
 
@@ -26,32 +31,147 @@ const KEEP: usize = 64;
 /// Loads the project as `reel watch` does.
 pub(super) type Load = Box<dyn Fn() -> Result<Project, Vec<Diagnostic>> + Send + Sync>;
 
-/// (row's built Edit, frame, page revision).
-type StillKey = (blake3::Hash, u64, u64);
+/// (row's built Edit, the files its timeline read, frame).
+type StillKey = (blake3::Hash, blake3::Hash, u64);
+
+/// Size and modification time of each file, `None` for one that cannot be read (or a
+/// `reel:` fact, which is not a file).
+#[derive(Debug, Clone, PartialEq)]
+struct Stamp(Vec<(PathBuf, Option<(u64, SystemTime)>)>);
+
+impl Stamp {
+    fn of<'a>(files: impl IntoIterator<Item = &'a Path>) -> Stamp {
+        Stamp(
+            files
+                .into_iter()
+                .map(|p| {
+                    let meta = std::fs::metadata(p).ok();
+                    let seen = meta.and_then(|m| Some((m.len(), m.modified().ok()?)));
+                    (p.to_owned(), seen)
+                })
+                .collect(),
+        )
+    }
+
+    /// The same files, as they are now.
+    fn now(&self) -> Stamp {
+        Stamp::of(self.0.iter().map(|(p, _)| p.as_path()))
+    }
+
+    /// These files, each as `before` saw it when it has it (files new to this load keep
+    /// their state now).
+    fn seen_before(self, before: &Stamp) -> Stamp {
+        Stamp(
+            self.0
+                .into_iter()
+                .map(|(p, now)| {
+                    let seen = before.0.iter().find(|(b, _)| *b == p).map(|(_, s)| *s);
+                    (p, seen.unwrap_or(now))
+                })
+                .collect(),
+        )
+    }
+
+    fn digest(&self) -> blake3::Hash {
+        blake3::hash(format!("{:?}", self.0).as_bytes())
+    }
+}
+
+/// The template and data as last loaded, with the rows built from them since.
+struct Loaded {
+    /// The template, its includes and the data file, before they were read.
+    stamp: Stamp,
+    project: Arc<Project>,
+    rows: HashMap<usize, Arc<BuiltRow>>,
+}
+
+/// A row's resolved timeline.
+struct Resolved {
+    /// The built Edit it was resolved from.
+    edit: blake3::Hash,
+    /// The files it read (media, layers, fonts), after it read them.
+    stamp: Stamp,
+    timeline: Arc<Timeline>,
+}
 
 /// The [`Studio`] of a watch session.
 pub(super) struct Stills {
     /// Loads the template and data.
-    pub(super) load: Load,
+    load: Load,
     /// The session's fonts.
-    pub(super) fonts: Arc<Fonts>,
+    fonts: Arc<Fonts>,
     /// Probes, downloads, drawn layers (shared with the session's renders).
-    pub(super) cache: Cache,
+    cache: Cache,
     /// `--max-duration`.
-    pub(super) max_duration: Option<f64>,
+    max_duration: Option<f64>,
     /// Where stills are written before being read into the LRU.
-    pub(super) dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    /// The last load, while its files are unchanged.
+    loaded: Mutex<Option<Loaded>>,
+    /// Resolved timelines by row.
+    resolved: Mutex<HashMap<usize, Resolved>>,
     /// Most recently used last.
-    pub(super) lru: Mutex<VecDeque<(StillKey, Arc<Vec<u8>>)>>,
+    lru: Mutex<VecDeque<(StillKey, Arc<Vec<u8>>)>>,
     /// Names the next temporary file.
-    pub(super) next: AtomicU64,
+    next: AtomicU64,
 }
 
 impl Stills {
-    /// The project and row `row` (1-based) built.
-    fn row(&self, row: usize) -> Result<(Project, BuiltRow), String> {
-        let project = (self.load)().map_err(|d| first(&d))?;
-        let found = project
+    /// A studio loading the project with `load`.
+    pub(super) fn new(
+        load: Load,
+        fonts: Arc<Fonts>,
+        cache: Cache,
+        max_duration: Option<f64>,
+    ) -> std::io::Result<Stills> {
+        Ok(Stills {
+            load,
+            fonts,
+            cache,
+            max_duration,
+            dir: tempfile::tempdir()?,
+            loaded: Mutex::default(),
+            resolved: Mutex::default(),
+            lru: Mutex::default(),
+            next: AtomicU64::default(),
+        })
+    }
+
+    /// The project and row `row` (1-based) built: from the last load while the template and
+    /// data files are unchanged.
+    fn row(&self, row: usize) -> Result<(Arc<Project>, Arc<BuiltRow>), String> {
+        let mut loaded = self.loaded.lock().map_err(|e| e.to_string())?;
+        let mut stamp = None;
+        if let Some(l) = loaded.as_ref() {
+            let now = l.stamp.now();
+            if now != l.stamp {
+                // Stamped before being read again: a save during the load makes the next
+                // request load again.
+                stamp = Some(now);
+                *loaded = None;
+            }
+        }
+        let l = match &mut *loaded {
+            Some(l) => l,
+            None => {
+                let project = (self.load)().map_err(|d| first(&d))?;
+                let after = Stamp::of(inputs(&project));
+                let stamp = match stamp {
+                    Some(before) => after.seen_before(&before),
+                    None => after,
+                };
+                loaded.insert(Loaded {
+                    stamp,
+                    project: Arc::new(project),
+                    rows: HashMap::new(),
+                })
+            }
+        };
+        if let Some(built) = l.rows.get(&row) {
+            return Ok((l.project.clone(), built.clone()));
+        }
+        let found = l
+            .project
             .rows()
             .map_err(|d| d.message)?
             .find(|(i, _)| *i + 1 == row)
@@ -60,9 +180,85 @@ impl Stills {
             Some(r) => r.map_err(|d| d.message)?,
             None => return Err(format!("there is no row {row}")),
         };
-        let built = project.build_row(&data_row).output.map_err(|d| first(&d))?;
-        Ok((project, built))
+        let built = l
+            .project
+            .build_row(&data_row)
+            .output
+            .map_err(|d| first(&d))?;
+        let built = Arc::new(built);
+        l.rows.insert(row, built.clone());
+        Ok((l.project.clone(), built))
     }
+
+    /// Row `row` built and its timeline resolved, with the digest of its Edit and of the
+    /// state of the files the timeline read: from the last request while both are the same.
+    fn resolved(&self, row: usize) -> Result<Resolution, String> {
+        let (project, built) = self.row(row)?;
+        let edit = blake3::hash(built.json.to_string().as_bytes());
+        if let Ok(resolved) = self.resolved.lock()
+            && let Some(r) = resolved.get(&row)
+            && r.edit == edit
+        {
+            let now = r.stamp.now();
+            if now == r.stamp {
+                return Ok(Resolution {
+                    project,
+                    built,
+                    edit,
+                    files: now.digest(),
+                    timeline: r.timeline.clone(),
+                });
+            }
+        }
+        let timeline = resolve_row(
+            &project,
+            &built,
+            &self.fonts,
+            self.cache.clone(),
+            self.max_duration,
+        )
+        .map_err(|d| first(&d))?;
+        let stamp = Stamp::of(timeline.files.iter().map(PathBuf::as_path));
+        let files = stamp.digest();
+        let timeline = Arc::new(timeline);
+        if let Ok(mut resolved) = self.resolved.lock() {
+            resolved.insert(
+                row,
+                Resolved {
+                    edit,
+                    stamp,
+                    timeline: timeline.clone(),
+                },
+            );
+        }
+        Ok(Resolution {
+            project,
+            built,
+            edit,
+            files,
+            timeline,
+        })
+    }
+}
+
+/// What a still or timeline request starts from.
+struct Resolution {
+    project: Arc<Project>,
+    built: Arc<BuiltRow>,
+    /// Digest of the built Edit.
+    edit: blake3::Hash,
+    /// Digest of the state of the files the timeline read.
+    files: blake3::Hash,
+    timeline: Arc<Timeline>,
+}
+
+/// The files a load read: the template, its includes and the data file.
+fn inputs(project: &Project) -> impl Iterator<Item = &Path> {
+    project
+        .files
+        .iter()
+        .chain(project.data.as_ref())
+        .map(PathBuf::as_path)
 }
 
 fn first(diags: &[Diagnostic]) -> String {
@@ -73,11 +269,13 @@ fn first(diags: &[Diagnostic]) -> String {
 }
 
 impl Studio for Stills {
-    fn still(&self, row: usize, t: f64, rev: u64) -> Result<Arc<Vec<u8>>, String> {
-        let (project, built) = self.row(row)?;
-        let fps = built.edit.output.fps.filter(|f| *f > 0.0).unwrap_or(25.0);
+    /// `rev` (the page's build version) is not part of the key: the built Edit and the state
+    /// of the files it read are, which change exactly when the picture can.
+    fn still(&self, row: usize, t: f64, _rev: u64) -> Result<Arc<Vec<u8>>, String> {
+        let r = self.resolved(row)?;
+        let fps = r.timeline.canvas.fps.as_f64();
         let frame = (t * fps).round() as u64;
-        let key = (blake3::hash(built.json.to_string().as_bytes()), frame, rev);
+        let key = (r.edit, r.files, frame);
         if let Ok(mut lru) = self.lru.lock()
             && let Some(i) = lru.iter().position(|(k, _)| *k == key)
             && let Some(hit) = lru.remove(i)
@@ -89,16 +287,8 @@ impl Studio for Stills {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let out = self.dir.path().join(format!("{n}.png"));
         let at = frame as f64 / fps;
-        let rendered = render_still(
-            &project,
-            &built,
-            at,
-            &out,
-            &self.fonts,
-            self.cache.clone(),
-            self.max_duration,
-        );
-        let outcome = rendered.output.map_err(|d| first(&d))?;
+        let outcome = still_of_timeline(&r.timeline, Some(&r.built.origins), at, &out)
+            .map_err(|d| first(&d))?;
         let png = std::fs::read(&outcome.output).map_err(|e| e.to_string());
         let _ = std::fs::remove_file(&outcome.output);
         let png = Arc::new(png?);
@@ -112,16 +302,12 @@ impl Studio for Stills {
     }
 
     fn timeline(&self, row: usize) -> Result<String, String> {
-        let (project, built) = self.row(row)?;
-        let ctx = ResolveContext {
-            base_dir: project.base_dir.clone(),
-            cache: self.cache.clone(),
-            fonts: &self.fonts,
-            origins: Some(&built.origins),
-            sources: Some(&project.sources),
-            max_duration: self.max_duration.unwrap_or(f64::INFINITY),
-        };
-        let timeline = resolve(&built.edit, &ctx).output.map_err(|d| first(&d))?;
+        let Resolution {
+            project,
+            built,
+            timeline,
+            ..
+        } = self.resolved(row)?;
         let tracks: Vec<Json> = timeline
             .tracks
             .iter()

@@ -412,15 +412,12 @@ fn studio(options: &Options, fonts: &Arc<Fonts>) -> anyhow::Result<Arc<dyn Studi
         let sources = Arc::new(SourceMap::new());
         pipeline::Project::load(&opts.template, &load_options(&opts), sources)
     });
-    Ok(Arc::new(super::studio::Stills {
+    Ok(Arc::new(super::studio::Stills::new(
         load,
-        fonts: fonts.clone(),
-        cache: Cache::user().with_limits(options.limits),
-        max_duration: options.render.max_duration,
-        dir: tempfile::tempdir()?,
-        lru: Default::default(),
-        next: Default::default(),
-    }))
+        fonts.clone(),
+        Cache::user().with_limits(options.limits),
+        options.render.max_duration,
+    )?))
 }
 
 #[cfg(test)]

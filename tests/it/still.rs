@@ -170,6 +170,9 @@ fn still_matches_render_of_reference_scene() {
         .position(|a| *a == "-i file:assets/clipB.mp4")
         .unwrap();
     assert_eq!(args[at - 2..at], ["-ss 0.96", "-t 0.16"], "{graph}");
+    // A frame wanted now: deflated fast, filtered on one thread (`job::fast_still`).
+    assert!(args.contains(&"-compression_level 1"), "{graph}");
+    assert!(args.contains(&"-filter_complex_threads 1"), "{graph}");
 }
 
 /// Text typing mid-way over a trimmed, sped-up 30 fps video, and a wipe mid-way.

@@ -282,3 +282,136 @@ fn the_page_shows_rows_scrubs_and_follows_saves_without_reloading() {
     );
     assert_eq!(b.eval("document.body.dataset.loadId"), load_id, "no reload");
 }
+
+/// Writes a solid `color` PNG to `path` the way an editor saves: beside it, then renamed.
+fn save_png(path: &Path, color: &str) {
+    let tmp = path.with_extension("saving.png");
+    png(&tmp, color);
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn a_still_after_an_asset_or_template_save_shows_it_even_during_the_build() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = studio_project();
+    let (mut w, url) = start(dir.path());
+    // The page asks with the version of the build it last saw, which a running build has not
+    // bumped yet.
+    let rev = state(&url)["version"].as_u64().unwrap();
+    let still = |t: f64| {
+        let (head, body) = http_get(&format!("{url}api/still?row=1&t={t}&rev={rev}"));
+        assert!(head.contains("Content-Type: image/png"), "{head}");
+        centre(&body)
+    };
+    let px = still(0.5);
+    assert!(near(px, [255, 0, 0]), "row 1 at 0.5 s is red: {px:?}");
+    // Scrubbing back over the moment is answered from the cache, still red.
+    assert!(near(still(0.5), [255, 0, 0]));
+    save_png(&dir.path().join("red.png"), "yellow");
+    let building = state(&url)["version"].as_u64().unwrap() == rev;
+    let px = still(0.5);
+    assert!(
+        near(px, [255, 255, 0]),
+        "the saved picture, not the cached still: {px:?}"
+    );
+    eprintln!("asked while the build had not finished: {building}");
+    let lines = w.build_that_renders();
+    assert_eq!(rendered(&lines), ["a.mp4"], "{lines:?}");
+    assert!(near(still(0.5), [255, 255, 0]));
+    // A template save is seen by the next still too (the loaded template is kept only while
+    // its file is unchanged).
+    assert!(near(still(1.5), [0, 0, 255]));
+    edit(
+        &dir.path().join("t.edit"),
+        "image \"blue.png\"",
+        "image \"green.png\"",
+    );
+    let px = still(1.5);
+    assert!(near(px, [0, 255, 0]), "the saved template: {px:?}");
+    let lines = w.build_that_renders();
+    assert_eq!(rendered(&lines), ["a.mp4", "b.mp4"], "{lines:?}");
+}
+
+/// A one-row project whose output is `size` (`180x320`): red until 1 s, then blue.
+fn shaped_project(size: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let template = format!(
+        "output mp4 {size} fps=12\nbackground \"#ff0000\"\nname \"{{{{ id }}}}\"\ndata \"rows.csv\"\n\ntrack {{\n  image \"blue.png\" at 1 for 1 fit=crop\n}}\n"
+    );
+    std::fs::write(dir.path().join("t.edit"), template).unwrap();
+    std::fs::write(dir.path().join("rows.csv"), "id\nshape\n").unwrap();
+    png(&dir.path().join("blue.png"), "blue");
+    dir
+}
+
+/// Where the picture of `#id` (a video or an image, drawn with `object-fit: contain`) is on
+/// the page: `[element box, picture box, viewport]`, boxes as `[left, top, right, bottom]`.
+const PICTURE_BOX: &str = r#"((id) => {
+  const e = document.getElementById(id);
+  const r = e.getBoundingClientRect();
+  const nw = e.videoWidth || e.naturalWidth, nh = e.videoHeight || e.naturalHeight;
+  const s = Math.min(r.width / nw, r.height / nh);
+  const w = nw * s, h = nh * s;
+  const x = r.left + (r.width - w) / 2, y = r.top + (r.height - h) / 2;
+  return [[r.left, r.top, r.right, r.bottom], [x, y, x + w, y + h], [innerWidth, innerHeight]];
+})"#;
+
+/// Checks that the picture of `#id` fits the viewport whole and is not shrunk to a stamp.
+fn assert_fits(b: &mut Browser, id: &str, size: &str) {
+    let boxes = b.eval(&format!("{PICTURE_BOX}('{id}')"));
+    let f = |i: usize, j: usize| boxes[i][j].as_f64().unwrap();
+    let (vw, vh) = (f(2, 0), f(2, 1));
+    for (i, what) in [(0, "element"), (1, "picture")] {
+        assert!(
+            f(i, 0) >= 0.0 && f(i, 1) >= 0.0 && f(i, 2) <= vw + 0.5 && f(i, 3) <= vh + 0.5,
+            "{size}: the {what} of #{id} leaves the {vw}x{vh} viewport: {boxes}"
+        );
+    }
+    let (w, h) = (f(1, 2) - f(1, 0), f(1, 3) - f(1, 1));
+    assert!(
+        w.max(h) >= 0.5 * vh,
+        "{size}: #{id} is drawn only {w:.0}x{h:.0}: {boxes}"
+    );
+    eprintln!("{size}: #{id} drawn {w:.0}x{h:.0} in {vw}x{vh}");
+}
+
+#[test]
+fn portrait_and_square_outputs_fit_the_viewport() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let Some(exe) = chromium() else {
+        return;
+    };
+    let mut b = Browser::launch(&exe);
+    b.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": false}),
+    );
+    for size in ["180x320", "320x320"] {
+        let dir = shaped_project(size);
+        let args = ["t.edit", "-o", "out", "--serve", "--port", "0"];
+        let mut w = Watch::start(dir.path(), &args);
+        let line = w.wait_for("serving the latest renders at http://127.0.0.1:");
+        let url = line.rsplit(' ').next().unwrap().to_string();
+        assert_eq!(rendered(&w.build()), ["shape.mp4"]);
+        b.call("Page.navigate", json!({"url": url}));
+        b.wait_until(
+            "document.querySelector('#video').readyState >= 1 && document.querySelector('#video').videoWidth > 0",
+            "the video's size",
+        );
+        assert_fits(&mut b, "video", size);
+        b.wait_until(
+            "document.querySelectorAll('.clip').length === 1",
+            "the timeline",
+        );
+        b.eval("const s = document.querySelector('#scrub'); s.value = 1.5; s.dispatchEvent(new Event('input')); true");
+        b.wait_until(
+            "document.querySelector('#still').dataset.t === '1.500' && document.querySelector('#still').complete && document.querySelector('#still').naturalWidth > 0",
+            "the still at 1.5 s",
+        );
+        assert_fits(&mut b, "still", size);
+    }
+}
