@@ -18,6 +18,7 @@ pub mod shared;
 pub mod timeline;
 pub mod urlmap;
 pub mod verify;
+pub mod zoom;
 
 /// Revision of the pictures reel makes of the same Edit, in the render settings hash of
 /// manifests: bump it with any change to compile or resolve that alters an existing output, so

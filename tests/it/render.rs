@@ -133,18 +133,11 @@ fn render(tl: &Timeline, opts: &RenderOptions, dir: &Path) -> PathBuf {
     if std::env::var_os("REEL_SHOW_PLAN").is_some() {
         eprintln!("{}", plan.to_shell(&out));
     }
-    let args = plan.to_args(&out);
-    let st = Command::new("ffmpeg")
-        .args(["-loglevel", "error"])
-        .args(&args)
-        .output()
-        .expect("spawn");
-    assert!(
-        st.status.success(),
-        "{}\n{}",
-        plan.to_shell(&out),
-        String::from_utf8_lossy(&st.stderr)
-    );
+    // Through reel's runner: it feeds the frames of the zooms it draws itself.
+    let cancel = reel::render::Cancel::new();
+    if let Err(e) = reel::render::run(&plan, &out, &mut |_| {}, &cancel) {
+        panic!("{}\n{e}", plan.to_shell(&out));
+    }
     out
 }
 

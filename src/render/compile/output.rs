@@ -119,6 +119,7 @@ pub(super) fn finish(
         extension: spec.format.extension(),
         duration,
         frames,
+        zooms: std::mem::take(&mut cx.zooms),
     }
 }
 
