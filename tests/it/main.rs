@@ -25,3 +25,4 @@ mod template;
 mod text;
 mod util;
 mod watch;
+mod zoom;

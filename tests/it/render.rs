@@ -1257,6 +1257,25 @@ fn compile_snapshot_reference_scene() {
     insta::assert_snapshot!(snapshot_plan(&tl, &RenderOptions::default()));
 }
 
+/// The reference scene's Ken Burns photo is drawn by reel (issue 16): its three pieces read
+/// `rawvideo` frames, and no `perspective` filter is left in the graph.
+#[test]
+fn compile_reference_scene_zoom_is_drawn_without_perspective() {
+    let tl = reference_scene(Path::new("assets"), Path::new("layers/title.png"));
+    let plan = reel::render::compile(&tl, &RenderOptions::default()).expect("compile");
+    let graph = plan.filter.to_string();
+    assert!(!graph.contains("perspective"), "{graph}");
+    assert_eq!(plan.zooms.len(), 3);
+    for z in &plan.zooms {
+        let input = &plan.inputs[z.input];
+        assert!(input.args_before_i.contains(&"rawvideo".to_owned()));
+        assert!(graph.contains(&format!("[{}:v:0]", z.input)), "{graph}");
+        assert!(z.steps.len() > 1);
+    }
+    // The one photo is prepared once for all three.
+    assert!(plan.zooms.iter().all(|z| z.picture == plan.zooms[0].picture));
+}
+
 #[test]
 fn compile_snapshot_batch_preview_transitions() {
     let info = video_info((1920, 1080), 10.0);
