@@ -266,7 +266,10 @@ fn finish(
                 path: out.to_owned(),
                 reason,
             },
-            e => e,
+            e => match feeds {
+                Some(f) => f.explain(e),
+                None => e,
+            },
         })
         .and_then(|()| feeds.map_or(Ok(()), |f| f.check()))
         .and_then(|()| sync(part, out))

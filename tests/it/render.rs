@@ -715,6 +715,42 @@ fn compile_zoom_in_is_monotonic_and_smooth() {
     }
 }
 
+/// A zoomed picture that cannot be prepared when the render runs (its file is gone) fails
+/// the render, naming the file, and leaves no output: never a clip without its photo.
+#[test]
+fn run_fails_loudly_when_a_zoomed_picture_cannot_be_prepared() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let photo = lavfi_png(dir.path(), "p.png", "testsrc2=s=320x180", "null");
+    let v = Visual {
+        effect: Effect::parse("zoomIn"),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![vec![clip(
+            ClipKind::Image,
+            &photo,
+            still_info((320, 180), false),
+            0.0,
+            1.0,
+            v,
+        )]],
+    );
+    let plan = reel::render::compile(&tl, &RenderOptions::default()).expect("compile");
+    assert_eq!(plan.zooms.len(), 1);
+    std::fs::remove_file(&photo).unwrap();
+    let out = dir.path().join("out.mp4");
+    let cancel = reel::render::Cancel::new();
+    let err = reel::render::run(&plan, &out, &mut |_| {}, &cancel).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("p.png"), "{msg}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn compile_filters_on_a_known_colour() {
     if !util::have_ffmpeg() {

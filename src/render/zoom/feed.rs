@@ -1,35 +1,45 @@
-//! Feeding [`Zoom`] frames to a render: each prepared picture is made once by a one-frame
-//! ffmpeg run, then a thread per zoom draws its frames into a FIFO that the render's
-//! `rawvideo` input reads (ffmpeg 5.1 reads every input on its own thread, so a writer
-//! blocked on a full pipe stalls nobody else).
+//! Feeding [`super::Zoom`] frames to a render: a thread per zoom gets the prepared picture
+//! (from the layer cache, else by a one-frame ffmpeg run, once per picture, while the render's
+//! ffmpeg starts), then draws its frames into a FIFO that the render's `rawvideo` input reads
+//! (ffmpeg 5.1 reads every input on its own thread, so a writer blocked on a full pipe stalls
+//! nobody else).
 //!
 //! Never hangs, never silently short: the FIFO is opened non-blocking and retried until
 //! ffmpeg opens it or the run is over ([`Feeds::check`] / drop stop the retries); once
 //! ffmpeg exits, writes fail with a broken pipe. A writer that fails for any other reason
 //! fails the render ([`Feeds::check`] before the output is kept), since ffmpeg would only
-//! see the input end early. The FIFOs live in a temporary directory removed on drop
-//! (cancel, SIGTERM, errors).
+//! see the input end early; a picture that cannot be prepared is the error reported
+//! ([`Feeds::explain`]) rather than what ffmpeg says of the empty input. The FIFOs live in a
+//! temporary directory removed on drop (cancel, SIGTERM, errors).
 
 use std::collections::HashMap;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::resample::{Drawer, Yuva, frame_bytes};
-use super::{Picture, Step};
+use super::Picture;
 use crate::render::RenderPlan;
 use crate::render::run::RunError;
 
 /// How often a writer retries opening its FIFO before ffmpeg has opened it.
 const OPEN_POLL: Duration = Duration::from_millis(2);
 
+/// A prepared picture, made by the first writer that needs it; the error as text.
+type Shared = Arc<OnceLock<Result<Arc<Yuva>, String>>>;
+
+/// Cache sub-directory of prepared pictures (`<hash>.yuva`, raw `yuva420p`).
+const PICTURES: &str = "zoom";
+
 /// The writers of one render; dropping it stops them and removes the FIFOs.
 pub struct Feeds {
     stop: Arc<AtomicBool>,
+    /// The pictures, with the file named when one cannot be prepared.
+    pictures: Vec<(PathBuf, Shared)>,
     writers: Mutex<Vec<(PathBuf, JoinHandle<io::Result<()>>)>>,
     /// Removed after the writers have stopped (fields drop in order).
     _dir: tempfile::TempDir,
@@ -50,37 +60,34 @@ impl Feeds {
             .prefix(".reel-zoom-")
             .tempdir()
             .map_err(io_err("cannot create a directory for", &std::env::temp_dir()))?;
-        let feeds = Feeds {
+        let mut feeds = Feeds {
             stop: Arc::new(AtomicBool::new(false)),
+            pictures: Vec::new(),
             writers: Mutex::new(Vec::new()),
             _dir: dir,
         };
         let mut plan = plan.clone();
-        let mut pictures: HashMap<&Picture, Arc<Yuva>> = HashMap::new();
+        let mut shared: HashMap<&Picture, Shared> = HashMap::new();
         for (k, z) in plan.zooms.iter().enumerate() {
-            let picture = match pictures.get(&z.picture) {
-                Some(p) => Arc::clone(p),
-                None => {
-                    let p = Arc::new(load(&z.picture, z.prepared)?);
-                    pictures.insert(&z.picture, Arc::clone(&p));
-                    p
-                }
-            };
+            let cell = Arc::clone(shared.entry(&z.picture).or_insert_with(|| {
+                let cell = Shared::default();
+                let file = z.picture.inputs.first().map(|i| i.1.clone());
+                feeds
+                    .pictures
+                    .push((file.unwrap_or_default(), Arc::clone(&cell)));
+                cell
+            }));
             let fifo = feeds._dir.path().join(format!("zoom-{k}.yuv"));
             mkfifo(&fifo).map_err(io_err("cannot create the FIFO", &fifo))?;
-            let src = picture.padded(
-                (z.frame.0 as usize, z.frame.1 as usize),
-                z.pad as usize,
-                z.clear,
-            );
-            let drawer = Drawer::new(src, (z.view.0 as usize, z.view.1 as usize), z.alpha);
-            let steps = z.steps.clone();
+            let feed = Feed {
+                fifo: fifo.clone(),
+                zoom: z.clone(),
+                picture: cell,
+            };
             let stop = Arc::clone(&feeds.stop);
-            let path = fifo.clone();
-            let bytes = frame_bytes(z.view.0 as usize, z.view.1 as usize, z.alpha);
             let writer = thread::Builder::new()
                 .name(format!("reel-zoom-{k}"))
-                .spawn(move || write_frames(&path, drawer, &steps, bytes, &stop))
+                .spawn(move || feed.write(&stop))
                 .map_err(io_err("cannot start the writer of", &fifo))?;
             feeds.lock().push((fifo, writer));
         }
@@ -92,6 +99,24 @@ impl Feeds {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(PathBuf, JoinHandle<io::Result<()>>)>> {
         self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `e` (ffmpeg failed), or the reason: a picture that could not be prepared (ffmpeg then
+    /// read an empty input).
+    pub fn explain(&self, e: RunError) -> RunError {
+        if matches!(e, RunError::Cancelled) {
+            return e;
+        }
+        for (file, cell) in &self.pictures {
+            if let Some(Err(msg)) = cell.get() {
+                return RunError::Io {
+                    what: "cannot prepare the zoomed picture of",
+                    path: file.clone(),
+                    source: io::Error::other(msg.clone()),
+                };
+            }
+        }
+        e
     }
 
     /// After ffmpeg succeeded: stops the writers and fails if one of them could not write
@@ -128,6 +153,39 @@ impl Drop for Feeds {
             let _ = w.join();
         }
     }
+}
+
+/// The prepared picture of `p` at `size` from the cache, else made (and cached).
+fn cached(p: &Picture, size: (u32, u32)) -> Result<Yuva, String> {
+    let (w, h) = (size.0 as usize, size.1 as usize);
+    let entry = key(p, size).map(|k| {
+        crate::render::cache::Cache::user().entry(PICTURES, &format!("{k}.yuva"))
+    });
+    if let Some(y) = entry
+        .as_ref()
+        .and_then(|e| std::fs::read(e).ok())
+        .and_then(|b| Yuva::from_raw(w, h, &b))
+    {
+        return Ok(y);
+    }
+    let y = load(p, size).map_err(|e| e.to_string())?;
+    if let Some(e) = entry {
+        // A cache that cannot be written only costs the next render this run again.
+        let _ = crate::render::cache::write_atomic_unsynced(&e, &y.planes.concat());
+    }
+    Ok(y)
+}
+
+/// The cache key of a picture: its graph and inputs, with the inputs' contents.
+fn key(p: &Picture, size: (u32, u32)) -> Option<String> {
+    let mut h = blake3::Hasher::new();
+    h.update(format!("zoom picture 1\0{}\0{}\0{size:?}", p.graph, p.map).as_bytes());
+    for (args, path) in &p.inputs {
+        let content = crate::render::cache::hash_file_memo(path).ok()?;
+        h.update(format!("\0{args:?}\0{}\0", path.display()).as_bytes());
+        h.update(content.as_bytes());
+    }
+    Some(h.finalize().to_hex().to_string())
 }
 
 /// The prepared picture of `p` (one ffmpeg run), `size` as compile computed it.
@@ -219,21 +277,37 @@ fn open_writer(_fifo: &Path, _stop: &AtomicBool) -> io::Result<std::fs::File> {
     Err(io::Error::other("FIFOs need a Unix system"))
 }
 
-/// Draws and writes every frame into `fifo`.
-fn write_frames(
-    fifo: &Path,
-    mut drawer: Drawer,
-    steps: &[Step],
-    bytes: usize,
-    stop: &AtomicBool,
-) -> io::Result<()> {
-    let mut f = open_writer(fifo, stop)?;
-    let mut buf = Vec::with_capacity(bytes);
-    for &s in steps {
-        buf.clear();
-        drawer.draw(s, &mut buf);
-        debug_assert_eq!(buf.len(), bytes);
-        f.write_all(&buf)?;
+/// One writer's work.
+struct Feed {
+    fifo: PathBuf,
+    zoom: super::Zoom,
+    picture: Shared,
+}
+
+impl Feed {
+    /// Gets the picture, opens the FIFO (also when the picture failed: closing it then ends
+    /// ffmpeg's wait) and writes every frame.
+    fn write(self, stop: &AtomicBool) -> io::Result<()> {
+        let z = &self.zoom;
+        let picture = self
+            .picture
+            .get_or_init(|| cached(&z.picture, z.prepared).map(Arc::new))
+            .clone();
+        let mut f = open_writer(&self.fifo, stop)?;
+        let picture = picture.map_err(io::Error::other)?;
+        let src = picture.padded(
+            (z.frame.0 as usize, z.frame.1 as usize),
+            z.pad as usize,
+            z.clear,
+        );
+        let (w, h) = (z.view.0 as usize, z.view.1 as usize);
+        let mut drawer = Drawer::new(src, (w, h), z.alpha);
+        let mut buf = Vec::with_capacity(frame_bytes(w, h, z.alpha));
+        for &s in &z.steps {
+            buf.clear();
+            drawer.draw(s, &mut buf);
+            f.write_all(&buf)?;
+        }
+        Ok(())
     }
-    Ok(())
 }

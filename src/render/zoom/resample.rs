@@ -362,6 +362,30 @@ mod tests {
         }
     }
 
+    /// Speed of the reference scene's zoom (125 frames, 666×374 with alpha, from the 512×288
+    /// photo padded to 670×378): `cargo test --release --lib draw_speed -- --ignored
+    /// --nocapture`.
+    #[test]
+    #[ignore]
+    fn draw_speed() {
+        let src = noise(512, 288, 5).padded((670, 378), 2, true);
+        let mut d = Drawer::new(src, (666, 374), true);
+        let mut buf = Vec::new();
+        let t = std::time::Instant::now();
+        for j in 0..125 {
+            let z = 1.0 + 0.3 * f64::from(j) / 124.0;
+            let step = Step {
+                inv: 1.0 / z,
+                x0: 258.0 - 333.0 / z,
+                y0: 146.0 - 187.0 / z,
+            };
+            buf.clear();
+            d.draw(step, &mut buf);
+        }
+        let s = t.elapsed().as_secs_f64();
+        eprintln!("125 frames in {:.1} ms ({:.2} ms a frame)", s * 1e3, s * 8.0);
+    }
+
     #[test]
     fn padding_puts_the_picture_inside_transparent_black() {
         let src = noise(6, 4, 4);

@@ -220,11 +220,18 @@ fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
     }
 }
 
+/// Fewest frames of a piece whose camera reel draws: below, the extra ffmpeg call preparing
+/// the picture (~30 ms) costs more than `perspective` saves (a few ms a frame), as for the one
+/// frame of a still.
+const DRAWN_MIN_FRAMES: usize = 8;
+
 /// Whether reel draws this piece's camera itself ([`crate::render::zoom`]) instead of
 /// `perspective`: an animated piece of a still picture (an image, a layer, a frozen video
-/// frame) that is scaled (not only moved) and never sheared, turned, wiped or matted.
+/// frame) that is scaled (not only moved) and never sheared, turned, wiped or matted, for at
+/// least [`DRAWN_MIN_FRAMES`].
 pub(super) fn drawn(cx: &Ctx, c: &Clip, p: Piece) -> bool {
     if !cx.draw_zooms
+        || p.j1 - p.j0 < DRAWN_MIN_FRAMES
         || !p.animated
         || !c.still
         || p.luma.is_some()
