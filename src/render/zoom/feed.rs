@@ -32,6 +32,9 @@ const OPEN_POLL: Duration = Duration::from_millis(2);
 /// A prepared picture, made by the first writer that needs it; the error as text.
 type Shared = Arc<OnceLock<Result<Arc<Yuva>, String>>>;
 
+/// The writer threads with their FIFOs.
+type Writers = Vec<(PathBuf, JoinHandle<io::Result<()>>)>;
+
 /// Cache sub-directory of prepared pictures (`<hash>.yuva`, raw `yuva420p`).
 const PICTURES: &str = "zoom";
 
@@ -40,7 +43,7 @@ pub struct Feeds {
     stop: Arc<AtomicBool>,
     /// The pictures, with the file named when one cannot be prepared.
     pictures: Vec<(PathBuf, Shared)>,
-    writers: Mutex<Vec<(PathBuf, JoinHandle<io::Result<()>>)>>,
+    writers: Mutex<Writers>,
     /// Removed after the writers have stopped (fields drop in order).
     _dir: tempfile::TempDir,
 }
@@ -97,7 +100,7 @@ impl Feeds {
         Ok(Some((feeds, plan)))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(PathBuf, JoinHandle<io::Result<()>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Writers> {
         self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 

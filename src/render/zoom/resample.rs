@@ -91,20 +91,24 @@ impl Yuva {
     }
 }
 
-/// Per output sample: the two source samples and their weights (summing to 256).
-#[derive(Debug, Default)]
-struct Taps {
-    i0: Vec<usize>,
-    i1: Vec<usize>,
-    w0: Vec<u16>,
-    w1: Vec<u16>,
+/// One output sample's two source samples and their weights (summing to 256).
+#[derive(Debug, Clone, Copy)]
+struct Tap {
+    i0: u32,
+    i1: u32,
+    w0: u16,
+    w1: u16,
 }
+
+/// The taps of a line of output samples.
+#[derive(Debug, Default)]
+struct Taps(Vec<Tap>);
 
 impl Taps {
     /// Taps of `n` output samples of a plane subsampled by `sub` (0 or 1) reading a source
     /// line of `len` samples; luma sample `x` reads `start + x·inv`.
     fn new(n: usize, len: usize, sub: u32, start: f64, inv: f64) -> Taps {
-        let mut t = Taps::default();
+        let mut t = Vec::with_capacity(n);
         for x in 0..n {
             let luma = start + ((x as u64) << sub) as f64 * inv;
             let pv = (f64::from(ONE) * luma)
@@ -113,21 +117,24 @@ impl Taps {
             let u = pv >> sub;
             let frac = (u & i64::from(ONE - 1)) as u16;
             let i = u >> SUB_BITS;
-            if i >= 0 && (i as usize) + 1 < len {
-                let i = i as usize;
-                t.i0.push(i);
-                t.i1.push(i + 1);
-                t.w0.push(ONE - frac);
-                t.w1.push(frac);
+            t.push(if i >= 0 && (i as usize) + 1 < len {
+                Tap {
+                    i0: i as u32,
+                    i1: i as u32 + 1,
+                    w0: ONE - frac,
+                    w1: frac,
+                }
             } else {
-                let c = i.clamp(0, len as i64 - 1) as usize;
-                t.i0.push(c);
-                t.i1.push(c);
-                t.w0.push(ONE);
-                t.w1.push(0);
-            }
+                let c = i.clamp(0, len as i64 - 1) as u32;
+                Tap {
+                    i0: c,
+                    i1: c,
+                    w0: ONE,
+                    w1: 0,
+                }
+            });
         }
-        t
+        Taps(t)
     }
 }
 
@@ -185,12 +192,12 @@ fn plane(
     dw: usize,
     (tmp, done): (&mut Vec<u16>, &mut Vec<bool>),
 ) {
-    let dh = rows.i0.len();
+    let dh = rows.0.len();
     if dh == 0 || dw == 0 {
         return;
     }
-    let lo = rows.i0.iter().chain(&rows.i1).copied().min().unwrap_or(0);
-    let hi = rows.i0.iter().chain(&rows.i1).copied().max().unwrap_or(0);
+    let lo = rows.0.iter().map(|t| t.i0).min().unwrap_or(0) as usize;
+    let hi = rows.0.iter().map(|t| t.i1).max().unwrap_or(0) as usize;
     let n = hi - lo + 1;
     tmp.clear();
     tmp.resize(n * dw, 0);
@@ -203,17 +210,17 @@ fn plane(
         done[r - lo] = true;
         let s = &src[r * sw..(r + 1) * sw];
         let t = &mut tmp[(r - lo) * dw..(r - lo + 1) * dw];
-        for (x, t) in t.iter_mut().enumerate() {
-            *t = cols.w0[x] * u16::from(s[cols.i0[x]]) + cols.w1[x] * u16::from(s[cols.i1[x]]);
+        for (t, c) in t.iter_mut().zip(&cols.0) {
+            *t = c.w0 * u16::from(s[c.i0 as usize]) + c.w1 * u16::from(s[c.i1 as usize]);
         }
     };
-    for (y, d) in dst.chunks_exact_mut(dw).take(dh).enumerate() {
-        let (a, b) = (rows.i0[y], rows.i1[y]);
+    for (d, r) in dst.chunks_exact_mut(dw).zip(&rows.0) {
+        let (a, b) = (r.i0 as usize, r.i1 as usize);
         row(a, tmp);
         row(b, tmp);
         let ta = &tmp[(a - lo) * dw..(a - lo + 1) * dw];
         let tb = &tmp[(b - lo) * dw..(b - lo + 1) * dw];
-        let (wa, wb) = (u32::from(rows.w0[y]), u32::from(rows.w1[y]));
+        let (wa, wb) = (u32::from(r.w0), u32::from(r.w1));
         for ((d, &a), &b) in d.iter_mut().zip(ta).zip(tb) {
             *d = ((wa * u32::from(a) + wb * u32::from(b) + (1 << 15)) >> 16) as u8;
         }
