@@ -1309,7 +1309,11 @@ fn compile_reference_scene_zoom_is_drawn_without_perspective() {
         assert!(z.steps.len() > 1);
     }
     // The one photo is prepared once for all three.
-    assert!(plan.zooms.iter().all(|z| z.picture == plan.zooms[0].picture));
+    assert!(
+        plan.zooms
+            .iter()
+            .all(|z| z.picture == plan.zooms[0].picture)
+    );
 }
 
 #[test]

@@ -74,10 +74,17 @@ fn psnr(a: &Path, b: &Path) -> Vec<f64> {
         .args(["-lavfi", "[0:v][1:v]psnr=stats_file=-", "-f", "null", "-"])
         .output()
         .expect("ffmpeg");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_prefix("psnr_avg:")))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find_map(|w| w.strip_prefix("psnr_avg:"))
+        })
         .map(|v| if v == "inf" { 99.0 } else { v.parse().unwrap() })
         .collect()
 }
@@ -94,7 +101,10 @@ fn drawn_zooms_match_the_perspective_render_frame_by_frame() {
     // One piece zooming out; one zooming in, cut where its fade-in ends and its fade-out starts.
     assert_eq!(new.matches("-f rawvideo").count(), 3, "{new}");
     let old = graph(dir.path(), Some("perspective"));
-    assert!(old.contains("perspective") && !old.contains("rawvideo"), "{old}");
+    assert!(
+        old.contains("perspective") && !old.contains("rawvideo"),
+        "{old}"
+    );
     let a = render(dir.path(), "new", None);
     let b = render(dir.path(), "old", Some("perspective"));
     let p = psnr(&a, &b);
@@ -132,12 +142,21 @@ fn a_terminated_render_stops_promptly_and_leaves_no_fifo() {
     // Wait until the writers are feeding ffmpeg, then a while longer.
     let start = Instant::now();
     while zoom_dirs() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(60), "no FIFO appeared");
-        assert!(child.try_wait().unwrap().is_none(), "reel ended before rendering");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no FIFO appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "reel ended before rendering"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(child.try_wait().unwrap().is_none(), "a 60 s render ended early");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a 60 s render ended early"
+    );
     let ok = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

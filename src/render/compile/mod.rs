@@ -282,8 +282,7 @@ impl<'a> Ctx<'a> {
             zooms: Vec::new(),
             // The one setting read from the environment: a switch between two renders of
             // the same picture, kept for comparing them.
-            draw_zooms: cfg!(unix)
-                && std::env::var_os(ZOOM_ENV).is_none_or(|v| v != "perspective"),
+            draw_zooms: cfg!(unix) && std::env::var_os(ZOOM_ENV).is_none_or(|v| v != "perspective"),
         }
     }
 

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::resample::{Drawer, Yuva, frame_bytes};
 use super::Picture;
+use super::resample::{Drawer, Yuva, frame_bytes};
 use crate::render::RenderPlan;
 use crate::render::run::RunError;
 
@@ -62,7 +62,10 @@ impl Feeds {
         let dir = tempfile::Builder::new()
             .prefix(".reel-zoom-")
             .tempdir()
-            .map_err(io_err("cannot create a directory for", &std::env::temp_dir()))?;
+            .map_err(io_err(
+                "cannot create a directory for",
+                &std::env::temp_dir(),
+            ))?;
         let mut feeds = Feeds {
             stop: Arc::new(AtomicBool::new(false)),
             pictures: Vec::new(),
@@ -101,7 +104,9 @@ impl Feeds {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Writers> {
-        self.writers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.writers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// `e` (ffmpeg failed), or the reason: a picture that could not be prepared (ffmpeg then
@@ -161,9 +166,8 @@ impl Drop for Feeds {
 /// The prepared picture of `p` at `size` from the cache, else made (and cached).
 fn cached(p: &Picture, size: (u32, u32)) -> Result<Yuva, String> {
     let (w, h) = (size.0 as usize, size.1 as usize);
-    let entry = key(p, size).map(|k| {
-        crate::render::cache::Cache::user().entry(PICTURES, &format!("{k}.yuva"))
-    });
+    let entry = key(p, size)
+        .map(|k| crate::render::cache::Cache::user().entry(PICTURES, &format!("{k}.yuva")));
     if let Some(y) = entry
         .as_ref()
         .and_then(|e| std::fs::read(e).ok())
@@ -197,10 +201,20 @@ fn load(p: &Picture, size: (u32, u32)) -> Result<Yuva, RunError> {
     let mut cmd = Command::new(&ffmpeg);
     cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
     for (args, path) in &p.inputs {
-        cmd.args(args).arg("-i").arg(crate::render::probe::file_url(path));
+        cmd.args(args)
+            .arg("-i")
+            .arg(crate::render::probe::file_url(path));
     }
     cmd.args(["-filter_complex", &p.graph, "-map", &p.map])
-        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "yuva420p", "pipe:1"])
+        .args([
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuva420p",
+            "pipe:1",
+        ])
         .stdin(Stdio::null());
     let out = cmd.output().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => RunError::NoFfmpeg,
@@ -257,7 +271,8 @@ fn open_writer(fifo: &Path, stop: &AtomicBool) -> io::Result<std::fs::File> {
                 // SAFETY: plain fcntl calls on a descriptor `f` owns.
                 unsafe {
                     let fl = libc::fcntl(f.as_raw_fd(), libc::F_GETFL);
-                    if fl < 0 || libc::fcntl(f.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK) < 0
+                    if fl < 0
+                        || libc::fcntl(f.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK) < 0
                     {
                         return Err(io::Error::last_os_error());
                     }

@@ -76,7 +76,11 @@ impl Yuva {
     /// This picture at (`pad`, `pad`, even) of a `frame`-sized one filled with black, opaque
     /// or (`clear`) transparent: what ffmpeg's `pad` made for `perspective`.
     pub fn padded(&self, frame: (usize, usize), pad: usize, clear: bool) -> Yuva {
-        let mut out = Yuva::filled(frame.0, frame.1, [16, 128, 128, if clear { 0 } else { 255 }]);
+        let mut out = Yuva::filled(
+            frame.0,
+            frame.1,
+            [16, 128, 128, if clear { 0 } else { 255 }],
+        );
         for i in 0..4 {
             let (sw, sh) = plane_size(self.w, self.h, i);
             let (fw, fh) = plane_size(frame.0, frame.1, i);
@@ -111,9 +115,7 @@ impl Taps {
         let mut t = Vec::with_capacity(n);
         for x in 0..n {
             let luma = start + ((x as u64) << sub) as f64 * inv;
-            let pv = (f64::from(ONE) * luma)
-                .round_ties_even()
-                .clamp(-1e15, 1e15) as i64;
+            let pv = (f64::from(ONE) * luma).round_ties_even().clamp(-1e15, 1e15) as i64;
             let u = pv >> sub;
             let frac = (u & i64::from(ONE - 1)) as u16;
             let i = u >> SUB_BITS;
@@ -344,7 +346,11 @@ mod tests {
         };
         let out = draw(&src, (6, 4), step);
         // (10 + 21) / 2 = 15.5, rounded up as `perspective` does.
-        assert!(out.planes[0][..6].iter().all(|&v| v == 16), "{:?}", out.planes[0]);
+        assert!(
+            out.planes[0][..6].iter().all(|&v| v == 16),
+            "{:?}",
+            out.planes[0]
+        );
     }
 
     #[test]
@@ -390,7 +396,11 @@ mod tests {
             d.draw(step, &mut buf);
         }
         let s = t.elapsed().as_secs_f64();
-        eprintln!("125 frames in {:.1} ms ({:.2} ms a frame)", s * 1e3, s * 8.0);
+        eprintln!(
+            "125 frames in {:.1} ms ({:.2} ms a frame)",
+            s * 1e3,
+            s * 8.0
+        );
     }
 
     #[test]
