@@ -97,8 +97,9 @@ impl Feeds {
                 .map_err(io_err("cannot start the writer of", &fifo))?;
             feeds.lock().push((fifo, writer));
         }
-        for (k, z) in plan.zooms.clone().iter().enumerate() {
-            plan.inputs[z.input].path = feeds._dir.path().join(format!("zoom-{k}.yuv"));
+        for k in 0..plan.zooms.len() {
+            let input = plan.zooms[k].input;
+            plan.inputs[input].path = feeds._dir.path().join(format!("zoom-{k}.yuv"));
         }
         Ok(Some((feeds, plan)))
     }
