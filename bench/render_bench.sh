@@ -11,6 +11,9 @@
 #                     the ignored test `compile_reference_scene_end_to_end_args` (default)
 #        MODE=plan -> same, but the Timeline is built by hand in Rust with the reference's own
 #                     drawtext title PNG (`compile_reference_scene_args`): like-for-like pixels
+#        (e2e and plan run the ffmpeg command alone, which cannot draw the Ken Burns frames reel
+#        feeds it: their plans use the old `perspective` camera, REEL_ZOOM=perspective; MODE=cli
+#        measures reel as it renders)
 #
 # Each round runs ref_ffmpeg.sh and reel once, alternating which goes first, and records wall
 # and CPU (user+sys of the children) times. Prints per-round figures and the MEDIAN OF THE
@@ -30,7 +33,7 @@ if [ "$MODE" = cli ]; then
   cp "$SHARED/reference-scene.json" "$WORK/"
   run_reel() { "$REEL" render "$WORK/reference-scene.json" -o "$WORK/out" --force >/dev/null 2>&1; }
 elif [ "$MODE" = e2e ]; then
-  (cd "$ROOT" && REEL_BENCH_DIR=$WORK cargo test ${CARGO_ARGS:-} --quiet --test it \
+  (cd "$ROOT" && REEL_ZOOM=perspective REEL_BENCH_DIR=$WORK cargo test ${CARGO_ARGS:-} --quiet --test it \
     compile_reference_scene_end_to_end_args -- --ignored >/dev/null 2>&1)
   mapfile -t ARGS < "$WORK/reel_args.txt"
   REEL=
@@ -40,7 +43,7 @@ else
   ffmpeg -hide_banner -loglevel error -y -f lavfi -i "color=c=black@0.6:s=800x112,format=rgba" \
     -vf "drawtext=fontfile=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf:text='Hello, Jane!':fontsize=64:fontcolor=white:x=(w-text_w)/2:y=(h-text_h)/2" \
     -frames:v 1 -update 1 "$WORK/title.png"
-  (cd "$ROOT" && REEL_BENCH_DIR=$WORK cargo test ${CARGO_ARGS:-} --quiet --test it compile_reference_scene_args \
+  (cd "$ROOT" && REEL_ZOOM=perspective REEL_BENCH_DIR=$WORK cargo test ${CARGO_ARGS:-} --quiet --test it compile_reference_scene_args \
     -- --ignored >/dev/null 2>&1)
   mapfile -t ARGS < "$WORK/reel_args.txt"
   REEL=

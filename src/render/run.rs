@@ -154,6 +154,12 @@ pub fn run_plan(
         side_frames: side_frames.to_vec(),
     };
     let part = part_path(out);
+    // Zoom frames drawn by reel: FIFOs and their writers live until ffmpeg has ended.
+    let feeds = super::zoom::feed::Feeds::start(plan)?;
+    let (feeds, plan) = match &feeds {
+        Some((f, p)) => (Some(f), p),
+        None => (None, plan),
+    };
     // A long filtergraph goes in a file that lives until ffmpeg has ended (dropped after).
     let script = match plan.needs_script() {
         true => Some(graph_script(plan, out)?),
@@ -168,6 +174,7 @@ pub fn run_plan(
         out,
         part: &part,
         expect: Expect::of_plan(plan),
+        feeds,
     };
     finish(&job, &target, &args, on_progress, cancel)
 }
@@ -211,6 +218,7 @@ pub fn run_job(
             video: false,
             audio: false,
         },
+        feeds: None,
     };
     finish(job, &target, &args, on_progress, cancel)
 }
@@ -242,6 +250,8 @@ struct Target<'a> {
     part: &'a Path,
     /// What the `.part` must show before it is renamed.
     expect: Expect,
+    /// Writers of frames ffmpeg reads, which must have written them all.
+    feeds: Option<&'a super::zoom::feed::Feeds>,
 }
 
 /// Runs `args` (which write `target.part`), verifies and renames on success, then takes the
@@ -254,7 +264,12 @@ fn finish(
     cancel: &Cancel,
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let Target { out, part, expect } = *target;
+    let Target {
+        out,
+        part,
+        expect,
+        feeds,
+    } = *target;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| RunError::Io {
             what: "cannot create the output directory",
@@ -270,8 +285,12 @@ fn finish(
                 path: out.to_owned(),
                 reason,
             },
-            e => e,
+            e => match feeds {
+                Some(f) => f.explain(e),
+                None => e,
+            },
         })
+        .and_then(|()| feeds.map_or(Ok(()), |f| f.check()))
         .and_then(|()| sync(part, out))
         .and_then(|()| {
             verify::verify(part, &expect).map_err(|reason| RunError::Unverified {

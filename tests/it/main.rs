@@ -26,3 +26,4 @@ mod template;
 mod text;
 mod util;
 mod watch;
+mod zoom;

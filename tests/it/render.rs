@@ -133,18 +133,11 @@ fn render(tl: &Timeline, opts: &RenderOptions, dir: &Path) -> PathBuf {
     if std::env::var_os("REEL_SHOW_PLAN").is_some() {
         eprintln!("{}", plan.to_shell(&out));
     }
-    let args = plan.to_args(&out);
-    let st = Command::new("ffmpeg")
-        .args(["-loglevel", "error"])
-        .args(&args)
-        .output()
-        .expect("spawn");
-    assert!(
-        st.status.success(),
-        "{}\n{}",
-        plan.to_shell(&out),
-        String::from_utf8_lossy(&st.stderr)
-    );
+    // Through reel's runner: it feeds the frames of the zooms it draws itself.
+    let cancel = reel::render::Cancel::new();
+    if let Err(e) = reel::render::run(&plan, &out, &mut |_| {}, &cancel) {
+        panic!("{}\n{e}", plan.to_shell(&out));
+    }
     out
 }
 
@@ -722,6 +715,42 @@ fn compile_zoom_in_is_monotonic_and_smooth() {
     }
 }
 
+/// A zoomed picture that cannot be prepared when the render runs (its file is gone) fails
+/// the render, naming the file, and leaves no output: never a clip without its photo.
+#[test]
+fn run_fails_loudly_when_a_zoomed_picture_cannot_be_prepared() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let photo = lavfi_png(dir.path(), "p.png", "testsrc2=s=320x180", "null");
+    let v = Visual {
+        effect: Effect::parse("zoomIn"),
+        ..Visual::default()
+    };
+    let tl = timeline(
+        (W, H),
+        1.0,
+        vec![vec![clip(
+            ClipKind::Image,
+            &photo,
+            still_info((320, 180), false),
+            0.0,
+            1.0,
+            v,
+        )]],
+    );
+    let plan = reel::render::compile(&tl, &RenderOptions::default()).expect("compile");
+    assert_eq!(plan.zooms.len(), 1);
+    std::fs::remove_file(&photo).unwrap();
+    let out = dir.path().join("out.mp4");
+    let cancel = reel::render::Cancel::new();
+    let err = reel::render::run(&plan, &out, &mut |_| {}, &cancel).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("p.png"), "{msg}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn compile_filters_on_a_known_colour() {
     if !util::have_ffmpeg() {
@@ -1262,6 +1291,29 @@ fn snapshot_plan(tl: &Timeline, opts: &RenderOptions) -> String {
 fn compile_snapshot_reference_scene() {
     let tl = reference_scene(Path::new("assets"), Path::new("layers/title.png"));
     insta::assert_snapshot!(snapshot_plan(&tl, &RenderOptions::default()));
+}
+
+/// The reference scene's Ken Burns photo is drawn by reel (issue 16): its three pieces read
+/// `rawvideo` frames, and no `perspective` filter is left in the graph.
+#[test]
+fn compile_reference_scene_zoom_is_drawn_without_perspective() {
+    let tl = reference_scene(Path::new("assets"), Path::new("layers/title.png"));
+    let plan = reel::render::compile(&tl, &RenderOptions::default()).expect("compile");
+    let graph = plan.filter.to_string();
+    assert!(!graph.contains("perspective"), "{graph}");
+    assert_eq!(plan.zooms.len(), 3);
+    for z in &plan.zooms {
+        let input = &plan.inputs[z.input];
+        assert!(input.args_before_i.contains(&"rawvideo".to_owned()));
+        assert!(graph.contains(&format!("[{}:v:0]", z.input)), "{graph}");
+        assert!(z.steps.len() > 1);
+    }
+    // The one photo is prepared once for all three.
+    assert!(
+        plan.zooms
+            .iter()
+            .all(|z| z.picture == plan.zooms[0].picture)
+    );
 }
 
 #[test]

@@ -81,6 +81,9 @@ pub struct RenderPlan {
     pub duration: f64,
     /// Number of video frames written (for progress).
     pub frames: u64,
+    /// Still pieces whose camera reel draws ([`crate::render::zoom`]): their frames are fed
+    /// to the `rawvideo` inputs they name while ffmpeg runs (see [`crate::render::run`]).
+    pub zooms: Vec<crate::render::zoom::Zoom>,
 }
 
 /// Longest filtergraph passed on the command line; a longer one goes to ffmpeg in a file
@@ -381,7 +384,16 @@ pub(crate) struct Ctx<'a> {
     media_inputs: Vec<(usize, usize)>,
     /// Prepared still pictures by input and filters, shared by the clips that show them.
     stills: std::collections::HashMap<String, crate::render::graph::Pad>,
+    /// Cameras drawn by reel so far.
+    zooms: Vec<crate::render::zoom::Zoom>,
+    /// Whether still Ken Burns cameras are drawn by reel ([`ZOOM_ENV`] unset) rather than
+    /// by ffmpeg's `perspective`.
+    draw_zooms: bool,
 }
+
+/// Set to `perspective` to draw every camera with ffmpeg's `perspective` filter, as before
+/// reel drew still zooms itself (comparisons and tests of the new path against the old).
+pub const ZOOM_ENV: &str = "REEL_ZOOM";
 
 impl<'a> Ctx<'a> {
     fn new(tl: &'a Timeline, opts: &'a RenderOptions) -> Ctx<'a> {
@@ -404,6 +416,10 @@ impl<'a> Ctx<'a> {
             errors: Vec::new(),
             media_inputs: Vec::new(),
             stills: std::collections::HashMap::new(),
+            zooms: Vec::new(),
+            // The one setting read from the environment: a switch between two renders of
+            // the same picture, kept for comparing them.
+            draw_zooms: cfg!(unix) && std::env::var_os(ZOOM_ENV).is_none_or(|v| v != "perspective"),
         }
     }
 

@@ -129,6 +129,7 @@ pub(super) fn finish(
         extension: spec.format.extension(),
         duration,
         frames,
+        zooms: std::mem::take(&mut cx.zooms),
     }
 }
 

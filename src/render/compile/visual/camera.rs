@@ -1,14 +1,17 @@
 //! The camera of animated pieces: scale about the anchor (effects, the zoom transition, `scale`
 //! tweens) and shear drawn by `perspective` (sub-pixel, so Ken Burns zooms do not jitter; see
 //! docs/rendering.md), into a fixed viewport of the canvas or a frame centred on the clip;
-//! per-frame rotation.
+//! per-frame rotation. A still picture that is only scaled and moved is drawn by reel into
+//! the same viewport instead ([`drawn`], [`crate::render::zoom`]): a third of the cost.
 
-use super::prepare::{prepared_size, rotated};
-use super::{Clip, Piece, const_rotation, local, top_left};
+use super::prepare::{prepare, prepared_size, rotated};
+use super::{Clip, Piece, const_rotation, has_alpha, local, top_left};
 use crate::render::compile::Ctx;
 use crate::render::compile::anim::Knots;
 use crate::render::compile::layout::even;
-use crate::render::graph::Filter;
+use crate::render::graph::{Filter, Link, Media};
+use crate::render::timeline::Source;
+use crate::render::zoom::{Picture, Step, Zoom};
 
 /// The filters drawing a piece's picture at its displayed scale and shear.
 pub(super) struct Camera {
@@ -97,9 +100,29 @@ fn framed(n: usize, state: impl Fn(usize) -> (f64, (f64, f64)), prepared: (u32, 
     }
 }
 
-/// Draws the clip into the smallest even-aligned rectangle of the canvas holding its box on
-/// every frame of the piece.
-fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
+/// The fixed viewport of a piece: the smallest even-aligned rectangle of the canvas holding
+/// the clip's box on every frame, and the padded frame the camera samples from.
+struct View {
+    /// Frame sampled from: the prepared picture at (`pad`, `pad`), filled right and below.
+    frame: (u32, u32),
+    /// 2 (transparent border, so edges fade) unless the picture covers the viewport on
+    /// every frame.
+    pad: u32,
+    /// Size of the viewport (the output, cut from the top-left of `frame`).
+    view: (u32, u32),
+    /// Its top-left corner on the canvas.
+    at: (u32, u32),
+    /// The picture's centre in `frame`.
+    source: (f64, f64),
+}
+
+/// The centre of the clip's box at piece frame `j`, in viewport pixels.
+fn centre_in(cx: &Ctx, c: &Clip, p: Piece, at: (u32, u32), j: usize) -> (f64, f64) {
+    let (mx, my) = top_left(cx, c, local(cx, p, j), (0, 0));
+    (mx - f64::from(at.0), my - f64::from(at.1))
+}
+
+fn view(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> View {
     let n = p.j1 - p.j0;
     let (vw, vh) = (f64::from(prepared.0), f64::from(prepared.1));
     let (cw, ch) = (f64::from(cx.canvas.width), f64::from(cx.canvas.height));
@@ -133,10 +156,28 @@ fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
             && my + hy >= f64::from(by) - eps
     });
     let pad = if covered { 0 } else { 2 };
-    let frame = (
-        prepared.0.max(view.0) + 2 * pad,
-        prepared.1.max(view.1) + 2 * pad,
-    );
+    View {
+        frame: (
+            prepared.0.max(view.0) + 2 * pad,
+            prepared.1.max(view.1) + 2 * pad,
+        ),
+        pad,
+        view,
+        at: (ax, ay),
+        source: (f64::from(pad) + vw / 2.0, f64::from(pad) + vh / 2.0),
+    }
+}
+
+/// Draws the clip into its fixed [`View`] of the canvas with `perspective`.
+fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
+    let n = p.j1 - p.j0;
+    let View {
+        frame,
+        pad,
+        view,
+        at,
+        source,
+    } = view(cx, c, p, prepared);
     let mut f = Vec::new();
     if frame != prepared {
         let color = if pad > 0 {
@@ -154,14 +195,11 @@ fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
                 .arg("color", color),
         );
     }
-    let source = (f64::from(pad) + vw / 2.0, f64::from(pad) + vh / 2.0);
-    let (axf, ayf) = (f64::from(ax), f64::from(ay));
     f.push(perspective(
         n,
         |j| {
             let (r, k) = ratio_and_shear(cx, c, p, j);
-            let (mx, my) = centre(j);
-            (r, (mx - axf, my - ayf), k)
+            (r, centre_in(cx, c, p, at, j), k)
         },
         source,
         frame,
@@ -178,8 +216,94 @@ fn viewport(cx: &Ctx, c: &Clip, p: Piece, prepared: (u32, u32)) -> Camera {
     Camera {
         filters: f,
         size: view,
-        at: Some((ax as i32, ay as i32)),
+        at: Some((at.0 as i32, at.1 as i32)),
     }
+}
+
+/// Fewest frames of a piece whose camera reel draws: below, the extra ffmpeg call preparing
+/// the picture (~30 ms) costs more than `perspective` saves (a few ms a frame), as for the one
+/// frame of a still.
+const DRAWN_MIN_FRAMES: usize = 8;
+
+/// Whether reel draws this piece's camera itself ([`crate::render::zoom`]) instead of
+/// `perspective`: an animated piece of a still picture (an image, a layer, a frozen video
+/// frame) that is scaled (not only moved) and never sheared, turned, wiped or matted, for at
+/// least [`DRAWN_MIN_FRAMES`].
+pub(super) fn drawn(cx: &Ctx, c: &Clip, p: Piece) -> bool {
+    if !cx.draw_zooms
+        || p.j1 - p.j0 < DRAWN_MIN_FRAMES
+        || !p.animated
+        || !c.still
+        || p.luma.is_some()
+        || const_rotation(c).is_some()
+        || !matches!(c.clip.source, Source::Media { .. } | Source::Layer { .. })
+    {
+        return false;
+    }
+    let mut scaled = false;
+    for j in 0..p.j1 - p.j0 {
+        let t = local(cx, p, j);
+        let (r, k) = ratio_and_shear(cx, c, p, j);
+        if k != (0.0, 0.0) || c.motion.angle(t) != 0.0 || c.motion.mask(t).is_some() {
+            return false;
+        }
+        scaled |= (r - 1.0).abs() >= 1e-6;
+    }
+    scaled
+}
+
+/// The camera of a [`drawn`] piece: a `rawvideo` input whose frames reel draws (see
+/// [`Zoom`]), with the geometry `viewport` gives `perspective`. Returns the input, its size
+/// and its corner on the canvas.
+pub(super) fn drawn_camera(cx: &mut Ctx, c: &Clip, p: Piece) -> (Link, (u32, u32), (i32, i32)) {
+    let prepared = prepared_size(c);
+    let v = view(cx, c, p, prepared);
+    let steps = (0..p.j1 - p.j0)
+        .map(|j| {
+            let r = ratio_and_shear(cx, c, p, j).0.max(1e-6);
+            let (mx, my) = centre_in(cx, c, p, v.at, j);
+            let inv = 1.0 / r;
+            Step {
+                inv,
+                x0: v.source.0 - mx * inv,
+                y0: v.source.1 - my * inv,
+            }
+        })
+        .collect();
+    let mut zoom = Zoom {
+        input: 0,
+        picture: picture(cx, c),
+        prepared,
+        frame: v.frame,
+        pad: v.pad,
+        clear: v.pad > 0,
+        view: v.view,
+        alpha: v.pad > 0 || has_alpha(c),
+        steps,
+    };
+    let args = zoom.input_args(&cx.canvas.fps.to_string());
+    zoom.input = cx.input(&Zoom::placeholder(cx.zooms.len()), args);
+    let link = Link::Input(zoom.input, Media::Video);
+    cx.zooms.push(zoom);
+    (link, v.view, (v.at.0 as i32, v.at.1 as i32))
+}
+
+/// The one-frame graph preparing the clip's picture, built apart from the render's.
+fn picture(cx: &mut Ctx, c: &Clip) -> Picture {
+    let g = std::mem::take(&mut cx.g);
+    let inputs = std::mem::take(&mut cx.inputs);
+    let stills = std::mem::take(&mut cx.stills);
+    let media = std::mem::take(&mut cx.media_inputs);
+    let pad = match prepare(cx, c) {
+        Link::Pad(pad) => pad,
+        link => cx.g.chain(&[link], vec![Filter::new("null")]),
+    };
+    let picture = Picture::new(&cx.inputs, cx.g.to_string(), pad.to_string());
+    cx.g = g;
+    cx.inputs = inputs;
+    cx.stills = stills;
+    cx.media_inputs = media;
+    picture
 }
 
 /// Camera state per frame: scale ratio, the picture's centre in output-frame pixels, shear.

@@ -22,7 +22,7 @@ use super::{Ctx, pts_at_frame, pts_frames};
 use crate::render::graph::{Filter, Link, Media, num};
 use crate::render::timeline::{Anim, ClipKind, Source, TimedClip};
 use alpha::{apply_mask, fade_filters, fade_level, multiply, wipe_mask};
-use camera::{camera, rotation};
+use camera::{camera, drawn, drawn_camera, rotation};
 use prepare::{prepare, prepared_size, rotate, rotated};
 
 /// One visual clip being compiled.
@@ -80,7 +80,17 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
         })
         .collect();
     let (runs, visible) = base::plan(&spans, cx.window);
-    let mut links = prepare_all(cx, &clips, &pieces, &runs, &visible, &mut lumas);
+    // Pieces whose camera reel draws read their own input, not the prepared stream.
+    let own: Vec<bool> = pieces
+        .iter()
+        .map(|p| drawn(cx, &clips[p.clip], *p))
+        .collect();
+    let uses = Uses {
+        runs: &runs,
+        visible: &visible,
+        own: &own,
+    };
+    let mut links = prepare_all(cx, &clips, &pieces, &uses, &mut lumas);
     let mut base_parts = Vec::new();
     for (k0, k1, b) in &runs {
         let part = match b {
@@ -109,7 +119,10 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
     });
     for i in order {
         let p = pieces[i];
-        let link = links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video));
+        let link = match own[i] {
+            true => None,
+            false => Some(links[p.clip].pop().unwrap_or(Link::Input(0, Media::Video))),
+        };
         let layer = Layer {
             c: &clips[p.clip],
             p,
@@ -120,11 +133,19 @@ pub(super) fn compose(cx: &mut Ctx) -> Link {
     out
 }
 
-/// A piece with its clip and the prepared stream it reads.
+/// A piece with its clip and the prepared stream it reads (`None`: its camera is drawn by
+/// reel and reads its own input).
 struct Layer<'c, 'a> {
     c: &'c Clip<'a>,
     p: Piece,
-    link: Link,
+    link: Option<Link>,
+}
+
+/// How pieces use their clip's prepared stream: base runs, visible frames, own inputs.
+struct Uses<'u> {
+    runs: &'u [base::Run],
+    visible: &'u [Vec<(usize, usize)>],
+    own: &'u [bool],
 }
 
 /// Prepares every clip (and matte) that is used, split once per use.
@@ -132,15 +153,15 @@ fn prepare_all(
     cx: &mut Ctx,
     clips: &[Clip],
     pieces: &[Piece],
-    runs: &[base::Run],
-    visible: &[Vec<(usize, usize)>],
+    how: &Uses,
     lumas: &mut [luma::Luma],
 ) -> Vec<Vec<Link>> {
+    let (runs, visible) = (how.runs, how.visible);
     let mut uses = vec![0usize; clips.len()];
     let mut luma_uses = vec![0usize; lumas.len()];
     for (i, p) in pieces.iter().enumerate() {
         if !visible[i].is_empty() {
-            uses[p.clip] += 1;
+            uses[p.clip] += usize::from(!how.own[i]);
             if let Some(l) = p.luma {
                 luma_uses[l] += 1;
             }
@@ -409,15 +430,9 @@ fn overlay_piece(
     let k0 = c.k0 + p.j0;
     let whole = visible == [(k0, c.k0 + p.j1)];
     let (k0, visible) = (cx.out(k0), shifted(cx, visible));
-    let (top, size, at) = if p.animated {
-        animate(cx, lumas, c, p, link)
-    } else if c.still {
-        (static_still(cx, c, link), prepared_size(c), None)
-    } else {
-        let mut f = frames(cx, c, p.j0, p.j1 - p.j0);
-        f.extend(constant_alpha(c));
-        f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, k0)));
-        (cx.g.chain(&[link], f).into(), prepared_size(c), None)
+    let (top, size, at) = match link {
+        None => zoomed(cx, c, p),
+        Some(link) => placed(cx, lumas, c, p, link),
     };
     let t0 = p.j0 as f64 / cx.fps();
     let fps = cx.fps();
@@ -457,6 +472,46 @@ fn overlay_piece(
     }
     let o = o.arg("format", "yuv420");
     cx.g.chain(&[under, top], vec![o]).into()
+}
+
+/// A piece reading the clip's prepared stream: animated, a still, or video frames.
+fn placed(
+    cx: &mut Ctx,
+    lumas: &mut [luma::Luma],
+    c: &Clip,
+    p: Piece,
+    link: Link,
+) -> (Link, (u32, u32), Option<(i32, i32)>) {
+    if p.animated {
+        animate(cx, lumas, c, p, link)
+    } else if c.still {
+        (static_still(cx, c, link), prepared_size(c), None)
+    } else {
+        let k0 = cx.out(c.k0 + p.j0);
+        let mut f = frames(cx, c, p.j0, p.j1 - p.j0);
+        f.extend(constant_alpha(c));
+        f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, k0)));
+        (cx.g.chain(&[link], f).into(), prepared_size(c), None)
+    }
+}
+
+/// A piece whose camera reel draws ([`drawn`]): its frames, then the alpha levels `animate`
+/// would apply (uniform, so after the camera rather than before).
+fn zoomed(cx: &mut Ctx, c: &Clip, p: Piece) -> (Link, (u32, u32), Option<(i32, i32)>) {
+    let n = p.j1 - p.j0;
+    let (input, size, at) = drawn_camera(cx, c, p);
+    let alpha = |j: usize| c.motion.alpha(local(cx, p, j));
+    let first = if n > 0 { alpha(0) } else { 1.0 };
+    let varying = (0..n).any(|j| (alpha(j) - first).abs() > 1e-4);
+    let mut f = Vec::new();
+    if varying {
+        f.extend(fade_filters(cx, &fade_level(n, alpha)));
+    } else if first < 1.0 - 1e-4 {
+        f.push(Filter::new("format").pos("yuva420p"));
+        f.push(Filter::new("lutyuv").arg("a", format!("val*{}", num(first.max(0.0)))));
+    }
+    f.push(Filter::new("setpts").pos(pts_at_frame(cx.canvas.fps, cx.out(c.k0 + p.j0))));
+    (cx.g.chain(&[input], f).into(), size, Some(at))
 }
 
 /// Output frame ranges as frames of the computed graph.
