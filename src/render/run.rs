@@ -206,21 +206,13 @@ pub fn run_job(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<RunReport, RunError> {
-    let part = part_path(out);
-    let mut args = job.args.clone();
-    args.push(super::probe::file_url(&part));
-    let target = Target {
-        out,
-        part: &part,
-        expect: Expect {
-            duration: job.duration,
-            frame: 1.0 / 25.0,
-            video: false,
-            audio: false,
-        },
-        feeds: None,
+    let expect = Expect {
+        duration: job.duration,
+        frame: 1.0 / 25.0,
+        video: false,
+        audio: false,
     };
-    finish(job, &target, &args, on_progress, cancel)
+    run_job_expecting(job, out, expect, on_progress, cancel)
 }
 
 /// [`run_job`], verifying the streams and duration of `expect` (a join of segments).
@@ -238,6 +230,7 @@ pub fn run_job_expecting(
         out,
         part: &part,
         expect,
+        feeds: None,
     };
     finish(job, &target, &args, on_progress, cancel)
 }
