@@ -358,9 +358,10 @@ impl ureq::unversioned::resolver::Resolver for PublicOnly {
 /// in another process) may be about to read them.
 const EVICT_GRACE: Duration = Duration::from_secs(3600);
 
-/// Trims the download directory `dir` to `max` bytes, deleting least recently used files
-/// first (by modification time, which a cache hit refreshes), never `keep` nor files used in
-/// the last [`EVICT_GRACE`]. Temp files of interrupted downloads older than that go too.
+/// Trims a cache directory `dir` (downloads, shared bases, zoom pictures) to `max` bytes,
+/// deleting least recently used files first (by modification time, which a cache hit
+/// refreshes), never `keep` nor files used in the last [`EVICT_GRACE`]. Temp files of
+/// interrupted writes older than that go too.
 pub(crate) fn evict(dir: &Path, max: u64, keep: &Path) -> io::Result<()> {
     let now = SystemTime::now();
     let age = |t: SystemTime| now.duration_since(t).unwrap_or_default();

@@ -164,22 +164,29 @@ impl Drop for Feeds {
     }
 }
 
+/// Bytes the cached pictures may take (a 1080p picture is about 5 MB): least recently used go
+/// first, as in the download cache.
+const PICTURE_BYTES: u64 = 1 << 30;
+
 /// The prepared picture of `p` at `size` from the cache, else made (and cached).
 fn cached(p: &Picture, size: (u32, u32)) -> Result<Yuva, String> {
     let (w, h) = (size.0 as usize, size.1 as usize);
     let entry = key(p, size)
         .map(|k| crate::render::cache::Cache::user().entry(PICTURES, &format!("{k}.yuva")));
-    if let Some(y) = entry
-        .as_ref()
-        .and_then(|e| std::fs::read(e).ok())
-        .and_then(|b| Yuva::from_raw(w, h, &b))
+    if let Some(e) = &entry
+        && let Some(y) = std::fs::read(e).ok().and_then(|b| Yuva::from_raw(w, h, &b))
     {
+        crate::render::entry_lock::mark_used(e);
         return Ok(y);
     }
     let y = load(p, size).map_err(|e| e.to_string())?;
     if let Some(e) = entry {
         // A cache that cannot be written only costs the next render this run again.
-        let _ = crate::render::cache::write_atomic_unsynced(&e, &y.planes.concat());
+        if crate::render::cache::write_atomic_unsynced(&e, &y.planes.concat()).is_ok()
+            && let Some(dir) = e.parent()
+        {
+            let _ = crate::render::fetch::evict(dir, PICTURE_BYTES, &e);
+        }
     }
     Ok(y)
 }
