@@ -547,6 +547,11 @@ mod json_template {
                 "merge field `PRICE` was matched to the data field `price` ignoring case"
             ]
         );
+        // Pointed at the placeholder in the document, which every row shares: a batch's rows
+        // collapse into one warning instead of one per row.
+        let at = out.warnings[0].span().expect("a place in the template");
+        let text = sources.get(at.file).text().clone();
+        assert_eq!(&text[at.range()], "{{NAME}}");
     }
 
     #[test]

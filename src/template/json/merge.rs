@@ -154,7 +154,8 @@ impl JsonTemplate {
             let mut found = Vec::with_capacity(site.pieces.len());
             for piece in &site.pieces {
                 if let Piece::Field(name, range, _) = piece {
-                    match self.lookup(name, row, &mut warned, &mut sink) {
+                    let place = Some(self.placeholder_span(site, range));
+                    match self.lookup(name, place, row, &mut warned, &mut sink) {
                         Some(f) => found.push(f),
                         None => sink.push(self.unknown(name, range, site, row)),
                     }
@@ -185,11 +186,13 @@ impl JsonTemplate {
         })
     }
 
-    /// The value for `name`: the row's field (exact, then any case, warned once per name), else
-    /// the `merge` default.
+    /// The value for `name`: the row's field (exact, then any case, warned once per name at
+    /// `place` in the document, so a batch's rows collapse into one warning), else the `merge`
+    /// default.
     fn lookup<'a>(
         &'a self,
         name: &str,
+        place: Option<Span>,
         row: &'a Row,
         warned: &mut HashSet<String>,
         sink: &mut Sink,
@@ -209,6 +212,7 @@ impl JsonTemplate {
                 let d = Diagnostic::warning(format!(
                     "merge field `{name}` was matched to the data field `{key}` ignoring case"
                 ))
+                .with_opt_label(place, format!("`{name}` here"))
                 .with_opt_label(cell.origin.as_ref().map(|c| c.span), format!("`{key}`"))
                 .with_help(format!("rename the field to `{name}` to match exactly"));
                 sink.push(d);
@@ -285,7 +289,7 @@ impl JsonTemplate {
         let mut entries = Vec::new();
         let mut listed: Vec<&str> = Vec::new();
         for m in &self.merge {
-            let found = self.lookup(&m.find, row, warned, sink);
+            let found = self.lookup(&m.find, Some(m.span), row, warned, sink);
             let (value, cell) = found.map_or((&m.replace, None), |f| (f.value, f.cell));
             entries.push((m.find.as_str(), value.clone(), m.span, cell.cloned()));
             listed.push(&m.find);
@@ -294,7 +298,7 @@ impl JsonTemplate {
             if listed.contains(&name) {
                 continue;
             }
-            if let Some(f) = self.lookup(name, row, warned, sink) {
+            if let Some(f) = self.lookup(name, None, row, warned, sink) {
                 let span = self
                     .sites
                     .iter()
