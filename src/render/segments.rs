@@ -20,9 +20,8 @@ use super::cache::Cache;
 use super::compile::compile_window;
 use super::compile::segments::{RowParts, balanced_cuts, largest_share};
 use super::compile::shared::Split;
-use super::entry_lock;
 use super::run::{self, FfmpegJob, Progress, RunError, RunReport, SideFrame};
-use super::shared::{self, BaseStats, SHARED, SHARED_BYTES, SHARED_LOCKS, SharedBases};
+use super::shared::{self, BaseStats, SHARED, SharedBases};
 use super::timeline::{Format, Timeline};
 use super::verify::Expect;
 use super::{Cancel, RenderOptions, RenderPlan};
@@ -253,7 +252,11 @@ fn shared_segment(
     let plan = window_plan(&only, options, frames, &out)?;
     let settings = blake3::hash(plan.encoder_args.join(" ").as_bytes()).to_hex()[..12].to_owned();
     let key = format!("{base_key}-v{}-{}-{settings}", frames.0, frames.1);
-    make_once(&key, "mp4", &plan, cache, bases, cancel)
+    shared::make_once(&key, "mp4", cache, bases, cancel, |path| {
+        run::run(&plan, path, &mut |_| {}, cancel)?;
+        bases.stats.segments_made.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    })
 }
 
 /// The base's sound (the soundtrack and the invariant clips' sounds), encoded once.
@@ -268,47 +271,12 @@ fn shared_sound(
     let out = cache.entry(SHARED, "sound.m4a");
     let plan = sound_plan(&split.base, options, &out)?;
     let settings = blake3::hash(plan.encoder_args.join(" ").as_bytes()).to_hex()[..12].to_owned();
-    make_once(
-        &format!("{base_key}-a-{settings}"),
-        "m4a",
-        &plan,
-        cache,
-        bases,
-        cancel,
-    )
-}
-
-/// The cache entry `shared/<key>.<ext>` made by `plan`, unless the cache has it; one maker at
-/// a time across threads and processes.
-fn make_once(
-    key: &str,
-    ext: &str,
-    plan: &RenderPlan,
-    cache: &Cache,
-    bases: &SharedBases,
-    cancel: &Cancel,
-) -> Result<PathBuf, RunError> {
-    let path = cache.entry(SHARED, &format!("{key}.{ext}"));
-    let lock = cache.entry(SHARED_LOCKS, &format!("{key}.lock"));
-    entry_lock::exclusively(
-        &path,
-        &lock,
-        cancel,
-        || RunError::Cancelled,
-        || {
-            if !bases.must_make(key, &path) {
-                entry_lock::mark_used(&path);
-                return Ok(path.clone());
-            }
-            run::run(plan, &path, &mut |_| {}, cancel)?;
-            if let Some(dir) = path.parent() {
-                let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
-            }
-            bases.stats.segments_made.fetch_add(1, Ordering::Relaxed);
-            bases.note_made(key);
-            Ok(path.clone())
-        },
-    )
+    let key = format!("{base_key}-a-{settings}");
+    shared::make_once(&key, "m4a", cache, bases, cancel, |path| {
+        run::run(&plan, path, &mut |_| {}, cancel)?;
+        bases.stats.segments_made.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    })
 }
 
 /// Joins the video segments `files` (in order) and `sound` into `out` by stream copy, checks

@@ -307,7 +307,32 @@ pub(crate) fn ensure_base(
             .map_or_else(PathBuf::new, |c| PathBuf::from(&c.pointer)),
         source,
     })?;
-    let path = cache.entry(SHARED, &format!("{key}.nut"));
+    make_once(&key, "nut", cache, bases, cancel, |path| {
+        // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
+        let whole = RenderOptions {
+            threads: None,
+            ..options.clone()
+        };
+        let mut plan = compile_for(&split.base, &whole, "cannot compile the shared base", path)?;
+        lossless(&mut plan, split, &whole);
+        run::run(&plan, path, on_progress, cancel)?;
+        bases.stats.made.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+/// The cache entry `shared/<key>.<ext>`, made by `make` unless this run may reuse it (not
+/// `--force`d, or made by this run already); one maker at a time across threads and
+/// processes, the directory then trimmed to [`SHARED_BYTES`].
+pub(crate) fn make_once(
+    key: &str,
+    ext: &str,
+    cache: &Cache,
+    bases: &SharedBases,
+    cancel: &Cancel,
+    make: impl FnOnce(&Path) -> Result<(), RunError>,
+) -> Result<PathBuf, RunError> {
+    let path = cache.entry(SHARED, &format!("{key}.{ext}"));
     let lock = cache.entry(SHARED_LOCKS, &format!("{key}.lock"));
     entry_lock::exclusively(
         &path,
@@ -315,24 +340,15 @@ pub(crate) fn ensure_base(
         cancel,
         || RunError::Cancelled,
         || {
-            if !bases.must_make(&key, &path) {
+            if !bases.must_make(key, &path) {
                 entry_lock::mark_used(&path);
                 return Ok(path.clone());
             }
-            // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
-            let whole = RenderOptions {
-                threads: None,
-                ..options.clone()
-            };
-            let mut plan =
-                compile_for(&split.base, &whole, "cannot compile the shared base", &path)?;
-            lossless(&mut plan, split, &whole);
-            run::run(&plan, &path, on_progress, cancel)?;
+            make(&path)?;
             if let Some(dir) = path.parent() {
                 let _ = super::fetch::evict(dir, SHARED_BYTES, &path);
             }
-            bases.stats.made.fetch_add(1, Ordering::Relaxed);
-            bases.note_made(&key);
+            bases.note_made(key);
             Ok(path.clone())
         },
     )
