@@ -13,32 +13,7 @@ use crate::util::ffmpeg;
 
 /// A test clip made from a lavfi source (`color=c=red`, `testsrc2`…) with a sine tone.
 fn lavfi_video(dir: &Path, name: &str, src: &str, size: (u32, u32), secs: f64) -> PathBuf {
-    let p = dir.join(name);
-    let v = format!("{src}:s={}x{}:r=25:d={secs}", size.0, size.1);
-    let a = format!("sine=frequency=440:sample_rate=48000:duration={secs}");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &v,
-        "-f",
-        "lavfi",
-        "-i",
-        &a,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-qp",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        p.to_str().unwrap(),
-    ]);
-    p
+    util::tone_video(dir, name, src, size, secs, 440)
 }
 
 /// A still PNG from a lavfi source and optional filter.

@@ -15,30 +15,7 @@ const H: u32 = 90;
 
 /// A `secs` long 25 fps clip of lavfi `src` at W×H, lossless, with a tone.
 fn video(dir: &Path, name: &str, src: &str, secs: f64) -> PathBuf {
-    let p = dir.join(name);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("{src}=s={W}x{H}:r=25:d={secs}"),
-        "-f",
-        "lavfi",
-        "-i",
-        &format!("sine=frequency=330:sample_rate=48000:duration={secs}"),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-qp",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        p.to_str().unwrap(),
-    ]);
-    p
+    util::tone_video(dir, name, src, (W, H), secs, 330)
 }
 
 fn media(path: &Path, start: f64, length: f64, info: MediaInfo, visual: Visual) -> TimedClip {

@@ -89,6 +89,37 @@ pub(crate) fn lavfi(dir: &Path, name: &str, inputs: &[&str], out_args: &[&str]) 
     path
 }
 
+/// Output arguments of a lossless H.264 + AAC test clip (exact pixels to compare against).
+pub(crate) const LOSSLESS_AV: &[&str] = &[
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-qp",
+    "0",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-shortest",
+];
+
+/// A `secs` long 25 fps clip of lavfi `src` (`color=c=red`, `testsrc2`…) at `size`, lossless,
+/// with a sine tone of `hz`.
+pub(crate) fn tone_video(
+    dir: &Path,
+    name: &str,
+    src: &str,
+    size: (u32, u32),
+    secs: f64,
+    hz: u32,
+) -> PathBuf {
+    let sep = if src.contains('=') { ':' } else { '=' };
+    let v = format!("{src}{sep}s={}x{}:r=25:d={secs}", size.0, size.1);
+    let a = format!("sine=frequency={hz}:sample_rate=48000:duration={secs}");
+    lavfi(dir, name, &[&v, &a], LOSSLESS_AV)
+}
+
 /// Runs ffmpeg quietly; panics with its stderr on failure.
 pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("ffmpeg")
