@@ -447,7 +447,7 @@ pub struct WatchArgs {
     pub preview: bool,
 
     /// Render only a still frame at this time (seconds) per row: the fastest loop.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
     pub frame: Option<f64>,
 
     /// Rows rendered at once (default: half the cores, at least 1).
@@ -487,7 +487,7 @@ pub struct GraphArgs {
     pub preview: bool,
 
     /// Show the command of `reel still --at SECONDS` (one frame, inputs seeked).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
     pub at: Option<f64>,
 
     #[command(flatten)]
@@ -503,7 +503,7 @@ pub struct StillArgs {
     pub input: InputArgs,
 
     /// The moment to show: timeline seconds (`5`, `2.48`).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = seconds)]
     pub at: f64,
 
     /// Which row (1-based).
@@ -544,6 +544,16 @@ pub struct SummaryArgs {
     pub dir: PathBuf,
 }
 
+/// A time on the video's clock for `--at`/`--frame`: finite seconds, 0 or more. Negative numbers
+/// reach it (rather than clap's "unexpected argument '-1'") so the message says what is wrong.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(_) => Err("a time in seconds, 0 or more".into()),
+        Err(_) => Err("not a number of seconds (e.g. 2.5)".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,5 +572,15 @@ mod tests {
         assert_eq!(parse_bytes("4096"), Ok(4096));
         assert!(parse_bytes("0").is_err());
         assert!(parse_bytes("3 parsecs").is_err());
+    }
+
+    #[test]
+    fn a_moment_is_zero_or_more_seconds() {
+        assert_eq!(seconds("0"), Ok(0.0));
+        assert_eq!(seconds(" 2.5 "), Ok(2.5));
+        assert!(seconds("-1").is_err());
+        assert!(seconds("inf").is_err());
+        assert!(seconds("NaN").is_err());
+        assert!(seconds("5s").is_err());
     }
 }

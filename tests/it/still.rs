@@ -311,3 +311,23 @@ fn a_still_after_the_end_shows_the_last_frame_and_says_so() {
     let (r, g, b) = (rgb[0], rgb[1], rgb[2]);
     assert!(b > 200 && r < 60 && g < 60, "last frame pixel {r},{g},{b}");
 }
+
+#[test]
+fn a_negative_moment_is_refused_with_what_is_wrong() {
+    // `--at -1` used to be taken for an unknown flag by the argument parser.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.edit"), "output mp4 sd fps=25\n").unwrap();
+    for args in [
+        &["still", "t.edit", "--at", "-1"][..],
+        &["graph", "t.edit", "--at", "-0.5"][..],
+        &["still", "t.edit", "--at", "inf"][..],
+    ] {
+        let (code, _, err) = util::run(util::reel(dir.path()).args(args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("a time in seconds, 0 or more"),
+            "{args:?}: {err}"
+        );
+        assert!(!dir.path().join("t.png").exists());
+    }
+}
