@@ -407,6 +407,27 @@ fn assert_row_matches(s: &Scene, got: &str, want: &str, name: &str) {
 
 /// [`assert_row_matches`] for a video of `frames` frames.
 fn assert_video_matches(s: &Scene, got: &str, want: &str, name: &str, frames: usize) {
+    let (a, b) = assert_pictures_match(s, got, want, name, frames);
+    let (sa, sb) = (samples(&a), samples(&b));
+    assert!(!sa.is_empty());
+    assert_eq!(sa.len(), sb.len(), "{name}: sound length");
+    let worst = sa
+        .iter()
+        .zip(&sb)
+        .map(|(x, y)| (i32::from(*x) - i32::from(*y)).abs())
+        .max()
+        .unwrap_or(0);
+    assert!(worst <= 64, "{name}: sound differs by up to {worst}");
+}
+
+/// The picture half of [`assert_video_matches`]; the two files.
+fn assert_pictures_match(
+    s: &Scene,
+    got: &str,
+    want: &str,
+    name: &str,
+    frames: usize,
+) -> (PathBuf, PathBuf) {
     let (a, b) = (
         s.path(got).join(format!("{name}.mp4")),
         s.path(want).join(format!("{name}.mp4")),
@@ -421,16 +442,35 @@ fn assert_video_matches(s: &Scene, got: &str, want: &str, name: &str, frames: us
         starts(&b),
         "{name}: stream starts and durations"
     );
-    let (sa, sb) = (samples(&a), samples(&b));
-    assert!(!sa.is_empty());
-    assert_eq!(sa.len(), sb.len(), "{name}: sound length");
-    let worst = sa
-        .iter()
-        .zip(&sb)
-        .map(|(x, y)| (i32::from(*x) - i32::from(*y)).abs())
-        .max()
-        .unwrap_or(0);
-    assert!(worst <= 64, "{name}: sound differs by up to {worst}");
+    (a, b)
+}
+
+/// Sound `got` against `want` mixed apart and AAC-encoded apart: the same length, in sync (the
+/// error is smallest with no shift) and within codec noise (>= 35 dB signal to error). Summing
+/// the row's sound onto the premixed shared one changes float rounding, which the encoder
+/// turns into noise about 40 dB down; a misplaced or missing sound is far below that.
+fn assert_sound_close(got: &[i16], want: &[i16], name: &str) {
+    assert_eq!(got.len(), want.len(), "{name}: sound length");
+    let energy = |shift: usize| -> f64 {
+        got.iter()
+            .skip(shift)
+            .zip(want)
+            .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+            .sum()
+    };
+    let err = energy(0);
+    let signal: f64 = want.iter().map(|x| f64::from(*x).powi(2)).sum();
+    let snr = 10.0 * (signal / err.max(1.0)).log10();
+    assert!(
+        snr >= 35.0,
+        "{name}: sound {snr:.1} dB from the full render's"
+    );
+    for shift in [2, 4] {
+        assert!(
+            err < energy(shift),
+            "{name}: sound closer when shifted by {shift}"
+        );
+    }
 }
 
 #[test]
@@ -485,6 +525,63 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
     std::fs::remove_dir_all(s.path("full")).unwrap();
     s.render("full", "2", &[]);
     assert_row_matches(&s, "out", "full", "row-0002");
+}
+
+#[test]
+fn batch_rows_with_their_own_sound_mix_it_per_row_and_match_full_renders() {
+    if !util::have_ffmpeg() {
+        return;
+    }
+    let s = Scene::new();
+    // Each row also plays its own tone (0.5-1.5 s) over the shared soundtrack.
+    let scene = SCENE.replace(
+        r#"{ "asset": { "type": "image", "src": "assets/logo.png" },"#,
+        r#"{ "asset": { "type": "audio", "src": "assets/{{ TONE }}.mp3" }, "start": 0.5, "length": 1 },
+        { "asset": { "type": "image", "src": "assets/logo.png" },"#,
+    );
+    assert_ne!(scene, SCENE);
+    std::fs::write(s.path("scene.json"), scene).unwrap();
+    std::fs::write(
+        s.path("names.csv"),
+        "NAME,TONE\nJane,low\nAhmed,high\nZoë,low\n",
+    )
+    .unwrap();
+    for (name, hz) in [("low", 300), ("high", 1200)] {
+        let tone = format!("sine=frequency={hz}:sample_rate=44100:duration=2");
+        let out = s.path(&format!("assets/{name}.mp3"));
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            &tone,
+            "-ac",
+            "2",
+            "-c:a",
+            "libmp3lame",
+            out.to_str().unwrap(),
+        ]);
+    }
+    for row in ["1", "2", "3"] {
+        s.render("full", row, &[]);
+    }
+    let err = s.render("out", "1-3", &[]);
+    assert!(
+        err.contains("3 of them encoding only their own frames"),
+        "{err}"
+    );
+    assert!(
+        s.cached(".m4a").is_empty(),
+        "a shared sound was made for rows with their own"
+    );
+    for name in ["row-0001", "row-0002", "row-0003"] {
+        let (a, b) = assert_pictures_match(&s, "out", "full", name, 100);
+        assert_sound_close(&samples(&a), &samples(&b), name);
+    }
+    assert_ne!(
+        samples(&s.path("out/row-0001.mp4")),
+        samples(&s.path("out/row-0002.mp4")),
+        "rows with different tones sound the same"
+    );
 }
 
 /// 6 s: a title and a logo over a video at 30 fps (0-3 s) and a greyscale one trimmed, fading
