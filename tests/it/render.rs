@@ -383,7 +383,7 @@ fn compile_fades_follow_their_curve_on_every_frame() {
         "fades need no per-pixel mask: {graph}"
     );
     let out = render(&tl, &RenderOptions::default(), dir.path());
-    let raw = grey_frames(&out);
+    let raw = util::grey_raw(&out);
     let size = (W * H) as usize;
     assert_eq!(raw.len(), 50 * size);
     for (k, f) in raw.chunks(size).enumerate() {
@@ -615,19 +615,6 @@ fn compile_wipe_carousel_and_slide_mid_transition() {
     assert!((180..=220).contains(&s), "slide alpha {s}");
 }
 
-/// Grey frames of a video as raw bytes.
-fn grey_frames(video: &Path) -> Vec<u8> {
-    ffmpeg(&[
-        "-i",
-        video.to_str().unwrap(),
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "-",
-    ])
-}
-
 #[test]
 fn compile_zoom_in_is_monotonic_and_smooth() {
     if !util::have_ffmpeg() {
@@ -658,7 +645,7 @@ fn compile_zoom_in_is_monotonic_and_smooth() {
     );
     tl.output.quality = Quality::VeryHigh;
     let out = render(&tl, &RenderOptions::default(), dir.path());
-    let raw = grey_frames(&out);
+    let raw = util::grey_raw(&out);
     let size = (W * H) as usize;
     let xs: Vec<f64> = raw
         .chunks(size)
@@ -1759,16 +1746,8 @@ fn unsupported_property_renders_with_a_warning_at_the_property() {
 /// The lit pixels' horizontal centre (pixel `i` spans `i..i+1`) on every frame of `video` (`w`×`h`, decoded to grey),
 /// `None` for a frame with nothing lit.
 fn lit_centres(video: &Path, w: u32, h: u32) -> Vec<Option<f64>> {
-    let raw = ffmpeg(&[
-        "-i",
-        video.to_str().unwrap(),
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "-",
-    ]);
-    raw.chunks_exact((w * h) as usize)
+    util::grey_frames(video, w, h)
+        .iter()
         .map(|frame| {
             let xs: Vec<f64> = frame
                 .iter()
@@ -1906,7 +1885,7 @@ fn render_one_clip(dir: &Path, clip: serde_json::Value, fps: f64) -> Vec<Vec<u8>
     });
     let (code, _, err) = reel_on(dir, &edit, &["render", "-o", "out", "--force"]);
     assert_eq!(code, 0, "{err}");
-    grey_frames(&dir.join("out/row-0001.mp4"))
+    util::grey_raw(&dir.join("out/row-0001.mp4"))
         .chunks_exact((W * H) as usize)
         .map(<[u8]>::to_vec)
         .collect()
@@ -2077,7 +2056,7 @@ fn render_opacity_ramp_and_start_are_on_time_on_every_frame() {
         });
         let (code, _, err) = reel_on(dir.path(), &edit, &["render", "-o", "out", "--force"]);
         assert_eq!(code, 0, "{err}");
-        let raw = grey_frames(&dir.path().join("out/row-0001.mp4"));
+        let raw = util::grey_raw(&dir.path().join("out/row-0001.mp4"));
         for (k, frame) in raw.chunks_exact((W * H) as usize).enumerate() {
             let t = k as f64 / fps - 0.4;
             let want = if t < -1e-9 {

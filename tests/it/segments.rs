@@ -8,7 +8,7 @@ use std::process::Command;
 use reel::render::compile::{RenderOptions, compile_window};
 use reel::render::timeline::*;
 
-use crate::util::{self, ffmpeg};
+use crate::util::{self, ffmpeg, grey_frames};
 
 const W: u32 = 160;
 const H: u32 = 90;
@@ -49,24 +49,6 @@ fn moving(secs: f64) -> MediaInfo {
         has_alpha: false,
         image2: false,
     }
-}
-
-/// Every frame of a video as grey bytes (W×H).
-pub(crate) fn grey_frames(v: &Path, w: u32, h: u32) -> Vec<Vec<u8>> {
-    let raw = ffmpeg(&[
-        "-i",
-        v.to_str().unwrap(),
-        "-map",
-        "0:v:0",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "-",
-    ]);
-    raw.chunks_exact((w * h) as usize)
-        .map(<[u8]>::to_vec)
-        .collect()
 }
 
 /// PSNR (dB) of two grey frames; identical frames are 100 dB.

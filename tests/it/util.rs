@@ -120,6 +120,30 @@ pub(crate) fn tone_video(
     lavfi(dir, name, &[&v, &a], LOSSLESS_AV)
 }
 
+/// Every frame of the first video stream of `video`, decoded to 8-bit grey, as one buffer
+/// (frame after frame).
+pub(crate) fn grey_raw(video: &Path) -> Vec<u8> {
+    ffmpeg(&[
+        "-i",
+        video.to_str().unwrap(),
+        "-map",
+        "0:v:0",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-",
+    ])
+}
+
+/// [`grey_raw`] cut into `w`×`h` frames.
+pub(crate) fn grey_frames(video: &Path, w: u32, h: u32) -> Vec<Vec<u8>> {
+    grey_raw(video)
+        .chunks_exact((w * h) as usize)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
 /// Runs ffmpeg quietly; panics with its stderr on failure.
 pub(crate) fn ffmpeg(args: &[&str]) -> Vec<u8> {
     let out = std::process::Command::new("ffmpeg")
