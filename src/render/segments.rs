@@ -198,17 +198,8 @@ pub(crate) fn window_plan(
     frames: (usize, usize),
     out: &Path,
 ) -> Result<RenderPlan, RunError> {
-    compile_window(timeline, options, frames).map_err(|errors| RunError::Io {
-        what: "cannot compile a segment of",
-        path: out.to_owned(),
-        source: std::io::Error::other(
-            errors
-                .into_iter()
-                .map(|d| d.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-    })
+    compile_window(timeline, options, frames)
+        .map_err(|errors| shared::compile_failed(errors, "cannot compile a segment of", out))
 }
 
 /// The plan mixing `timeline`'s sound alone into AAC (as the mp4 output encodes it).

@@ -361,17 +361,22 @@ pub(crate) fn compile_for(
     what: &'static str,
     path: &Path,
 ) -> Result<RenderPlan, RunError> {
-    compile(timeline, options).map_err(|errors| RunError::Io {
+    compile(timeline, options).map_err(|errors| compile_failed(errors, what, path))
+}
+
+/// Compile `errors` of an intermediate reel makes for itself, worded as the failure to make
+/// `path` (`what`): its messages, joined.
+pub(crate) fn compile_failed(
+    errors: Vec<crate::diagnostics::Diagnostic>,
+    what: &'static str,
+    path: &Path,
+) -> RunError {
+    let messages: Vec<String> = errors.into_iter().map(|d| d.message).collect();
+    RunError::Io {
         what,
         path: path.to_path_buf(),
-        source: std::io::Error::other(
-            errors
-                .into_iter()
-                .map(|d| d.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-    })
+        source: std::io::Error::other(messages.join("; ")),
+    }
 }
 
 /// Replaces a plan's encoder arguments with the lossless intermediate's.
