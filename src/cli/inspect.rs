@@ -63,6 +63,16 @@ pub fn graph(args: GraphArgs, global: &Global) -> anyhow::Result<Status> {
                 let encode = crate::render::compile::segments::row_parts(split, rows, &job.options);
                 eprintln!("note: {}", encode.describe());
             }
+            if !plan.zooms.is_empty() {
+                let n = plan.zooms.len();
+                eprintln!(
+                    "note: {n} still-picture zoom{} drawn by reel and fed to ffmpeg through \
+                     FIFOs (the `reel-zoom-N.yuv` inputs), so this command does not run alone; \
+                     with {}=perspective it does",
+                    if n == 1 { " is" } else { "s are" },
+                    crate::render::compile::ZOOM_ENV
+                );
+            }
             println!("{}", plan.to_shell(&out.with_extension(plan.extension)));
             Ok(Status::Ok)
         }

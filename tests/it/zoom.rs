@@ -51,7 +51,8 @@ fn render(dir: &Path, out: &str, zoom: Option<&str>) -> std::path::PathBuf {
     dir.join(out).join("row-0001.mp4")
 }
 
-fn graph(dir: &Path, zoom: Option<&str>) -> String {
+/// `reel graph` of the template: the command (stdout) and the notes (stderr).
+fn graph(dir: &Path, zoom: Option<&str>) -> (String, String) {
     let mut c = reel(dir);
     c.env("REEL_CACHE_DIR", dir.join("cache"))
         .args(["graph", "z.json"]);
@@ -61,7 +62,7 @@ fn graph(dir: &Path, zoom: Option<&str>) -> String {
     };
     let (code, out, err) = run(&mut c);
     assert_eq!(code, 0, "{err}");
-    out
+    (out, err)
 }
 
 /// Per-frame PSNR (all planes) of `a` against `b`.
@@ -96,11 +97,18 @@ fn drawn_zooms_match_the_perspective_render_frame_by_frame() {
     }
     let dir = tempfile::tempdir().unwrap();
     template(dir.path(), 2.0, (640, 360));
-    let new = graph(dir.path(), None);
+    let (new, notes) = graph(dir.path(), None);
     assert!(!new.contains("perspective"), "{new}");
+    // The printed command reads FIFOs reel feeds: it says so, and how to get one that runs alone.
+    assert!(
+        notes.contains("3 still-picture zooms are drawn by reel")
+            && notes.contains("REEL_ZOOM=perspective"),
+        "{notes}"
+    );
     // One piece zooming out; one zooming in, cut where its fade-in ends and its fade-out starts.
     assert_eq!(new.matches("-f rawvideo").count(), 3, "{new}");
-    let old = graph(dir.path(), Some("perspective"));
+    let (old, notes) = graph(dir.path(), Some("perspective"));
+    assert!(!notes.contains("drawn by reel"), "{notes}");
     assert!(
         old.contains("perspective") && !old.contains("rawvideo"),
         "{old}"
