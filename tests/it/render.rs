@@ -1015,28 +1015,13 @@ fn compile_video_volume_effect_fades_its_sound() {
 /// A 1 s 160×90 "green screen" video: pure green, a red square (60..100, 26..66) and, on the
 /// left (0..30), a stripe 100 RGB units from the key colour.
 fn green_screen(dir: &Path) -> PathBuf {
-    let p = dir.join("green.mp4");
     let src = format!(
         "color=c=0x00ff00:s={W}x{H}:r=25:d=1,\
          drawbox=x=60:y=26:w=40:h=40:c=red:t=fill,\
          drawbox=x=0:y=0:w=30:h={H}:c=0x00ff64:t=fill"
     );
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &src,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-qp",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        p.to_str().unwrap(),
-    ]);
-    p
+    // Video only: the sound options of the shared set have no stream to act on.
+    util::lavfi(dir, "green.mp4", &[&src], util::LOSSLESS_AV)
 }
 
 #[test]

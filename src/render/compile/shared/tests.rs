@@ -63,6 +63,22 @@ fn title(track: usize, n: usize, w: u32, h: u32, position: Position) -> TimedCli
     c
 }
 
+/// A 512×512 logo shown 0-10 s, fitted (contain) and scaled to 0.15, at `position`.
+fn logo(track: usize, n: usize, position: Position) -> TimedClip {
+    let mut c = clip(
+        track,
+        n,
+        ClipKind::Image,
+        media("/m/logo.png", 512, 512, true, false),
+        0.0,
+        10.0,
+    );
+    c.visual.fit = Fit::Contain;
+    c.visual.scale = crate::render::timeline::Anim::Const(0.15);
+    c.visual.position = position;
+    c
+}
+
 fn background_video(track: usize) -> TimedClip {
     clip(
         track,
@@ -127,17 +143,7 @@ fn full(d: Decision) -> String {
 
 #[test]
 fn a_title_over_a_video_shares_the_video_and_the_soundtrack() {
-    let mut logo = clip(
-        0,
-        1,
-        ClipKind::Image,
-        media("/m/logo.png", 512, 512, true, false),
-        0.0,
-        10.0,
-    );
-    logo.visual.fit = Fit::Contain;
-    logo.visual.scale = crate::render::timeline::Anim::Const(0.15);
-    logo.visual.position = Position::BottomLeft;
+    let logo = logo(0, 1, Position::BottomLeft);
     let tl = timeline(vec![
         vec![title(0, 0, 800, 112, Position::Center), logo],
         vec![background_video(1)],
@@ -172,16 +178,7 @@ fn a_title_over_a_video_shares_the_video_and_the_soundtrack() {
 #[test]
 fn an_invariant_clip_drawn_over_a_row_clip_it_touches_stays_with_the_row() {
     // A logo over the title's centre, on a higher track: it must stay above the title.
-    let mut logo = clip(
-        0,
-        0,
-        ClipKind::Image,
-        media("/m/logo.png", 512, 512, true, false),
-        0.0,
-        10.0,
-    );
-    logo.visual.fit = Fit::Contain;
-    logo.visual.scale = crate::render::timeline::Anim::Const(0.15);
+    let logo = logo(0, 0, Position::Center);
     let tl = timeline(vec![
         vec![logo],
         vec![title(1, 0, 800, 112, Position::Center)],
@@ -276,17 +273,7 @@ fn two_rows_pay_only_when_the_base_is_most_of_the_work() {
 
 #[test]
 fn rotated_clips_touch_everything_and_mattes_keep_their_track_together() {
-    let mut logo = clip(
-        0,
-        1,
-        ClipKind::Image,
-        media("/m/logo.png", 512, 512, true, false),
-        0.0,
-        10.0,
-    );
-    logo.visual.fit = Fit::Contain;
-    logo.visual.scale = crate::render::timeline::Anim::Const(0.15);
-    logo.visual.position = Position::BottomLeft;
+    let mut logo = logo(0, 1, Position::BottomLeft);
     logo.visual.transform.rotate = crate::render::timeline::Anim::Const(30.0);
     let tl = timeline(vec![
         vec![title(0, 0, 800, 112, Position::Center)],
