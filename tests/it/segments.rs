@@ -8,7 +8,7 @@ use std::process::Command;
 use reel::render::compile::{RenderOptions, compile_window};
 use reel::render::timeline::*;
 
-use crate::util::{self, ffmpeg, grey_frames};
+use crate::util::{self, BatchScene, ffmpeg, grey_frames, samples};
 
 const W: u32 = 160;
 const H: u32 = 90;
@@ -209,8 +209,13 @@ fn a_window_of_frames_compiles_alone_frame_exact() {
 
 /// A 4 s batch scene (320×180, 25 fps): a row title over the first 1.5 s, a logo and a video
 /// every row shows alike, a soundtrack; 3 rows; its own cache.
-struct Scene {
-    dir: tempfile::TempDir,
+struct Scene(BatchScene);
+
+impl std::ops::Deref for Scene {
+    type Target = BatchScene;
+    fn deref(&self) -> &BatchScene {
+        &self.0
+    }
 }
 
 const SCENE: &str = r##"{
@@ -236,10 +241,7 @@ const SCENE: &str = r##"{
 
 impl Scene {
     fn new() -> Scene {
-        let s = Scene {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        std::fs::create_dir(s.path("assets")).unwrap();
+        let s = Scene(BatchScene::new());
         std::fs::write(s.path("scene.json"), SCENE).unwrap();
         std::fs::write(s.path("names.csv"), "NAME\nJane\nAhmed\nZoë\n").unwrap();
         s.clip("null");
@@ -266,10 +268,6 @@ impl Scene {
             s.path("assets/music.mp3").to_str().unwrap(),
         ]);
         s
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
     }
 
     /// The scene's video (5 s of lavfi `testsrc2` through `vf` at 30 fps with a tone).
@@ -301,65 +299,6 @@ impl Scene {
             self.path("assets/clip.mp4").to_str().unwrap(),
         ]);
     }
-
-    fn reel(&self, args: &[&str]) -> String {
-        let mut c = util::reel(self.dir.path());
-        c.env("REEL_CACHE_DIR", self.path("cache")).args(args);
-        let (code, _, err) = util::run(&mut c);
-        assert_eq!(code, 0, "{err}");
-        err
-    }
-
-    /// Renders rows `rows` of the batch into `out` with `-j 2`; reel's stderr.
-    fn render(&self, out: &str, rows: &str, extra: &[&str]) -> String {
-        let mut args = vec![
-            "render",
-            "scene.json",
-            "--data",
-            "names.csv",
-            "-o",
-            out,
-            "-j",
-            "2",
-            "--rows",
-            rows,
-        ];
-        args.extend(extra);
-        self.reel(&args)
-    }
-
-    /// Cache files in `shared/` ending in `suffix`.
-    fn cached(&self, suffix: &str) -> Vec<PathBuf> {
-        let Ok(dir) = std::fs::read_dir(self.path("cache/shared")) else {
-            return Vec::new();
-        };
-        let mut v: Vec<PathBuf> = dir
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(suffix))
-            .collect();
-        v.sort();
-        v
-    }
-}
-
-/// The decoded sound of a video as 16-bit stereo samples at 48 kHz.
-fn samples(v: &Path) -> Vec<i16> {
-    ffmpeg(&[
-        "-i",
-        v.to_str().unwrap(),
-        "-map",
-        "0:a",
-        "-f",
-        "s16le",
-        "-ac",
-        "2",
-        "-ar",
-        "48000",
-        "-",
-    ])
-    .chunks_exact(2)
-    .map(|b| i16::from_le_bytes([b[0], b[1]]))
-    .collect()
 }
 
 /// Start times of a file's streams (video, audio), seconds.
@@ -461,7 +400,7 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
         return;
     }
     let s = Scene::new();
-    let note = s.reel(&["graph", "scene.json", "--data", "names.csv", "--row", "2"]);
+    let note = s.reel_ok(&["graph", "scene.json", "--data", "names.csv", "--row", "2"]);
     assert!(
         note.contains("segments: each row encodes 39 of 100 frames itself"),
         "{note}"
@@ -470,7 +409,10 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
     for row in ["1", "2", "3"] {
         s.render("full", row, &[]);
     }
-    assert!(s.cached(".mp4").is_empty(), "single renders made segments");
+    assert!(
+        s.shared_files(".mp4").is_empty(),
+        "single renders made segments"
+    );
     // 3 rows at 2 jobs: the shared segment and the sound are made once.
     let err = s.render("out", "1-3", &[]);
     assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
@@ -478,10 +420,10 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
         err.contains("3 of them encoding only their own frames"),
         "{err}"
     );
-    let segments = s.cached(".mp4");
+    let segments = s.shared_files(".mp4");
     assert_eq!(segments.len(), 1, "{segments:?}");
     assert!(segments[0].to_string_lossy().contains("-v39-100-"));
-    assert_eq!(s.cached(".m4a").len(), 1);
+    assert_eq!(s.shared_files(".m4a").len(), 1);
     for name in ["row-0001", "row-0002", "row-0003"] {
         assert_row_matches(&s, "out", "full", name);
     }
@@ -503,7 +445,7 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
     s.clip("negate");
     let err = s.render("out", "1-3", &[]);
     assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
-    assert_eq!(s.cached(".mp4").len(), 2);
+    assert_eq!(s.shared_files(".mp4").len(), 2);
     std::fs::remove_dir_all(s.path("full")).unwrap();
     s.render("full", "2", &[]);
     assert_row_matches(&s, "out", "full", "row-0002");
@@ -552,7 +494,7 @@ fn batch_rows_with_their_own_sound_mix_it_per_row_and_match_full_renders() {
         "{err}"
     );
     assert!(
-        s.cached(".m4a").is_empty(),
+        s.shared_files(".m4a").is_empty(),
         "a shared sound was made for rows with their own"
     );
     for name in ["row-0001", "row-0002", "row-0003"] {
@@ -599,7 +541,7 @@ fn one_render_in_parallel_segments_matches_the_single_process_render() {
     }
     let s = Scene::new();
     std::fs::write(s.path("long.json"), LONG).unwrap();
-    let err = s.reel(&[
+    let err = s.reel_ok(&[
         "render",
         "long.json",
         "-o",
@@ -610,7 +552,7 @@ fn one_render_in_parallel_segments_matches_the_single_process_render() {
         "1",
     ]);
     assert!(!err.contains("segments:"), "{err}");
-    let err = s.reel(&["render", "long.json", "-o", "seg", "--segments", "3"]);
+    let err = s.reel_ok(&["render", "long.json", "-o", "seg", "--segments", "3"]);
     assert!(
         err.contains("segments: 1 video(s) rendered in 3 segments at once"),
         "{err}"

@@ -1,15 +1,20 @@
 //! Integration tests: batches rendered on a shared base (issue 16), against full renders of
 //! the same rows, with real ffmpeg (320x180, 2 s, 3 rows; the reference scene's layout).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::util::{fixture, have_ffmpeg, reel, run};
+use crate::util::{BatchScene, fixture, have_ffmpeg, reel, samples};
 
 /// A scene like the reference one (title per row over a logo, a Ken Burns photo, two videos
 /// and a soundtrack), its 3 rows and generated media, with its own cache.
-struct Scene {
-    dir: tempfile::TempDir,
+struct Scene(BatchScene);
+
+impl std::ops::Deref for Scene {
+    type Target = BatchScene;
+    fn deref(&self) -> &BatchScene {
+        &self.0
+    }
 }
 
 fn ff(args: &[&str]) {
@@ -18,12 +23,10 @@ fn ff(args: &[&str]) {
 
 impl Scene {
     fn new() -> Scene {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Scene(BatchScene::new());
         for f in ["scene.json", "names.csv"] {
-            std::fs::copy(fixture("shared").join(f), dir.path().join(f)).expect("copy");
+            std::fs::copy(fixture("shared").join(f), s.path(f)).expect("copy");
         }
-        let s = Scene { dir };
-        std::fs::create_dir(s.path("assets")).unwrap();
         s.video("clipA.mp4", "testsrc2", 440);
         s.video("clipB.mp4", "smptebars", 660);
         let photo = s.path("assets/photo.png");
@@ -63,10 +66,6 @@ impl Scene {
         s
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
     /// A 3 s 320x180 30 fps H.264/AAC clip of lavfi source `src` with a `hz` tone.
     fn video(&self, name: &str, src: &str, hz: u32) {
         let out = self.path("assets").join(name);
@@ -94,46 +93,6 @@ impl Scene {
             "-shortest",
             out.to_str().unwrap(),
         ]);
-    }
-
-    /// `reel ARGS` in the scene's directory with its own cache.
-    fn reel(&self, args: &[&str]) -> (i32, String, String) {
-        let mut c = reel(self.dir.path());
-        c.env("REEL_CACHE_DIR", self.path("cache")).args(args);
-        run(&mut c)
-    }
-
-    /// Renders the batch (rows `rows`, e.g. `1-3`) into `out`.
-    fn render(&self, out: &str, rows: &str, extra: &[&str]) -> String {
-        let mut args = vec![
-            "render",
-            "scene.json",
-            "--data",
-            "names.csv",
-            "-o",
-            out,
-            "-j",
-            "2",
-            "--rows",
-            rows,
-        ];
-        args.extend(extra);
-        let (code, _, err) = self.reel(&args);
-        assert_eq!(code, 0, "{err}");
-        err
-    }
-
-    /// The shared bases in the cache.
-    fn bases(&self) -> Vec<PathBuf> {
-        let Ok(dir) = std::fs::read_dir(self.path("cache/shared")) else {
-            return Vec::new();
-        };
-        let mut v: Vec<PathBuf> = dir
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "nut"))
-            .collect();
-        v.sort();
-        v
     }
 }
 
@@ -187,22 +146,6 @@ fn frame_count(v: &Path) -> usize {
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
-/// The decoded sound of a video as 16-bit samples.
-fn samples(v: &Path) -> Vec<i16> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
-        .arg(v)
-        .args([
-            "-map", "0:a", "-f", "s16le", "-ac", "2", "-ar", "48000", "-",
-        ])
-        .output()
-        .expect("ffmpeg");
-    out.stdout
-        .chunks_exact(2)
-        .map(|b| i16::from_le_bytes([b[0], b[1]]))
-        .collect()
-}
-
 /// Each row of the shared-base batch against the same row rendered alone (a single render is
 /// always a full graph).
 fn assert_same_as_full(s: &Scene, shared_dir: &str, full_dir: &str) {
@@ -247,9 +190,12 @@ fn a_batch_on_a_shared_base_matches_full_renders_and_remakes_the_base_when_an_as
     for row in ["1", "2", "3"] {
         s.render("full", row, &[]);
     }
-    assert!(s.bases().is_empty(), "single renders made a base");
+    assert!(
+        s.shared_files(".nut").is_empty(),
+        "single renders made a base"
+    );
     s.render("out", "1-3", &[]);
-    let bases = s.bases();
+    let bases = s.shared_files(".nut");
     assert_eq!(bases.len(), 1, "one base for the batch: {bases:?}");
     assert_same_as_full(&s, "out", "full");
 
@@ -257,13 +203,13 @@ fn a_batch_on_a_shared_base_matches_full_renders_and_remakes_the_base_when_an_as
     let made = std::fs::metadata(&bases[0]).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     s.render("out", "1-3", &["--force"]);
-    assert_eq!(s.bases(), bases);
+    assert_eq!(s.shared_files(".nut"), bases);
     assert!(std::fs::metadata(&bases[0]).unwrap().modified().unwrap() > made);
 
     // An invariant asset changes: the rows re-render (their files changed) on a new base.
     s.video("clipA.mp4", "rgbtestsrc", 440);
     s.render("out", "1-3", &[]);
-    let after = s.bases();
+    let after = s.shared_files(".nut");
     assert_eq!(after.len(), 2, "a new base for the new clip: {after:?}");
     std::fs::remove_dir_all(s.path("full")).unwrap();
     for row in ["1", "2", "3"] {
@@ -297,7 +243,12 @@ fn two_shards_at_once_make_one_base_and_both_use_it() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(s.bases().len(), 1, "{:?}", s.bases());
+    assert_eq!(
+        s.shared_files(".nut").len(),
+        1,
+        "{:?}",
+        s.shared_files(".nut")
+    );
     let left: Vec<_> = std::fs::read_dir(s.path("cache/shared"))
         .unwrap()
         .map(|e| e.unwrap().file_name())

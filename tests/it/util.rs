@@ -173,3 +173,90 @@ pub(crate) fn reel_with_memory_limit(dir: &Path, limit_kib: u64, args: &[&str]) 
         .args(args);
     c
 }
+
+/// A batch scene in a temp folder of its own (`scene.json`, `names.csv`, media in `assets/`)
+/// with its own reel cache: the harness of the shared-base and segment tests.
+pub(crate) struct BatchScene {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl BatchScene {
+    /// An empty scene with its `assets/` folder.
+    pub(crate) fn new() -> BatchScene {
+        let s = BatchScene {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        std::fs::create_dir(s.path("assets")).expect("assets folder");
+        s
+    }
+
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `reel ARGS` in the scene's folder with its cache: exit code, stdout, stderr.
+    pub(crate) fn reel(&self, args: &[&str]) -> (i32, String, String) {
+        let mut c = reel(self.dir.path());
+        c.env("REEL_CACHE_DIR", self.path("cache")).args(args);
+        run(&mut c)
+    }
+
+    /// [`BatchScene::reel`] that must succeed; its stderr.
+    pub(crate) fn reel_ok(&self, args: &[&str]) -> String {
+        let (code, _, err) = self.reel(args);
+        assert_eq!(code, 0, "{err}");
+        err
+    }
+
+    /// Renders rows `rows` (e.g. `1-3`) of `scene.json` × `names.csv` into `out` with `-j 2`;
+    /// reel's stderr.
+    pub(crate) fn render(&self, out: &str, rows: &str, extra: &[&str]) -> String {
+        let mut args = vec![
+            "render",
+            "scene.json",
+            "--data",
+            "names.csv",
+            "-o",
+            out,
+            "-j",
+            "2",
+            "--rows",
+            rows,
+        ];
+        args.extend(extra);
+        self.reel_ok(&args)
+    }
+
+    /// Files of the cache's `shared/` folder whose names end in `suffix`, sorted.
+    pub(crate) fn shared_files(&self, suffix: &str) -> Vec<PathBuf> {
+        let Ok(dir) = std::fs::read_dir(self.path("cache/shared")) else {
+            return Vec::new();
+        };
+        let mut v: Vec<PathBuf> = dir
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(suffix))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// The decoded sound of a video as 16-bit stereo samples at 48 kHz.
+pub(crate) fn samples(v: &Path) -> Vec<i16> {
+    ffmpeg(&[
+        "-i",
+        v.to_str().unwrap(),
+        "-map",
+        "0:a",
+        "-f",
+        "s16le",
+        "-ac",
+        "2",
+        "-ar",
+        "48000",
+        "-",
+    ])
+    .chunks_exact(2)
+    .map(|b| i16::from_le_bytes([b[0], b[1]]))
+    .collect()
+}
