@@ -41,13 +41,8 @@ pub fn render_row(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<RunReport, RunError> {
-    let base = shared::ensure_base(split, options, cache, bases, on_progress, cancel)?;
+    let (base, key) = shared::ensure_base(split, options, cache, bases, on_progress, cancel)?;
     let top = split.on_base(&base);
-    let key = shared::base_key(split, options).map_err(|source| RunError::Io {
-        what: "cannot read a file of the shared base",
-        path: base.clone(),
-        source,
-    })?;
     let work = work_dir(out)?;
     let mut files = Vec::new();
     for (i, part) in parts.parts.iter().enumerate() {

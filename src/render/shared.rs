@@ -252,7 +252,7 @@ fn on_base(
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
 ) -> Result<RenderPlan, RunError> {
-    let path = ensure_base(split, options, cache, bases, on_progress, cancel)?;
+    let (path, _) = ensure_base(split, options, cache, bases, on_progress, cancel)?;
     let top = split.on_base(&path);
     let plan = compile_for(
         &top,
@@ -287,7 +287,7 @@ pub fn base_key(split: &Split, options: &RenderOptions) -> std::io::Result<Strin
 
 /// The intermediate of `split`, made now unless the cache has it (or `--force` asked for a
 /// fresh one and this run has not made it yet). Waits while another thread or process makes
-/// the same one.
+/// the same one. Its path and its key ([`base_key`]), which names what is made from it.
 pub(crate) fn ensure_base(
     split: &Split,
     options: &RenderOptions,
@@ -295,7 +295,7 @@ pub(crate) fn ensure_base(
     bases: &SharedBases,
     on_progress: &mut dyn FnMut(Progress),
     cancel: &Cancel,
-) -> Result<PathBuf, RunError> {
+) -> Result<(PathBuf, String), RunError> {
     let key = base_key(split, options).map_err(|source| RunError::Io {
         what: "cannot read a file of the shared base, such as",
         path: split
@@ -307,7 +307,7 @@ pub(crate) fn ensure_base(
             .map_or_else(PathBuf::new, |c| PathBuf::from(&c.pointer)),
         source,
     })?;
-    make_once(&key, "nut", cache, bases, cancel, |path| {
+    let path = make_once(&key, "nut", cache, bases, cancel, |path| {
         // The other rows wait for the base: it gets every core (ffmpeg's own thread choice).
         let whole = RenderOptions {
             threads: None,
@@ -318,7 +318,8 @@ pub(crate) fn ensure_base(
         run::run(&plan, path, on_progress, cancel)?;
         bases.stats.made.fetch_add(1, Ordering::Relaxed);
         Ok(())
-    })
+    })?;
+    Ok((path, key))
 }
 
 /// The cache entry `shared/<key>.<ext>`, made by `make` unless this run may reuse it (not
