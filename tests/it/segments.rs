@@ -244,7 +244,7 @@ impl Scene {
         let s = Scene(BatchScene::new());
         std::fs::write(s.path("scene.json"), SCENE).unwrap();
         std::fs::write(s.path("names.csv"), "NAME\nJane\nAhmed\nZoë\n").unwrap();
-        s.clip("null");
+        s.clip("clip.mp4", "testsrc2", "null", 5, 440);
         ffmpeg(&[
             "-f",
             "lavfi",
@@ -268,36 +268,6 @@ impl Scene {
             s.path("assets/music.mp3").to_str().unwrap(),
         ]);
         s
-    }
-
-    /// The scene's video (5 s of lavfi `testsrc2` through `vf` at 30 fps with a tone).
-    fn clip(&self, vf: &str) {
-        ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x180:rate=30:duration=5",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:duration=5",
-            "-vf",
-            vf,
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "20",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-ac",
-            "2",
-            "-shortest",
-            self.path("assets/clip.mp4").to_str().unwrap(),
-        ]);
     }
 }
 
@@ -442,7 +412,7 @@ fn batch_rows_encode_only_their_own_frames_and_match_full_renders() {
     assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
 
     // An invariant asset changes: a new base and new segments, and the rows follow it.
-    s.clip("negate");
+    s.clip("clip.mp4", "testsrc2", "negate", 5, 440);
     let err = s.render("out", "1-3", &[]);
     assert!(err.contains("1 base(s) and 2 segment(s) made"), "{err}");
     assert_eq!(s.shared_files(".mp4").len(), 2);

@@ -27,8 +27,8 @@ impl Scene {
         for f in ["scene.json", "names.csv"] {
             std::fs::copy(fixture("shared").join(f), s.path(f)).expect("copy");
         }
-        s.video("clipA.mp4", "testsrc2", 440);
-        s.video("clipB.mp4", "smptebars", 660);
+        s.clip("clipA.mp4", "testsrc2", "null", 3, 440);
+        s.clip("clipB.mp4", "smptebars", "null", 3, 660);
         let photo = s.path("assets/photo.png");
         ff(&[
             "-f",
@@ -64,35 +64,6 @@ impl Scene {
             music.to_str().unwrap(),
         ]);
         s
-    }
-
-    /// A 3 s 320x180 30 fps H.264/AAC clip of lavfi source `src` with a `hz` tone.
-    fn video(&self, name: &str, src: &str, hz: u32) {
-        let out = self.path("assets").join(name);
-        ff(&[
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("{src}=size=320x180:rate=30:duration=3"),
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("sine=frequency={hz}:sample_rate=48000:duration=3"),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "20",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-ac",
-            "2",
-            "-shortest",
-            out.to_str().unwrap(),
-        ]);
     }
 }
 
@@ -207,7 +178,7 @@ fn a_batch_on_a_shared_base_matches_full_renders_and_remakes_the_base_when_an_as
     assert!(std::fs::metadata(&bases[0]).unwrap().modified().unwrap() > made);
 
     // An invariant asset changes: the rows re-render (their files changed) on a new base.
-    s.video("clipA.mp4", "rgbtestsrc", 440);
+    s.clip("clipA.mp4", "rgbtestsrc", "null", 3, 440);
     s.render("out", "1-3", &[]);
     let after = s.shared_files(".nut");
     assert_eq!(after.len(), 2, "a new base for the new clip: {after:?}");

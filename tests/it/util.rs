@@ -241,6 +241,40 @@ impl BatchScene {
     }
 }
 
+impl BatchScene {
+    /// `assets/NAME`: a `secs` long 320×180 30 fps H.264/AAC clip of lavfi `src` through
+    /// filter `vf`, with a `hz` tone.
+    pub(crate) fn clip(&self, name: &str, src: &str, vf: &str, secs: u32, hz: u32) {
+        let out = self.path("assets").join(name);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("{src}=size=320x180:rate=30:duration={secs}"),
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency={hz}:sample_rate=48000:duration={secs}"),
+            "-vf",
+            vf,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ac",
+            "2",
+            "-shortest",
+            out.to_str().unwrap(),
+        ]);
+    }
+}
+
 /// The decoded sound of a video as 16-bit stereo samples at 48 kHz.
 pub(crate) fn samples(v: &Path) -> Vec<i16> {
     ffmpeg(&[
