@@ -94,6 +94,12 @@ impl Client {
         }
     }
 
+    /// `method` at byte `offset` of `text`, the contents of `file` (completion, hover…).
+    fn at(&mut self, method: &str, file: &Path, text: &str, offset: usize) -> Value {
+        let params = json!({"textDocument": {"uri": uri(file)}, "position": pos(text, offset)});
+        self.request(method, params)
+    }
+
     /// The next `publishDiagnostics` (one read earlier first).
     fn diagnostics(&mut self, timeout: Duration) -> Option<Value> {
         if let Some(i) = self
@@ -162,6 +168,15 @@ impl Drop for Client {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The labels of a completion answer.
+fn labels_of(r: &Value) -> Vec<&str> {
+    r.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect()
 }
 
 fn uri(path: &Path) -> String {
@@ -234,31 +249,15 @@ fn lsp_session_over_stdio() {
 
     // Completion after `position=` lists `topRight`.
     let at = fixed.find("position=").unwrap() + "position=".len();
-    let r = c.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": uri(&file)}, "position": pos(&fixed, at)}),
-    );
-    let labels: Vec<&str> = r
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
+    let r = c.at("textDocument/completion", &file, &fixed, at);
+    let labels = labels_of(&r);
     assert!(labels.contains(&"topRight"), "{labels:?}");
     assert!(!labels.contains(&"fade"), "{labels:?}");
 
     // Inside `{{ }}`: the data file's columns.
     let at = fixed.find("{{ ").unwrap() + 3;
-    let r = c.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": uri(&file)}, "position": pos(&fixed, at)}),
-    );
-    let labels: Vec<&str> = r
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["label"].as_str().unwrap())
-        .collect();
+    let r = c.at("textDocument/completion", &file, &fixed, at);
+    let labels = labels_of(&r);
     assert!(
         labels.contains(&"city") && labels.contains(&"name"),
         "{labels:?}"
@@ -266,19 +265,13 @@ fn lsp_session_over_stdio() {
 
     // Hover on `zoomIn`: the schema's words for it.
     let at = fixed.find("zoomIn").unwrap() + 2;
-    let h = c.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri(&file)}, "position": pos(&fixed, at)}),
-    );
+    let h = c.at("textDocument/hover", &file, &fixed, at);
     let text = h["contents"]["value"].as_str().unwrap();
     assert!(text.contains("slow zoom in"), "{text}");
 
     // Go to the `let` of `title`.
     let at = fixed.find("text title").unwrap() + 6;
-    let r = c.request(
-        "textDocument/definition",
-        json!({"textDocument": {"uri": uri(&file)}, "position": pos(&fixed, at)}),
-    );
+    let r = c.at("textDocument/definition", &file, &fixed, at);
     let name = fixed.find("title =").unwrap();
     assert_eq!(r["range"]["start"], pos(&fixed, name), "{r}");
     assert_eq!(r["uri"], json!(uri(&file)));
