@@ -387,4 +387,4 @@ pub fn key_text(split: &Split, options: &RenderOptions) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

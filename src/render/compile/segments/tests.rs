@@ -1,9 +1,10 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::render::compile::shared::tests::clip;
 use crate::render::compile::shared::{Decision, decide};
 use crate::render::timeline::{
-    Canvas, Color, Fps, MediaInfo, MediaParams, OutputSpec, Position, Soundtrack, Visual,
+    Canvas, Color, Fps, MediaInfo, MediaParams, OutputSpec, Position, Soundtrack,
 };
 
 fn info(still: bool, audio: bool) -> MediaInfo {
@@ -20,22 +21,11 @@ fn info(still: bool, audio: bool) -> MediaInfo {
     }
 }
 
-fn clip(pointer: &str, kind: ClipKind, source: Source, start: f64, length: f64) -> TimedClip {
-    TimedClip {
-        pointer: pointer.into(),
-        start,
-        length,
-        kind,
-        source,
-        visual: Visual::default(),
-        media: MediaParams::default(),
-    }
-}
-
 /// A small title (the row's) at `start` for `length` seconds on track 0, clip `n`.
 fn title(n: usize, start: f64, length: f64) -> TimedClip {
     let mut c = clip(
-        &format!("/timeline/tracks/0/clips/{n}"),
+        0,
+        n,
         ClipKind::Layer,
         Source::Layer {
             png: PathBuf::from("/cache/layer/t.png"),
@@ -52,7 +42,8 @@ fn title(n: usize, start: f64, length: f64) -> TimedClip {
 /// 10 s at 25 fps: the titles over a full-canvas video, with a soundtrack.
 fn timeline(titles: Vec<TimedClip>) -> Timeline {
     let video = clip(
-        "/timeline/tracks/1/clips/0",
+        1,
+        0,
         ClipKind::Video,
         Source::Media {
             path: PathBuf::from("/m/a.mp4"),
@@ -176,7 +167,8 @@ fn segments_pay_only_for_mp4_batches_with_a_real_shared_share() {
 #[test]
 fn a_row_clip_with_sound_mixes_the_sound_per_row() {
     let mut talk = clip(
-        "/timeline/tracks/0/clips/1",
+        0,
+        1,
         ClipKind::Audio,
         Source::Media {
             path: PathBuf::from("/m/hello.mp3"),
@@ -221,7 +213,8 @@ fn balanced_cuts_split_at_equal_cost_where_a_window_can_start() {
     }
     // A picture zooming in over 2-7 s cannot be entered mid-way: the cut goes after it.
     let mut photo = clip(
-        "/timeline/tracks/0/clips/0",
+        0,
+        0,
         ClipKind::Image,
         Source::Media {
             path: PathBuf::from("/m/p.png"),

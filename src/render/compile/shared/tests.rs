@@ -25,7 +25,9 @@ fn media(path: &str, w: u32, h: u32, still: bool, audio: bool) -> Source {
     }
 }
 
-fn clip(
+/// Clip `n` of track `track`: `kind` reading `source` over `start..start+length`, default
+/// look and media parameters (also the segment tests' clips).
+pub(in crate::render::compile) fn clip(
     track: usize,
     n: usize,
     kind: ClipKind,
