@@ -74,6 +74,8 @@ impl Feeds {
         };
         let mut plan = plan.clone();
         let mut shared: HashMap<&Picture, Shared> = HashMap::new();
+        // Where each zoom's input now reads from (set after the loop, which borrows the zooms).
+        let mut fifos = Vec::with_capacity(plan.zooms.len());
         for (k, z) in plan.zooms.iter().enumerate() {
             let cell = Arc::clone(shared.entry(&z.picture).or_insert_with(|| {
                 let cell = Shared::default();
@@ -85,6 +87,7 @@ impl Feeds {
             }));
             let fifo = feeds._dir.path().join(format!("zoom-{k}.yuv"));
             mkfifo(&fifo).map_err(io_err("cannot create the FIFO", &fifo))?;
+            fifos.push((z.input, fifo.clone()));
             let feed = Feed {
                 fifo: fifo.clone(),
                 zoom: z.clone(),
@@ -97,9 +100,8 @@ impl Feeds {
                 .map_err(io_err("cannot start the writer of", &fifo))?;
             feeds.lock().push((fifo, writer));
         }
-        for k in 0..plan.zooms.len() {
-            let input = plan.zooms[k].input;
-            plan.inputs[input].path = feeds._dir.path().join(format!("zoom-{k}.yuv"));
+        for (input, fifo) in fifos {
+            plan.inputs[input].path = fifo;
         }
         Ok(Some((feeds, plan)))
     }
